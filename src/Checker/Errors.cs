@@ -21,6 +21,9 @@ public sealed class EvalException : CheckerException
 
     /// <summary>Source locations of the expressions being evaluated, innermost first, filled as the error propagates.</summary>
     public List<string> Context { get; } = [];
+
+    /// <summary>Innermost source span of the failing expression, when known.</summary>
+    public VerifiedIpc.Tla.Syntax.SourceSpan? Span { get; set; }
 }
 
 /// <summary>Kinds of evaluation error that TLC distinguishes by exit code.</summary>

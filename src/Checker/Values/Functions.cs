@@ -180,6 +180,7 @@ public sealed class FcnValue : FcnBase
     public override bool Equals(Value? other)
     {
         if (ReferenceEquals(this, other)) return true;
+        if (other is LazyFcnValue lz) return lz.Domain.IsFinite && Equals(lz.Materialize());
         if (other is not FcnValue f || f._keys.Length != _keys.Length || f.Fingerprint != Fingerprint) return false;
         if (!ReferenceEquals(_keys, f._keys))
             for (int i = 0; i < _keys.Length; i++) if (!_keys[i].Equals(f._keys[i])) return false;

@@ -69,7 +69,7 @@ public abstract class Value : IEquatable<Value>, IComparable<Value>
     public static bool EqualsChecked(Value a, Value b)
     {
         if (a.Kind != b.Kind && a.Kind != ValueKind.Model && b.Kind != ValueKind.Model)
-            throw new EvalException($"Attempted to check equality of {Describe(a)} with non-{KindName(a.Kind)} {Describe(b)}.");
+            throw new EvalException($"Attempted to check equality of {Describe(a)} with non-{KindName(a.Kind)}:\n{b}");
         return a.Equals(b);
     }
 

@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using VerifiedIpc.Checker.Engine;
+using VerifiedIpc.Checker.Eval;
+using VerifiedIpc.Checker.Model;
+using VerifiedIpc.Checker.Output;
+
+namespace VerifiedIpc.Checker;
+
+/// <summary>What <c>vipc check</c> was asked to do (TLC's flags).</summary>
+public sealed record CheckRequest(string SpecPath, string? ConfigPath = null, int Workers = 1, bool DisableDeadlock = false, string? DumpTraceJsonPath = null);
+
+/// <summary>The outcome of a whole run: the result (when the model could be checked) and TLC's exit code.</summary>
+public sealed record CheckOutcome(int ExitCode, CheckResult? Result, CompiledModel? Model, string? ErrorMessage, TimeSpan Elapsed);
+
+/// <summary>Loads, checks and reports a model in TLC's words; the one entry point the CLI and tests share.</summary>
+public static class ModelCheck
+{
+    /// <summary>Runs the check, writing TLC-style output to <paramref name="output"/>.</summary>
+    public static CheckOutcome Run(CheckRequest request, TextWriter output, Action<int, long, long, long>? progress = null)
+    {
+        var sw = Stopwatch.StartNew();
+        CompiledModel model;
+        try
+        {
+            output.WriteLine($"vipc check: {Path.GetFileName(request.SpecPath)} with {request.Workers} worker{(request.Workers == 1 ? "" : "s")}");
+            model = SpecLoader.Load(request.SpecPath, request.ConfigPath, output);
+        }
+        catch (SpecErrorException e)
+        {
+            output.WriteLine(e.IsParseError ? "***Parse Error***" : "*** Errors: 1");
+            output.WriteLine(e.Message);
+            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed);
+        }
+        catch (UndefinedOperatorException e)
+        {
+            output.WriteLine("*** Errors: 1");
+            output.WriteLine(e.Message);
+            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed);
+        }
+        catch (CfgException e)
+        {
+            output.WriteLine($"Error: {e.Message}");
+            return new CheckOutcome(255, null, null, e.Message, sw.Elapsed);
+        }
+        catch (CheckerException e)
+        {
+            output.WriteLine($"Error: {e.Message}");
+            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed);
+        }
+        foreach (var p in model.PendingTemporalProperties)
+            output.WriteLine($"Warning: temporal property {p} is not checked: liveness checking is not implemented yet (safety part only).");
+
+        output.WriteLine("Computing initial states...");
+        CheckResult result;
+        try
+        {
+            var options = new CheckOptions
+            {
+                Workers = Math.Max(1, request.Workers),
+                DisableDeadlock = request.DisableDeadlock,
+                Progress = progress ?? ((d, g, n, q) =>
+                    output.WriteLine($"Progress({d}) at {DateTime.Now:yyyy-MM-dd HH:mm:ss}: {g} states generated, {n} distinct states found, {q} states left on queue.")),
+            };
+            result = new Explorer(model, options).Run();
+        }
+        catch (CheckerException e)
+        {
+            output.WriteLine($"Error: {e.Message}");
+            return new CheckOutcome(150, null, model, e.Message, sw.Elapsed);
+        }
+        TlcReport.Write(result, model, output, markChanges: true);
+        if (request.DumpTraceJsonPath is { } path && result.Trace is { Count: > 0 } trace)
+        {
+            File.WriteAllText(path, TraceJson.Write(model.VarNames, trace));
+            output.WriteLine($"\"CounterExample written: {path}\"");
+        }
+        output.WriteLine($"Finished in {sw.ElapsedMilliseconds} ms.");
+        return new CheckOutcome(result.ExitCode, result, model, null, sw.Elapsed);
+    }
+}
