@@ -10,7 +10,14 @@ namespace VerifiedIpc.Checker;
 public sealed record CheckRequest(string SpecPath, string? ConfigPath = null, int Workers = 1, bool DisableDeadlock = false, string? DumpTraceJsonPath = null);
 
 /// <summary>The outcome of a whole run: the result (when the model could be checked) and TLC's exit code.</summary>
-public sealed record CheckOutcome(int ExitCode, CheckResult? Result, CompiledModel? Model, string? ErrorMessage, TimeSpan Elapsed);
+public sealed record CheckOutcome(int ExitCode, CheckResult? Result, CompiledModel? Model, string? ErrorMessage, TimeSpan Elapsed)
+{
+    /// <summary>"parse-error", "semantic-error" or "config-error" when the model could not be loaded.</summary>
+    public string? LoadFailure { get; init; }
+
+    /// <summary>Line and column of the error TLC would point at (parse, semantic or innermost evaluation error).</summary>
+    public (int Line, int Column)? ErrorLocation { get; init; }
+}
 
 /// <summary>Loads, checks and reports a model in TLC's words; the one entry point the CLI and tests share.</summary>
 public static class ModelCheck
@@ -27,25 +34,43 @@ public static class ModelCheck
         }
         catch (SpecErrorException e)
         {
-            output.WriteLine(e.IsParseError ? "***Parse Error***" : "*** Errors: 1");
+            output.WriteLine(e.IsParseError ? "***Parse Error***" : "Semantic errors:\n\n*** Errors: 1\n");
             output.WriteLine(e.Message);
-            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed);
+            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed)
+            {
+                LoadFailure = e.IsParseError ? "parse-error" : "semantic-error",
+                ErrorLocation = e.Diagnostics.Count > 0 ? (e.Diagnostics[0].Line, e.Diagnostics[0].Column) : null,
+            };
         }
-        catch (UndefinedOperatorException e)
+        catch (SemanticException e)
         {
+            output.WriteLine("Semantic errors:");
+            output.WriteLine();
             output.WriteLine("*** Errors: 1");
+            output.WriteLine();
+            output.WriteLine(e.Span.ToTlcString());
+            output.WriteLine();
             output.WriteLine(e.Message);
-            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed);
+            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed)
+            {
+                LoadFailure = "semantic-error",
+                ErrorLocation = (e.Span.StartLine, e.Span.StartColumn),
+            };
         }
         catch (CfgException e)
         {
             output.WriteLine($"Error: {e.Message}");
-            return new CheckOutcome(255, null, null, e.Message, sw.Elapsed);
+            return new CheckOutcome(255, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
         }
         catch (CheckerException e)
         {
             output.WriteLine($"Error: {e.Message}");
-            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed);
+            return new CheckOutcome(150, null, null, e.Message, sw.Elapsed) { LoadFailure = "semantic-error" };
+        }
+        catch (IOException e)
+        {
+            output.WriteLine($"Error: {e.Message}");
+            return new CheckOutcome(255, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
         }
         foreach (var p in model.PendingTemporalProperties)
             output.WriteLine($"Warning: temporal property {p} is not checked: liveness checking is not implemented yet (safety part only).");
@@ -71,10 +96,13 @@ public static class ModelCheck
         TlcReport.Write(result, model, output, markChanges: true);
         if (request.DumpTraceJsonPath is { } path && result.Trace is { Count: > 0 } trace)
         {
-            File.WriteAllText(path, TraceJson.Write(model.VarNames, trace));
+            File.WriteAllText(path, TraceJson.Write(model, trace));
             output.WriteLine($"\"CounterExample written: {path}\"");
         }
         output.WriteLine($"Finished in {sw.ElapsedMilliseconds} ms.");
-        return new CheckOutcome(result.ExitCode, result, model, null, sw.Elapsed);
+        return new CheckOutcome(result.ExitCode, result, model, result.Error?.Message, sw.Elapsed)
+        {
+            ErrorLocation = result.Error?.Span is { } span ? (span.StartLine, span.StartColumn) : null,
+        };
     }
 }

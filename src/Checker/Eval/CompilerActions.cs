@@ -6,15 +6,23 @@ namespace VerifiedIpc.Checker.Eval;
 /// <summary>One sub-action of the next-state relation, as TLC splits it (it labels the steps of traces).</summary>
 public sealed class ActionInfo
 {
-    internal ActionInfo(string name, SourceSpan span, Act act)
+    internal ActionInfo(string name, string baseName, IReadOnlyList<(string Param, Value Value)> context, SourceSpan span, Act act)
     {
         Name = name;
+        BaseName = baseName;
+        Context = context;
         Span = span;
         Run = act;
     }
 
     /// <summary>Name as TLC prints it, e.g. <c>Acquire(c1)</c> or <c>Next</c>.</summary>
     public string Name { get; }
+
+    /// <summary>The definition's name without arguments (<c>Acquire</c>).</summary>
+    public string BaseName { get; }
+
+    /// <summary>The definition's parameters and the constant values they are bound to in this sub-action.</summary>
+    public IReadOnlyList<(string Param, Value Value)> Context { get; }
 
     /// <summary>Source span TLC prints after the name.</summary>
     public SourceSpan Span { get; }
@@ -342,59 +350,71 @@ internal sealed partial class Compiler
 
     // ============================================================ action splitting (TLC's sub-actions)
 
-    internal sealed record ActionPart(string Name, SourceSpan Span, Expr Expr, CC Cc);
+    internal sealed record ActionPart(string Name, string BaseName, IReadOnlyList<(string Param, Value Value)> Context, SourceSpan Span, Expr Expr, CC Cc);
 
     /// <summary>
     /// Splits the next-state relation as TLC does: disjunctions split, definitions are entered (their name and
     /// body span become the label), <c>\E</c> over a constant set is split per element (the element shows in the
     /// label's arguments); anything else is one sub-action labelled with the enclosing definition's name.
     /// </summary>
-    internal void Split(Expr e, CC cc, string name, SourceSpan span, List<ActionPart> parts, int depth = 0)
+    internal void Split(Expr e, CC cc, string name, SourceSpan span, List<ActionPart> parts, int depth = 0,
+        string? baseName = null, IReadOnlyList<(string, Value)>? context = null)
     {
-        if (depth > 100) { parts.Add(new ActionPart(name, span, e, cc)); return; }
+        baseName ??= name;
+        context ??= [];
+        if (depth > 100) { parts.Add(new ActionPart(name, baseName, context, span, e, cc)); return; }
         switch (e)
         {
             case JunctionList { Kind: JunctionKind.Or } jl:
-                foreach (var item in jl.Items) Split(item, cc, name, item.Span, parts, depth + 1);
+                foreach (var item in jl.Items) Split(item, cc, name, item.Span, parts, depth + 1, baseName, context);
                 return;
             case OpApp { Name: Operators.Or, Prefix.IsEmpty: true } orApp when orApp.Arguments.Length == 2 && cc.S.Lookup(Operators.Or) is null:
-                foreach (var item in orApp.Arguments) Split(item, cc, name, item.Span, parts, depth + 1);
+                foreach (var item in orApp.Arguments) Split(item, cc, name, item.Span, parts, depth + 1, baseName, context);
                 return;
             case OpApp app when app.Prefix.IsEmpty && cc.S.Lookup(app.Name) is DefB d && !d.Def.IsRecursive && !Recursive.Contains(d.Def):
                 {
                     var def = d.Def;
                     var scope = def.Arity == 0 ? d.Scope : BindParams(def.Parameters, app.Arguments, cc.S, d.Scope, app, cc.F.Depth, def.Name);
                     var label = def.Name;
+                    var ctx = new List<(string, Value)>();
                     if (def.Arity > 0)
                     {
-                        var vals = new List<string>();
+                        var vals = new List<Value>();
                         foreach (var a in app.Arguments)
                         {
                             var cv = TryConstant(a, cc);
                             if (cv is null) { vals = null; break; }
-                            vals.Add(cv.ToString());
+                            vals.Add(cv);
                         }
-                        if (vals != null) label += "(" + string.Join(",", vals) + ")";
+                        if (vals != null)
+                        {
+                            label += "(" + string.Join(",", vals) + ")";
+                            for (int i = 0; i < vals.Count; i++) ctx.Add((def.Parameters[i].Name, vals[i]));
+                        }
                     }
-                    Split(def.Body, cc.WithScope(scope), label, def.Body.Span, parts, depth + 1);
+                    Split(def.Body, cc.WithScope(scope), label, def.Body.Span, parts, depth + 1, def.Name, ctx);
                     return;
                 }
             case OpApp app when app.Prefix.IsEmpty && app.Arguments.IsEmpty && cc.S.Lookup(app.Name) is NameArgB na:
-                Split(na.Expr, cc.WithScope(na.Scope), name, span, parts, depth + 1);
+                Split(na.Expr, cc.WithScope(na.Scope), name, span, parts, depth + 1, baseName, context);
                 return;
             case Quantified { Kind: QuantifierKind.Exists } q when q.Bounds.All(b => b.Domain != null && !b.IsTuple && TryConstant(b.Domain!, cc) is SetBase { IsFinite: true }):
                 {
                     var names = q.Bounds.SelectMany(b => b.Names.Select(n => (n.Name, Dom: (SetBase)TryConstant(b.Domain!, cc)!))).ToArray();
                     void Rec(int i, Scope scope)
                     {
-                        if (i == names.Length) { Split(q.Body, cc.WithScope(scope), name, span, parts, depth + 1); return; }
+                        if (i == names.Length) { Split(q.Body, cc.WithScope(scope), name, span, parts, depth + 1, baseName, context); return; }
                         foreach (var v in names[i].Dom.Elements) Rec(i + 1, scope.With(names[i].Name, new ValB(v), scope.Depth));
                     }
                     Rec(0, cc.S);
                     return;
                 }
+            case Let let:
+                // TLC labels an action whose body is a LET with the span of the LET's body.
+                parts.Add(new ActionPart(name, baseName, context, let.Body.Span, e, cc));
+                return;
             default:
-                parts.Add(new ActionPart(name, span, e, cc));
+                parts.Add(new ActionPart(name, baseName, context, span, e, cc));
                 return;
         }
     }

@@ -91,6 +91,13 @@ internal sealed partial class Compiler
         }
     }
 
+    /// <summary>SANY's arity error, located (as SANY does) on the argument list after the operator's name.</summary>
+    private static SemanticException ArityError(OpApp app, string name, int n)
+    {
+        var span = app.NameSpan.End < app.Span.End ? new SourceSpan(app.Span.File, app.NameSpan.End, app.Span.End) : app.Span;
+        return new SemanticException($"The operator {name} requires {n} argument{(n == 1 ? "" : "s")}.", span);
+    }
+
     /// <summary>Resolves an expression passed for an operator parameter <c>F(_)</c>.</summary>
     private Binding ResolveOpArg(Expr arg, Scope scope)
     {
@@ -115,8 +122,7 @@ internal sealed partial class Compiler
 
     private Scope BindParams(ImmutableArray<FormalParameter> ps, IReadOnlyList<Expr> args, Scope argScope, Scope bodyScope, OpApp app, int depth, string name)
     {
-        if (ps.Length != args.Count)
-            throw new CheckerException($"{Loc(app.Span)}: {name} expects {ps.Length} arguments but was given {args.Count}.");
+        if (ps.Length != args.Count) throw ArityError(app, name, ps.Length);
         var scope = bodyScope.Child(depth);
         for (int i = 0; i < ps.Length; i++)
             scope.Add(ps[i].Name, ps[i].Arity > 0 ? ResolveOpArg(args[i], argScope) : new NameArgB(args[i], argScope));
@@ -165,8 +171,7 @@ internal sealed partial class Compiler
     private C ApplyRecursive(DefB d, IReadOnlyList<Expr> args, Scope argScope, OpApp app, CC cc)
     {
         var def = d.Def;
-        if (def.Parameters.Length != args.Count)
-            throw new CheckerException($"{Loc(app.Span)}: {def.Name} expects {def.Parameters.Length} arguments but was given {args.Count}.");
+        if (def.Parameters.Length != args.Count) throw ArityError(app, def.Name, def.Parameters.Length);
         var opArgs = new Binding?[args.Count];
         for (int i = 0; i < args.Count; i++)
             if (def.Parameters[i].Arity > 0) opArgs[i] = ResolveOpArg(args[i], argScope);
@@ -333,8 +338,7 @@ internal sealed partial class Compiler
         var span = app.Span;
         void Arity(int n)
         {
-            if (args.Count != n)
-                throw new CheckerException($"{Loc(span)}: {name} expects {n} arguments but was given {args.Count}.");
+            if (args.Count != n) throw ArityError(app, name, n);
         }
         switch (name)
         {
@@ -486,7 +490,12 @@ internal sealed partial class Compiler
                     Arity(2);
                     var o = Compile(args[0], cc).Ev; var v = Compile(args[1], cc).Ev;
                     var rt = _rt;
-                    return new C(c => { rt.PrintLine(o(c).ToString()); return v(c); }, false);
+                    return new C(c =>
+                    {
+                        var val = v(c);
+                        rt.PrintLine(o(c) + "  " + val);
+                        return val;
+                    }, false);
                 }
             case "PrintT":
                 {
@@ -511,7 +520,7 @@ internal sealed partial class Compiler
                 Arity(1); return Unary(args[0], cc, v => Elements(v, span) is { Count: > 0 } es ? es[0] : throw new EvalException("RandomElement of the empty set"), span, foldable: false);
             case "Any": Arity(0); return Const(InfiniteSetValue.String);
             default:
-                throw new UndefinedOperatorException($"{Loc(span)}: unknown operator {name}.");
+                throw new UndefinedOperatorException(name, span);
         }
     }
 }
@@ -519,8 +528,15 @@ internal sealed partial class Compiler
 /// <summary>A temporal formula where a state or action formula was needed.</summary>
 public sealed class TemporalFormulaException(string message) : CheckerException(message);
 
+/// <summary>A semantic error found while compiling (TLC/SANY exit 150), with the span SANY reports.</summary>
+public class SemanticException(string message, SourceSpan span) : CheckerException(message)
+{
+    /// <summary>Where SANY reports the error.</summary>
+    public SourceSpan Span { get; } = span;
+}
+
 /// <summary>A name that is neither defined in the specification nor a standard-module operator.</summary>
-public sealed class UndefinedOperatorException(string message) : CheckerException(message);
+public sealed class UndefinedOperatorException(string name, SourceSpan span) : SemanticException($"Unknown operator: `{name}'.", span);
 
 /// <summary>Evaluates ENABLED A: runs A's successor generation and stops at the first successor.</summary>
 internal sealed class EnabledProbe

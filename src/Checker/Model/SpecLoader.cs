@@ -94,6 +94,28 @@ public sealed class CompiledModel
     /// <summary>Properties that need liveness checking, which this checker does not do yet.</summary>
     public List<string> PendingTemporalProperties { get; } = [];
 
+    /// <summary>
+    /// What a trace shows for state <paramref name="i"/>: the variables, or the ALIAS record evaluated with the
+    /// next trace state as the primed state (the state itself for the last one), as TLC does.
+    /// </summary>
+    public IReadOnlyList<(string Name, Value? Value)> Render(IReadOnlyList<Engine.TraceStep> trace, int i)
+    {
+        var s = trace[i].State;
+        if (Alias is null || s.Any(v => v is null))
+            return VarNames.Select((n, j) => (n, s[j])).ToArray();
+        var c = new Ctx(Runtime, VarNames.Length) { Cur = s.Select(v => v!).ToArray(), Nxt = (i + 1 < trace.Count ? trace[i + 1].State : s).ToArray() };
+        try
+        {
+            if (Alias.Eval(c) is FcnValue rec && rec.IsRecord)
+                return rec.Keys.Select((k, j) => (((StrValue)k).Value, (Value?)rec.Vals[j])).ToArray();
+        }
+        catch (EvalException)
+        {
+            // TLC falls back to the variables when the alias cannot be evaluated.
+        }
+        return VarNames.Select((n, j) => (n, s[j])).ToArray();
+    }
+
     /// <summary>Runs <see cref="Init"/> with a fresh frame.</summary>
     public void RunInit(Ctx c)
     {
@@ -277,7 +299,7 @@ public sealed class SpecLoader
                 var fb = new FrameBuilder(0);
                 int idx = i;
                 var act = _compiler.CompileAction(p.Expr, p.Cc with { F = fb }, c => c.Sink!.OnSuccessor(c, idx));
-                actions.Add(new ActionInfo(p.Name, p.Span, act));
+                actions.Add(new ActionInfo(p.Name, p.BaseName, p.Context, p.Span, act));
                 frames.Add(fb);
             }
         }

@@ -9,15 +9,15 @@ namespace VerifiedIpc.Checker.Output;
 public static class TlcReport
 {
     /// <summary>Prints a state as TLC does: <c>/\ x = 1</c> per variable (a lone variable has no bullet).</summary>
-    public static string FormatState(IReadOnlyList<string> names, IReadOnlyList<Value?> state, IReadOnlyList<Value?>? previous = null, bool markChanges = false)
+    public static string FormatState(IReadOnlyList<(string Name, Value? Value)> state, IReadOnlyList<(string Name, Value? Value)>? previous = null, bool markChanges = false)
     {
         var sb = new StringBuilder();
-        for (int i = 0; i < names.Count; i++)
+        for (int i = 0; i < state.Count; i++)
         {
-            if (names.Count > 1) sb.Append("/\\ ");
-            sb.Append(names[i]).Append(" = ");
-            if (state[i] is { } v) v.Print(sb); else sb.Append("null");
-            if (markChanges && previous != null && !Equals(previous[i], state[i])) sb.Append("    \\* changed");
+            if (state.Count > 1) sb.Append("/\\ ");
+            sb.Append(state[i].Name).Append(" = ");
+            if (state[i].Value is { } v) v.Print(sb); else sb.Append("null");
+            if (markChanges && previous != null && i < previous.Count && !Equals(previous[i].Value, state[i].Value)) sb.Append("    \\* changed");
             sb.AppendLine();
         }
         return sb.ToString();
@@ -40,7 +40,7 @@ public static class TlcReport
                 return;
             case Verdict.InvariantViolated when r.InInitialState:
                 w.WriteLine($"Error: Invariant {r.Violated} is violated by the initial state:");
-                if (r.Trace is { Count: > 0 } t0) w.WriteLine(FormatState(model.VarNames, t0[^1].State));
+                if (r.Trace is { Count: > 0 } t0) w.WriteLine(FormatState(model.Render(t0, t0.Count - 1)));
                 return;
             case Verdict.InvariantViolated:
                 w.WriteLine($"Error: Invariant {r.Violated} is violated.");
@@ -74,13 +74,14 @@ public static class TlcReport
         if (r.Trace is { Count: > 0 } trace)
         {
             w.WriteLine("Error: The behavior up to this point is:");
-            IReadOnlyList<Value?>? prev = null;
+            IReadOnlyList<(string, Value?)>? prev = null;
             for (int i = 0; i < trace.Count; i++)
             {
                 var step = trace[i];
+                var shown = model.Render(trace, i);
                 w.WriteLine($"State {i + 1}: <{(step.Action is null ? "Initial predicate" : step.Action.Label)}>");
-                w.WriteLine(FormatState(model.VarNames, step.State, prev, markChanges));
-                prev = step.State;
+                w.WriteLine(FormatState(shown, prev, markChanges));
+                prev = shown;
             }
         }
         if (r.Error is { Context.Count: > 0 } e && r.Verdict != Verdict.InvariantError)

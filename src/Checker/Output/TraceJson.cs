@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using VerifiedIpc.Checker.Engine;
+using VerifiedIpc.Checker.Model;
 using VerifiedIpc.Checker.Values;
 
 namespace VerifiedIpc.Checker.Output;
@@ -9,7 +10,7 @@ namespace VerifiedIpc.Checker.Output;
 public static class TraceJson
 {
     /// <summary>The JSON text for <paramref name="trace"/>.</summary>
-    public static string Write(IReadOnlyList<string> varNames, IReadOnlyList<TraceStep> trace)
+    public static string Write(CompiledModel model, IReadOnlyList<TraceStep> trace)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms))
@@ -19,10 +20,10 @@ public static class TraceJson
             for (int i = 1; i < trace.Count; i++)
             {
                 w.WriteStartArray();
-                WriteIndexedState(w, i, varNames, trace[i - 1].State);
+                WriteIndexedState(w, i, model.Render(trace, i - 1));
                 w.WriteStartObject();
                 var a = trace[i].Action;
-                w.WriteString("name", a?.Name ?? "");
+                w.WriteString("name", a?.BaseName ?? "");
                 w.WriteStartObject("location");
                 if (a != null)
                 {
@@ -33,28 +34,37 @@ public static class TraceJson
                     w.WriteString("module", a.Span.ModuleName);
                 }
                 w.WriteEndObject();
+                if (a is { Context.Count: > 0 })
+                {
+                    w.WriteStartObject("context");
+                    foreach (var (p, v) in a.Context) { w.WritePropertyName(p); WriteValue(w, v); }
+                    w.WriteEndObject();
+                    w.WriteStartArray("parameters");
+                    foreach (var (p, _) in a.Context) w.WriteStringValue(p);
+                    w.WriteEndArray();
+                }
                 w.WriteEndObject();
-                WriteIndexedState(w, i + 1, varNames, trace[i].State);
+                WriteIndexedState(w, i + 1, model.Render(trace, i));
                 w.WriteEndArray();
             }
             w.WriteEndArray();
             w.WriteStartArray("state");
-            for (int i = 0; i < trace.Count; i++) WriteIndexedState(w, i + 1, varNames, trace[i].State);
+            for (int i = 0; i < trace.Count; i++) WriteIndexedState(w, i + 1, model.Render(trace, i));
             w.WriteEndArray();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(ms.ToArray());
     }
 
-    private static void WriteIndexedState(Utf8JsonWriter w, int index, IReadOnlyList<string> names, IReadOnlyList<Value?> state)
+    private static void WriteIndexedState(Utf8JsonWriter w, int index, IReadOnlyList<(string Name, Value? Value)> state)
     {
         w.WriteStartArray();
         w.WriteNumberValue(index);
         w.WriteStartObject();
-        for (int i = 0; i < names.Count; i++)
+        foreach (var (name, value) in state)
         {
-            w.WritePropertyName(names[i]);
-            if (state[i] is { } v) WriteValue(w, v); else w.WriteNullValue();
+            w.WritePropertyName(name);
+            if (value is { } v) WriteValue(w, v); else w.WriteNullValue();
         }
         w.WriteEndObject();
         w.WriteEndArray();
