@@ -9,6 +9,7 @@ internal sealed partial class Compiler
     private readonly Dictionary<(DefB, FrameBuilder, bool, bool), C> _zeroArityMemo = [];
     private readonly Dictionary<string, RecUnit> _recUnits = [];
     private readonly HashSet<OperatorDefinition> _inlining = [];
+    private int _stateCacheIds;
 
     /// <summary>Operators announced by RECURSIVE (compiled with frames, never expanded).</summary>
     public HashSet<OperatorDefinition> Recursive { get; } = [];
@@ -147,6 +148,18 @@ internal sealed partial class Compiler
                 {
                     d.Const ??= new ConstCell(body.Ev);
                     body = new C(d.Const.Get, true);
+                }
+                else if (!cc.Primed && !cc.InitMode && d.Scope.IsRootModule && !MentionsPrime(def.Body, d.Scope, 0))
+                {
+                    // A state-level definition (Blank == CHOOSE i : board[i] = 0) is computed once per state.
+                    int id = _stateCacheIds++;
+                    var ev = body.Ev;
+                    body = new C(c =>
+                    {
+                        var v = c.Cached(id);
+                        if (v is null) { v = ev(c); c.Cache(id, v); }
+                        return v;
+                    }, false);
                 }
                 _zeroArityMemo[key] = body;
                 return body;
@@ -322,7 +335,11 @@ internal sealed partial class Compiler
     {
         var x = Compile(a, cc);
         var xe = x.Ev;
-        return Fold(new C(Located(c => f(xe(c)), span), foldable && x.IsConst));
+        return Fold(new C(c =>
+        {
+            try { return f(xe(c)); }
+            catch (EvalException e) when (e.Context.Count == 0) { throw At(e, span); }
+        }, foldable && x.IsConst));
     }
 
     private C Binary(Expr a, Expr b, CC cc, Func<Value, Value, Value> f, SourceSpan span)
@@ -330,7 +347,20 @@ internal sealed partial class Compiler
         var x = Compile(a, cc);
         var y = Compile(b, cc);
         Ev xe = x.Ev, ye = y.Ev;
-        return Fold(new C(Located(c => f(xe(c), ye(c)), span), x.IsConst && y.IsConst));
+        return Fold(new C(c =>
+        {
+            var l = xe(c);
+            var r = ye(c);
+            try { return f(l, r); }
+            catch (EvalException e) when (e.Context.Count == 0) { throw At(e, span); }
+        }, x.IsConst && y.IsConst));
+    }
+
+    private static EvalException At(EvalException e, SourceSpan span)
+    {
+        e.Context.Add(Loc(span));
+        e.Span = span;
+        return e;
     }
 
     private C CompileBuiltin(string name, IReadOnlyList<Expr> args, OpApp app, CC cc)

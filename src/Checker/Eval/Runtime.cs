@@ -52,6 +52,25 @@ public sealed class Ctx
 
     /// <summary>Set by ENABLED's private sink to stop at the first successor.</summary>
     public bool Stop;
+
+    /// <summary>Values of state-level definitions, each valid for the state array it was computed on.</summary>
+    private Value[]?[] _cacheKeys = [];
+    private Value?[] _cacheVals = [];
+
+    /// <summary>The cached value of definition <paramref name="id"/> for the current state, or null.</summary>
+    public Value? Cached(int id) => id < _cacheKeys.Length && ReferenceEquals(_cacheKeys[id], Cur) ? _cacheVals[id] : null;
+
+    /// <summary>Caches the value of definition <paramref name="id"/> for the current state.</summary>
+    public void Cache(int id, Value v)
+    {
+        if (id >= _cacheKeys.Length)
+        {
+            Array.Resize(ref _cacheKeys, id + 8);
+            Array.Resize(ref _cacheVals, id + 8);
+        }
+        _cacheKeys[id] = Cur;
+        _cacheVals[id] = v;
+    }
 }
 
 /// <summary>Model-wide services for evaluation.</summary>

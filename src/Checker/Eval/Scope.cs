@@ -123,6 +123,9 @@ internal sealed class Scope
     /// <summary>Depth of the frame that holds locals declared in this scope.</summary>
     public int Depth { get; }
 
+    /// <summary>True for the root module's scope, whose definitions depend only on the state.</summary>
+    public bool IsRootModule { get; init; }
+
     /// <summary>Module the scope's text belongs to (for labels).</summary>
     public string ModuleName { get; }
 

@@ -231,7 +231,7 @@ public sealed class SpecLoader
         }
         model.VarNames = vars.Select(v => v.Name).ToArray();
 
-        var scope = new Scope(null, moduleName: root.Name.Text, depth: 0);
+        var scope = new Scope(null, moduleName: root.Name.Text, depth: 0) { IsRootModule = true };
         for (int i = 0; i < vars.Count; i++) scope.Add(vars[i].Name, new VarB(i, vars[i].Name));
         AddDefinitions(root, scope, []);
 

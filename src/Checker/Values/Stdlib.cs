@@ -133,10 +133,20 @@ public static class Stdlib
         var t = Set(b, "\\cup").Normalize().Raw;
         if (s.Length == 0) return b;
         if (t.Length == 0) return a;
+        // Merge of two sorted arrays.
         var all = new Value[s.Length + t.Length];
-        s.CopyTo(all, 0);
-        t.CopyTo(all, s.Length);
-        return SetValue.FromUnsorted(all);
+        int i = 0, j = 0, n = 0;
+        while (i < s.Length && j < t.Length)
+        {
+            int c = s[i].CompareTo(t[j]);
+            if (c < 0) all[n++] = s[i++];
+            else if (c > 0) all[n++] = t[j++];
+            else { all[n++] = s[i++]; j++; }
+        }
+        while (i < s.Length) all[n++] = s[i++];
+        while (j < t.Length) all[n++] = t[j++];
+        if (n != all.Length) Array.Resize(ref all, n);
+        return SetValue.FromSorted(all);
     }
 
     /// <summary>S \cap T.</summary>
@@ -154,8 +164,13 @@ public static class Stdlib
         var s = Set(a, "\\").Normalize();
         var t = Set(b, "\\");
         if (s.Count == 0) return s;
-        var keep = s.Raw.Where(e => !t.Contains(e)).ToArray();
-        return keep.Length == s.Count ? s : SetValue.FromSorted(keep);
+        var raw = s.Raw;
+        var keep = new Value[raw.Length];
+        int n = 0;
+        foreach (var e in raw) if (!t.Contains(e)) keep[n++] = e;
+        if (n == raw.Length) return s;
+        Array.Resize(ref keep, n);
+        return SetValue.FromSorted(keep);
     }
 
     /// <summary>S \subseteq T.</summary>

@@ -68,6 +68,7 @@ public abstract class Value : IEquatable<Value>, IComparable<Value>
     /// </summary>
     public static bool EqualsChecked(Value a, Value b)
     {
+        if (ReferenceEquals(a, b)) return true;
         if (a.Kind != b.Kind && a.Kind != ValueKind.Model && b.Kind != ValueKind.Model)
             throw new EvalException($"Attempted to check equality of {Describe(a)} with non-{KindName(a.Kind)}:\n{b}");
         return a.Equals(b);
