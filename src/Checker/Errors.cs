@@ -35,4 +35,6 @@ public enum EvalErrorKind
     Overflow,
     /// <summary>A failed TLC!Assert (TLC exits 14).</summary>
     Assert,
+    /// <summary>An error raised by a standard-module operator (Head of &lt;&lt;&gt;&gt;, \div by 0): TLC prints it plainly and exits 255.</summary>
+    Module,
 }

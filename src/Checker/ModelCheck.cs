@@ -25,6 +25,28 @@ public static class ModelCheck
     /// <summary>Runs the check, writing TLC-style output to <paramref name="output"/>.</summary>
     public static CheckOutcome Run(CheckRequest request, TextWriter output, Action<int, long, long, long>? progress = null)
     {
+        // Deep but finite recursion in a specification needs more stack than a default thread has; the evaluator
+        // checks the remaining stack before each recursive step, so running out is an evaluation error, not a crash.
+        CheckOutcome? outcome = null;
+        Exception? crash = null;
+        var thread = new Thread(() =>
+        {
+            try { outcome = RunOnThisThread(request, output, progress); }
+            catch (Exception e) { crash = e; }
+        }, 32 * 1024 * 1024);
+        thread.Start();
+        thread.Join();
+        if (crash != null)
+        {
+            output.WriteLine("Error: the checker failed unexpectedly (this is a bug in vipc, not in the specification):");
+            output.WriteLine(crash.ToString());
+            return new CheckOutcome(1, null, null, crash.Message, TimeSpan.Zero);
+        }
+        return outcome!;
+    }
+
+    private static CheckOutcome RunOnThisThread(CheckRequest request, TextWriter output, Action<int, long, long, long>? progress)
+    {
         var sw = Stopwatch.StartNew();
         CompiledModel model;
         try

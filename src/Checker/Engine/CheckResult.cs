@@ -26,6 +26,8 @@ public enum Verdict
     AssertFailed,
     /// <summary>32-bit overflow (exit 255).</summary>
     Overflow,
+    /// <summary>A standard-module operator failed, e.g. Head(&lt;&lt;&gt;&gt;) (exit 255).</summary>
+    ModuleError,
 }
 
 /// <summary>One state of a counterexample and the action that reached it (null for the initial state).</summary>
@@ -65,7 +67,7 @@ public sealed class CheckResult
         Verdict.AssertFailed => 14,
         Verdict.NextStateError or Verdict.IncompleteSuccessor => 75,
         Verdict.InvariantError => 76,
-        Verdict.Overflow => 255,
+        Verdict.Overflow or Verdict.ModuleError => 255,
         _ => 1,
     };
 }

@@ -113,6 +113,7 @@ public sealed class Explorer
     private static Verdict Classify(EvalException e, bool inInvariant) => e.Kind switch
     {
         EvalErrorKind.Overflow => Verdict.Overflow,
+        EvalErrorKind.Module when !inInvariant => Verdict.ModuleError,
         EvalErrorKind.Assert => Verdict.AssertFailed,
         _ => inInvariant ? Verdict.InvariantError : Verdict.NextStateError,
     };

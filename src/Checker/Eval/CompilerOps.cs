@@ -209,8 +209,11 @@ internal sealed partial class Compiler
         int hops = cc.F.Depth - unit.DefDepth;
         if (hops < 0) throw new CheckerException($"{Loc(app.Span)}: internal: recursive call from outside the definition's scope.");
         var u = unit;
+        var name = def.Name;
         return new C(c =>
         {
+            if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+                throw new EvalException($"The recursion of {name} is too deep (is a base case missing?).");
             var frame = new Frame(u.Frame.Size, FrameAt(c, hops));
             for (int i = 0; i < argEvs.Length; i++)
                 if (argEvs[i] != null) frame.S[u.ParamSlots[i]] = argEvs[i]!(c);
@@ -246,6 +249,8 @@ internal sealed partial class Compiler
             LazyFcnValue? self = null;
             self = new LazyFcnValue(dom, x =>
             {
+                if (!System.Runtime.CompilerServices.RuntimeHelpers.TryEnsureSufficientExecutionStack())
+                    throw new EvalException($"The recursion of the function {def.Name} is too deep (is a base case missing?).");
                 var f = new Frame(frame.Size, up);
                 f.S[selfSlot] = self;
                 if (binders.Length == 1) binders[0].Bind(f, x);

@@ -58,6 +58,7 @@ public static class TlcReport
                 break;
             case Verdict.AssertFailed:
             case Verdict.Overflow:
+            case Verdict.ModuleError:
                 w.WriteLine($"Error: {r.Error?.Message}");
                 break;
             case Verdict.NextStateError:
@@ -66,8 +67,9 @@ public static class TlcReport
                 {
                     w.WriteLine("Error: TLC threw an unexpected exception.");
                     w.WriteLine("This was probably caused by an error in the spec or model.");
-                    w.WriteLine("The error message is:");
-                    if (r.Error != null) w.WriteLine(r.Error.Message);
+                    w.WriteLine("See the User Output or TLC Console for clues to what happened.");
+                    w.WriteLine("The exception was a java.lang.RuntimeException");
+                    if (r.Error != null) w.WriteLine(": " + r.Error.Message);
                 }
                 break;
         }

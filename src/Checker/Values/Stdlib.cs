@@ -6,34 +6,40 @@ namespace VerifiedIpc.Checker.Values;
 /// </summary>
 public static class Stdlib
 {
+    // Errors raised by the standard modules' operators are reported by TLC as plain errors (exit 255); errors of
+    // the core language (sets, functions, equality) as "unexpected exceptions" (exit 75).
+    private static EvalException Module(string message) => new(message, EvalErrorKind.Module);
+
+    private static EvalException Core(string message) => new(message);
+
     // ---------------------------------------------------------------- coercions
 
     /// <summary>The integer, or TLC's error naming the operator.</summary>
     public static int Int(Value v, string op, int argNo)
     {
         if (v is IntValue i) return i.Value;
-        throw new EvalException($"The {Ordinal(argNo)} argument of {op} should be an integer, but instead it is:\n{v}");
+        throw Module($"The {Ordinal(argNo)} argument of {op} should be an integer, but instead it is:\n{v}");
     }
 
     /// <summary>The boolean, or an error.</summary>
     public static bool Bool(Value v, string what)
     {
         if (v is BoolValue b) return b.Value;
-        throw new EvalException($"A non-boolean expression ({KindName(v)}) was used as a condition{what}:\n{v}");
+        throw Core($"A non-boolean expression ({KindName(v)}) was used as a condition{what}:\n{v}");
     }
 
     /// <summary>The set, or an error.</summary>
     public static SetBase Set(Value v, string op)
     {
         if (v is SetBase s) return s;
-        throw new EvalException($"Attempted to apply {op} to a non-set value:\n{v}");
+        throw Core($"Attempted to apply {op} to a non-set value:\n{v}");
     }
 
     /// <summary>A function, or an error.</summary>
     public static FcnBase Fcn(Value v, string op)
     {
         if (v is FcnBase f) return f;
-        throw new EvalException($"Attempted to apply {op} to a non-function value:\n{v}");
+        throw Core($"Attempted to apply {op} to a non-function value:\n{v}");
     }
 
     /// <summary>A sequence (a function over 1..n, or a string), or an error.</summary>
@@ -41,7 +47,7 @@ public static class Stdlib
     {
         if (v is FcnValue f && (f.IsTuple || f.Count == 0)) return f;
         if (v is LazyFcnValue l && l.Domain.IsFinite) { var m = l.Materialize(); if (m.IsTuple || m.Count == 0) return m; }
-        throw new EvalException($"The {Ordinal(argNo)} argument of {op} must be a sequence, but instead it is:\n{v}");
+        throw Module($"The {Ordinal(argNo)} argument of {op} must be a sequence, but instead it is:\n{v}");
     }
 
     private static string KindName(Value v) => Value.KindName(v.Kind);
@@ -82,7 +88,7 @@ public static class Stdlib
     public static Value Div(Value a, Value b)
     {
         int x = Int(a, "\\div", 1), y = Int(b, "\\div", 2);
-        if (y == 0) throw new EvalException("The second argument of \\div is 0.");
+        if (y == 0) throw Module("The second argument of \\div is 0.");
         return IntValue.OfChecked(Math.DivRem((long)x, y) is var (q, r) && r != 0 && ((r < 0) != (y < 0)) ? q - 1 : q, $"{x} \\div {y}");
     }
 
@@ -90,7 +96,7 @@ public static class Stdlib
     public static Value Mod(Value a, Value b)
     {
         int x = Int(a, "%", 1), y = Int(b, "%", 2);
-        if (y <= 0) throw new EvalException($"The second argument of % should be a positive number, but instead it is:\n{y}");
+        if (y <= 0) throw Module($"The second argument of % should be a positive number, but instead it is:\n{y}");
         long r = (long)x % y;
         if (r < 0) r += y;
         return IntValue.Of((int)r);
@@ -100,8 +106,8 @@ public static class Stdlib
     public static Value Power(Value a, Value b)
     {
         int x = Int(a, "^", 1), y = Int(b, "^", 2);
-        if (y < 0) throw new EvalException($"The second argument of ^ should be a natural number, but instead it is:\n{y}");
-        if (x == 0 && y == 0) throw new EvalException("0^0 is undefined.");
+        if (y < 0) throw Module($"The second argument of ^ should be a natural number, but instead it is:\n{y}");
+        if (x == 0 && y == 0) throw Module("0^0 is undefined.");
         long r = 1;
         for (int i = 0; i < y; i++)
         {
@@ -194,7 +200,7 @@ public static class Stdlib
     public static bool In(Value x, Value s)
     {
         if (s is SetBase set) return set.Contains(x);
-        throw new EvalException($"Attempted to check if the value:\n{x}\nis an element of the non-set value:\n{s}");
+        throw Core($"Attempted to check if the value:\n{x}\nis an element of the non-set value:\n{s}");
     }
 
     /// <summary>Cardinality(S).</summary>
@@ -205,7 +211,7 @@ public static class Stdlib
     {
         if (f is FcnBase fn) return fn.Domain;
         if (f is StrValue s) return new IntervalValue(1, s.Value.Length);
-        throw new EvalException($"Attempted to apply the operator DOMAIN to a non-function:\n{f}");
+        throw Core($"Attempted to apply the operator DOMAIN to a non-function:\n{f}");
     }
 
     // ---------------------------------------------------------------- Sequences
@@ -220,7 +226,7 @@ public static class Stdlib
     public static Value Head(Value s)
     {
         var q = Seq(s, "Head");
-        if (q.Count == 0) throw new EvalException("Attempted to apply Head to the empty sequence.");
+        if (q.Count == 0) throw Module("Attempted to apply Head to the empty sequence.");
         return q.RawVals[0];
     }
 
@@ -228,7 +234,7 @@ public static class Stdlib
     public static Value Tail(Value s)
     {
         var q = Seq(s, "Tail");
-        if (q.Count == 0) throw new EvalException("Attempted to apply Tail to the empty sequence.");
+        if (q.Count == 0) throw Module("Attempted to apply Tail to the empty sequence.");
         return FcnValue.Tuple(q.RawVals[1..]);
     }
 
@@ -258,7 +264,7 @@ public static class Stdlib
         var q = Seq(s, "SubSeq");
         if (hi < lo) return FcnValue.EmptyTuple;
         if (lo < 1 || hi > q.Count)
-            throw new EvalException($"The second argument of SubSeq must be in the domain of its first argument:\n{s}\n, but instead it is\n{lo}");
+            throw Module($"The second argument of SubSeq must be in the domain of its first argument:\n{s}\n, but instead it is\n{lo}");
         return FcnValue.Tuple(q.RawVals[(lo - 1)..hi]);
     }
 
@@ -289,7 +295,7 @@ public static class Stdlib
     {
         FcnValue f => f,
         LazyFcnValue l => l.Materialize(),
-        _ => throw new EvalException($"The argument of {op} should be a function, but instead it is:\n{v}"),
+        _ => throw Module($"The argument of {op} should be a function, but instead it is:\n{v}"),
     };
 
     /// <summary>Permutations(S): every bijection of S onto itself.</summary>
