@@ -130,16 +130,16 @@ public sealed class Mailbox<T>
 
     /// <summary>
     /// Synchronous send by <paramref name="sender"/>: returns once the message is in the mailbox (or with a
-    /// receiver), blocking while it is full. The returned task completes with the receiving process.
+    /// receiver), blocking while it is full. The receipt later names the receiving process.
     /// </summary>
-    public Task<ProcessId> Send(ProcessId sender, T message, CancellationToken cancellationToken = default) =>
+    public DeliveryReceipt Send(ProcessId sender, T message, CancellationToken cancellationToken = default) =>
         Send(sender, message, Timeout.InfiniteTimeSpan, cancellationToken);
 
     /// <summary>Synchronous send with a timeout (<see cref="TimeoutException"/>: nothing was sent).</summary>
-    public Task<ProcessId> Send(ProcessId sender, T message, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public DeliveryReceipt Send(ProcessId sender, T message, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         CheckMessage(message, timeout);
-        return _monitor.Send(sender, ProcessId.Any, message, timeout, cancellationToken)!;
+        return new DeliveryReceipt(_monitor.Send(sender, ProcessId.Any, message, timeout, cancellationToken)!);
     }
 
     /// <summary>Asynchronous send: a status handle at once; <see cref="SendOperation.ReceivedBy"/> tells who received.</summary>
