@@ -85,7 +85,13 @@ internal sealed class Simulation : IDisposable
             {
                 if (i >= delivered.Count) return $"{where}: message {i} of {sent.Count} never delivered";
                 if (i >= sent.Count) return $"{where}: {delivered.Count - sent.Count} extra deliveries (duplicates)";
-                if (!sent[i].AsSpan().SequenceEqual(delivered[i])) return $"{where}: delivery {i} is not message {i} (order or duplicate)";
+                if (!sent[i].AsSpan().SequenceEqual(delivered[i]))
+                {
+                    int earlier = sent.FindIndex(0, i, m => m.AsSpan().SequenceEqual(delivered[i]));
+                    return earlier >= 0
+                        ? $"{where}: message {earlier} delivered again as delivery {i} (duplicate)"
+                        : $"{where}: delivery {i} is not message {i} (out of order)";
+                }
             }
             return null;
         }
