@@ -1,0 +1,280 @@
+using System.Collections.Immutable;
+using System.Text.RegularExpressions;
+
+namespace VerifiedIpc.Report;
+
+/// <summary>
+/// Derives a message sequence chart from a counterexample and a <see cref="ChartMapping"/>. Messages are the
+/// elements of channel variables: an element that appears in a step is sent by the step's process, one that
+/// disappears is received by it (or lost, for a <see cref="ActionKind.Lose"/> action). Elements are tracked as
+/// instances through the channel's positions, so two equal messages in a queue stay two arrows.
+/// </summary>
+public static partial class ChartBuilder
+{
+    /// <summary>The lifeline for steps no rule attributes to a process.</summary>
+    public const string SystemLifeline = "system";
+
+    [GeneratedRegex("chan|net|msg|mess|queue|buf|link|mailbox|inbox|pipe|ack|wire|mbox", RegexOptions.IgnoreCase)]
+    private static partial Regex ChannelName();
+
+    [GeneratedRegex("^(lose|loss|drop)", RegexOptions.IgnoreCase)]
+    private static partial Regex LoseName();
+
+    [GeneratedRegex("^(dup|duplicate)", RegexOptions.IgnoreCase)]
+    private static partial Regex DuplicateName();
+
+    /// <summary>Builds the chart. Throws <see cref="MappingFormatException"/> when the mapping names a variable the trace does not have.</summary>
+    public static Chart Build(Counterexample trace, ChartMapping? mapping = null, TlaFormatter? formatter = null)
+    {
+        mapping ??= ChartMapping.Automatic;
+        formatter ??= mapping.CreateFormatter();
+        var channels = mapping.Channels is { } declared ? declared : DetectChannels(trace);
+        foreach (var c in channels)
+            if (!trace.Variables.Contains(c.Variable))
+                throw new MappingFormatException("$.channels." + c.Variable, $"the trace has no variable '{c.Variable}' (it has: {string.Join(", ", trace.Variables)})");
+        foreach (var a in mapping.Actions.Values)
+            foreach (var r in a.Receives)
+                if (!channels.Any(c => c.Variable == r.Channel))
+                    throw new MappingFormatException($"$.actions.{a.Key}.receives", $"'{r.Channel}' is not a channel of the chart");
+
+        var ambiguousNames = trace.Steps.GroupBy(s => s.ActionName)
+            .Where(g => g.Select(s => s.Location?.BeginLine).Distinct().Count() > 1 && g.All(s => s.Parameters.IsEmpty))
+            .Select(g => g.Key).ToHashSet();
+
+        var builder = new State(trace, mapping, formatter, channels);
+        var first = trace.States[0];
+        foreach (var c in channels)
+        {
+            var value = first[c.Variable];
+            var items = Elements(value, IsBag(mapping, c.Variable));
+            foreach (var item in items)
+            {
+                var from = Name(c.From?.Evaluate(first, first, null, item), formatter) ?? c.Variable;
+                builder.Live[c.Variable].Add(builder.NewMessage(c, item, 0, from, false, first));
+            }
+        }
+
+        var events = ImmutableArray.CreateBuilder<ChartEvent>();
+        foreach (var step in trace.Steps)
+        {
+            var before = trace.State(step.From);
+            var after = trace.State(step.To);
+            var entry = mapping.ActionFor(step);
+            var kind = entry?.Kind ?? AutoKind(step.ActionName);
+            if (kind == ActionKind.Hidden || (step.From == step.To && trace.Kind == TraceKind.Stuttering && step.Number == trace.Steps.Length))
+                continue;
+            var label = entry?.Label ?? Label(step, formatter, ambiguousNames.Contains(step.ActionName));
+            var process = ProcessOf(step, entry, before, after, formatter, ambiguousNames.Contains(step.ActionName));
+            var (sent, received) = builder.Apply(step, kind, process, before, after, entry);
+            var onLifeline = kind switch
+            {
+                ActionKind.Lose => null,
+                ActionKind.Duplicate => null,
+                _ => process,
+            };
+            var eventKind = kind switch
+            {
+                ActionKind.Lose => EventKind.Loss,
+                ActionKind.Duplicate => EventKind.Duplication,
+                _ => EventKind.Action,
+            };
+            events.Add(new ChartEvent(step.Number, step.To, eventKind, onLifeline, label, sent, received));
+        }
+
+        var messages = builder.Finish();
+        var lifelines = new List<string>();
+        void Use(string? name)
+        {
+            if (name is not null && !lifelines.Contains(name)) lifelines.Add(name);
+        }
+        foreach (var l in mapping.Lifelines) Use(l);
+        // Order of first appearance, with a message's sender before its receiver, reads left to right.
+        var byRow = events.Select(e => (Row: e.Step, Name: e.Lifeline))
+            .Concat(messages.Select(m => (Row: m.SendStep, Name: (string?)m.From)))
+            .Concat(messages.Select(m => (Row: m.EndStep ?? int.MaxValue, Name: m.To)))
+            .OrderBy(x => x.Row);
+        foreach (var (_, name) in byRow) Use(name);
+
+        return new Chart(
+            [.. lifelines], events.ToImmutable(), messages, [.. channels.Select(c => c.Variable)],
+            trace.Steps.Length, trace.Kind, trace.LoopBackTo, trace.States.Length);
+    }
+
+    /// <summary>
+    /// The automatic channel rule: a variable is a channel when it is a collection (a JSON array) in every state, it
+    /// changes, and it either loses an element in some step (things are taken out of it) or is named like a channel.
+    /// </summary>
+    public static ImmutableArray<ChannelMapping> DetectChannels(Counterexample trace)
+    {
+        var result = ImmutableArray.CreateBuilder<ChannelMapping>();
+        foreach (var v in trace.Variables)
+        {
+            if (!trace.States.All(s => s[v] is ArrayValue)) continue;
+            var changes = false;
+            var removals = false;
+            foreach (var step in trace.Steps)
+            {
+                var d = ValueDiff.Diff(trace.State(step.From)[v], trace.State(step.To)[v]);
+                changes |= !d.IsEmpty;
+                removals |= !d.Removed.IsEmpty;
+            }
+            if (changes && (removals || ChannelName().IsMatch(v))) result.Add(new ChannelMapping(v, null, null, null));
+        }
+        return result.ToImmutable();
+    }
+
+    private static ActionKind AutoKind(string actionName) =>
+        LoseName().IsMatch(actionName) ? ActionKind.Lose
+        : DuplicateName().IsMatch(actionName) ? ActionKind.Duplicate
+        : ActionKind.Auto;
+
+    private static bool IsBag(ChartMapping mapping, string variable) =>
+        mapping.Shapes.TryGetValue(variable, out var s) && s.Kind == ShapeKind.Bag;
+
+    private static IEnumerable<TraceValue> Elements(TraceValue? value, bool bag) => value switch
+    {
+        ArrayValue a => a.Items,
+        ObjectValue o when bag => o.Fields.SelectMany(f => Enumerable.Repeat<TraceValue>(new StringValue(f.Key), (int)Math.Min(f.Value is IntValue i ? i.Value : 0, 1000))),
+        _ => [],
+    };
+
+    /// <summary>The event text for a step: the action with its parameter values, e.g. <c>Send(sa)</c>.</summary>
+    internal static string Label(TraceStep step, TlaFormatter formatter, bool withLine)
+    {
+        var name = step.ActionName;
+        if (!step.Parameters.IsEmpty)
+            name += "(" + string.Join(", ", step.Parameters.Select(p => formatter.Format(p.Value))) + ")";
+        if (withLine && step.Location is { } loc) name += $" l.{loc.BeginLine}";
+        return name;
+    }
+
+    private static string ProcessOf(TraceStep step, ActionMapping? entry, TraceState before, TraceState after, TlaFormatter formatter, bool ambiguous)
+    {
+        if (entry?.Process is { } expr && Name(expr.Evaluate(before, after, step, null), formatter) is { } named)
+            return named;
+        // A parameter holding a string is almost always a process identity (a model value such as p1 or sa);
+        // numeric parameters are more often message or slot indices.
+        foreach (var p in step.Parameters)
+            if (p.Value is StringValue s) return s.Value;
+        return ambiguous && step.Location is { } loc ? $"{step.ActionName} l.{loc.BeginLine}" : step.ActionName;
+    }
+
+    private static string? Name(TraceValue? v, TlaFormatter formatter) => v switch
+    {
+        null => null,
+        StringValue s => s.Value,
+        _ => formatter.Format(v),
+    };
+
+    private sealed class State(Counterexample trace, ChartMapping mapping, TlaFormatter formatter, ImmutableArray<ChannelMapping> channels)
+    {
+        private readonly Dictionary<int, ChartMessage> _messages = [];
+        private readonly Dictionary<string, HashSet<TraceValue>> _sentValues = channels.ToDictionary(c => c.Variable, _ => new HashSet<TraceValue>());
+        private int _nextId = 1;
+
+        public Dictionary<string, List<int>> Live { get; } = channels.ToDictionary(c => c.Variable, _ => new List<int>());
+
+        public int NewMessage(ChannelMapping c, TraceValue value, int step, string from, bool duplicate, TraceState at)
+        {
+            var label = c.Label?.Evaluate(at, at, null, value) is { } l ? formatter.Format(l) : formatter.Format(value, formatter.ShapeOf(c.Variable).Inner);
+            var id = _nextId++;
+            _messages[id] = new ChartMessage
+            {
+                Id = id, Channel = c.Variable, Value = value, Label = label, SendStep = step, From = from,
+                Fate = MessageFate.InFlight, IsDuplicate = duplicate,
+            };
+            _sentValues[c.Variable].Add(value);
+            return id;
+        }
+
+        public (int Sent, int Received) Apply(TraceStep step, ActionKind kind, string process, TraceState before, TraceState after, ActionMapping? entry)
+        {
+            var sent = 0;
+            var received = 0;
+            foreach (var c in channels)
+            {
+                var live = Live[c.Variable];
+                var bag = IsBag(mapping, c.Variable);
+                var diff = ValueDiff.Diff(before[c.Variable], after[c.Variable], bag);
+                if (diff.IsEmpty) continue;
+
+                // Removals first, highest position first, so lower positions stay valid.
+                var removedIds = new List<int>();
+                for (var k = diff.RemovedAt.Length - 1; k >= 0; k--)
+                {
+                    var at = diff.RemovedAt[k] >= 0 ? diff.RemovedAt[k] : live.FindIndex(id => _messages[id].Value.Equals(diff.Removed[k]));
+                    if (at < 0 || at >= live.Count) continue;
+                    removedIds.Add(live[at]);
+                    live.RemoveAt(at);
+                }
+                removedIds.Reverse();
+                foreach (var id in removedIds)
+                {
+                    var m = _messages[id];
+                    if (m.EndStep is not null) continue; // already delivered through a 'receives' entry
+                    if (kind == ActionKind.Lose)
+                        _messages[id] = m with { EndStep = step.Number, Fate = MessageFate.Lost };
+                    else
+                    {
+                        _messages[id] = m with { EndStep = step.Number, To = process, Fate = MessageFate.Delivered };
+                        received++;
+                    }
+                }
+
+                for (var k = 0; k < diff.AddedAt.Length; k++)
+                {
+                    var value = diff.Added[k];
+                    var copyOf = _sentValues[c.Variable].Contains(value)
+                        ? _messages.Values.LastOrDefault(m => m.Channel == c.Variable && m.Value.Equals(value))
+                        : null;
+                    var linkCopy = kind is ActionKind.Duplicate or ActionKind.Lose;
+                    var from = linkCopy && copyOf is not null ? copyOf.From : process;
+                    var id = NewMessage(c, value, step.Number, from, copyOf is not null || kind == ActionKind.Duplicate, after);
+                    if (diff.AddedAt[k] >= 0 && diff.AddedAt[k] <= live.Count) live.Insert(diff.AddedAt[k], id);
+                    else live.Add(id);
+                    if (!linkCopy) sent++;
+                }
+            }
+
+            foreach (var r in entry?.Receives ?? [])
+            {
+                var value = r.Message.Evaluate(before, after, step, null);
+                if (value is null) continue;
+                var live = Live[r.Channel];
+                var candidates = live.Select(id => _messages[id]).Where(m => m.Value.Equals(value)).ToList();
+                if (candidates.Count == 0) continue;
+                var fresh = candidates.FirstOrDefault(m => m.EndStep is null);
+                if (fresh is not null)
+                    _messages[fresh.Id] = fresh with { EndStep = step.Number, To = process, Fate = MessageFate.Delivered };
+                else
+                {
+                    // The same message delivered again: a second arrow from the original send, drawn as a copy.
+                    var original = candidates[0];
+                    var id = _nextId++;
+                    _messages[id] = original with { Id = id, EndStep = step.Number, To = process, Fate = MessageFate.Delivered, IsDuplicate = true };
+                }
+                received++;
+            }
+            return (sent, received);
+        }
+
+        public ImmutableArray<ChartMessage> Finish()
+        {
+            // Aim lost and undelivered arrows at the receiver the channel names, or at the one that received most from it.
+            var usualReceiver = _messages.Values.Where(m => m.Fate == MessageFate.Delivered && m.To is not null)
+                .GroupBy(m => m.Channel)
+                .ToDictionary(g => g.Key, g => g.GroupBy(m => m.To!).OrderByDescending(x => x.Count()).First().Key);
+            var last = trace.States[^1];
+            var result = ImmutableArray.CreateBuilder<ChartMessage>();
+            foreach (var m in _messages.Values.OrderBy(m => m.Id))
+            {
+                if (m.To is not null) { result.Add(m); continue; }
+                var c = channels.First(ch => ch.Variable == m.Channel);
+                var to = c.To?.Evaluate(last, last, null, m.Value) is { } t ? (t is StringValue s ? s.Value : formatter.Format(t))
+                    : usualReceiver.GetValueOrDefault(m.Channel);
+                result.Add(m with { To = to });
+            }
+            return result.ToImmutable();
+        }
+    }
+}
