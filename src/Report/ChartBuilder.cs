@@ -46,7 +46,7 @@ public static partial class ChartBuilder
         foreach (var c in channels)
         {
             var value = first[c.Variable];
-            var items = Elements(value, IsBag(mapping, c.Variable));
+            var items = Elements(value, IsBag(mapping, c.Variable), c.Empty);
             foreach (var item in items)
             {
                 var from = Name(c.From?.Evaluate(first, first, null, item), formatter) ?? c.Variable;
@@ -131,9 +131,10 @@ public static partial class ChartBuilder
     private static bool IsBag(ChartMapping mapping, string variable) =>
         mapping.Shapes.TryGetValue(variable, out var s) && s.Kind == ShapeKind.Bag;
 
-    private static IEnumerable<TraceValue> Elements(TraceValue? value, bool bag) => value switch
+    private static IEnumerable<TraceValue> Elements(TraceValue? value, bool bag, TraceValue? empty) => value switch
     {
         ArrayValue a => a.Items,
+        ObjectValue o when empty is not null => o.Fields.Select(f => f.Value).Where(v => !v.Equals(empty)),
         ObjectValue o when bag => o.Fields.SelectMany(f => Enumerable.Repeat<TraceValue>(new StringValue(f.Key), (int)Math.Min(f.Value is IntValue i ? i.Value : 0, 1000))),
         _ => [],
     };
@@ -195,7 +196,8 @@ public static partial class ChartBuilder
             {
                 var live = Live[c.Variable];
                 var bag = IsBag(mapping, c.Variable);
-                var diff = ValueDiff.Diff(before[c.Variable], after[c.Variable], bag);
+                var diff = ValueDiff.Diff(before[c.Variable], after[c.Variable], bag, c.Empty);
+                var loses = kind == ActionKind.Lose || (entry?.LosesFrom.Contains(c.Variable) ?? false);
                 if (diff.IsEmpty) continue;
 
                 // Removals first, highest position first, so lower positions stay valid.
@@ -214,6 +216,9 @@ public static partial class ChartBuilder
                     if (m.EndStep is not null) continue; // already delivered through a 'receives' entry
                     if (kind == ActionKind.Lose)
                         _messages[id] = m with { EndStep = step.Number, Fate = MessageFate.Lost };
+                    else if (loses)
+                        // A process step that destroys a message (e.g. overwriting a full slot): the cross sits at that process.
+                        _messages[id] = m with { EndStep = step.Number, To = process, Fate = MessageFate.Lost };
                     else
                     {
                         _messages[id] = m with { EndStep = step.Number, To = process, Fate = MessageFate.Delivered };
@@ -238,10 +243,21 @@ public static partial class ChartBuilder
 
             foreach (var r in entry?.Receives ?? [])
             {
-                var value = r.Message.Evaluate(before, after, step, null);
-                if (value is null) continue;
                 var live = Live[r.Channel];
-                var candidates = live.Select(id => _messages[id]).Where(m => m.Value.Equals(value)).ToList();
+                List<ChartMessage> candidates;
+                if (r.Message is not null)
+                {
+                    var value = r.Message.Evaluate(before, after, step, null);
+                    if (value is null) continue;
+                    candidates = live.Select(id => _messages[id]).Where(m => m.Value.Equals(value)).ToList();
+                }
+                else
+                {
+                    var wanted = r.EqualTo!.Evaluate(before, after, step, null);
+                    if (wanted is null) continue;
+                    candidates = live.Select(id => _messages[id])
+                        .Where(m => r.Match!.Evaluate(before, after, step, m.Value) is { } part && part.Equals(wanted)).ToList();
+                }
                 if (candidates.Count == 0) continue;
                 var fresh = candidates.FirstOrDefault(m => m.EndStep is null);
                 if (fresh is not null)

@@ -176,12 +176,20 @@ public sealed class MappingExpr
 /// <param name="From">Who sent a message that was already in the channel in the first state (evaluated with <c>msg</c>).</param>
 /// <param name="To">The intended receiver of a message, used to aim arrows of lost and undelivered messages.</param>
 /// <param name="Label">How to print a message on its arrow (evaluated with <c>msg</c>); the message itself when null.</param>
-public sealed record ChannelMapping(string Variable, MappingExpr? From, MappingExpr? To, MappingExpr? Label);
+/// <param name="Empty">For a channel that is a function of slots (one message per key, e.g. <c>slot[r]</c>), the value
+/// that marks an empty slot; the messages are then the function's other values.</param>
+public sealed record ChannelMapping(string Variable, MappingExpr? From, MappingExpr? To, MappingExpr? Label, TraceValue? Empty = null);
 
-/// <summary>A receive the channel's value does not show (e.g. a set-based network that keeps delivered packets).</summary>
+/// <summary>
+/// A receive the channel's value does not show (e.g. a set-based network that keeps delivered packets). The message
+/// is either given (<c>message</c>, e.g. <c>$p</c>) or found: the first message of the channel whose <c>match</c>
+/// (an expression over <c>msg</c>, e.g. <c>msg[2]</c>) equals <c>equals</c> (e.g. <c>added(out)</c>).
+/// </summary>
 /// <param name="Channel">The channel variable.</param>
-/// <param name="Message">The message received (e.g. <c>$p</c>).</param>
-public sealed record ReceiveMapping(string Channel, MappingExpr Message);
+/// <param name="Message">The message received, or null when found by <paramref name="Match"/>.</param>
+/// <param name="Match">The part of a message to compare.</param>
+/// <param name="EqualTo">The value it must equal.</param>
+public sealed record ReceiveMapping(string Channel, MappingExpr? Message, MappingExpr? Match = null, MappingExpr? EqualTo = null);
 
 /// <summary>How one action is drawn.</summary>
 /// <param name="Key">The action name, or <c>Name@line</c> for an unsplit disjunct.</param>
@@ -189,7 +197,13 @@ public sealed record ReceiveMapping(string Channel, MappingExpr Message);
 /// <param name="Process">The lifeline that performs the action; when null the automatic rule decides.</param>
 /// <param name="Label">The text on the event box; the action with its parameters when null.</param>
 /// <param name="Receives">Extra receives not visible as a channel shrinking.</param>
-public sealed record ActionMapping(string Key, ActionKind Kind, MappingExpr? Process, string? Label, ImmutableArray<ReceiveMapping> Receives);
+/// <param name="Loses">Channels from which this action's removals are losses although the action is not a
+/// <see cref="ActionKind.Lose"/> action (e.g. a fetch that overwrites a full slot).</param>
+public sealed record ActionMapping(string Key, ActionKind Kind, MappingExpr? Process, string? Label, ImmutableArray<ReceiveMapping> Receives, ImmutableArray<string> Loses = default)
+{
+    /// <summary>The channels this action loses from (never default).</summary>
+    public ImmutableArray<string> LosesFrom => Loses.IsDefault ? [] : Loses;
+}
 
 /// <summary>
 /// Describes how a spec's trace becomes a message sequence chart: which variables are channels, which process
@@ -268,9 +282,10 @@ public sealed class ChartMapping
         var where = "$.channels." + p.Name;
         if (p.Value.ValueKind != JsonValueKind.Object) throw new MappingFormatException(where, "expected an object (use {} for defaults)");
         foreach (var f in p.Value.EnumerateObject())
-            if (f.Name is not ("from" or "to" or "label"))
-                throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: from, to, label)");
-        return new ChannelMapping(p.Name, OptExpr(p.Value, "from", where), OptExpr(p.Value, "to", where), OptExpr(p.Value, "label", where));
+            if (f.Name is not ("from" or "to" or "label" or "empty"))
+                throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: from, to, label, empty)");
+        TraceValue? empty = p.Value.TryGetProperty("empty", out var e) ? TraceJson.ReadValue(e, where + ".empty", 0) : null;
+        return new ChannelMapping(p.Name, OptExpr(p.Value, "from", where), OptExpr(p.Value, "to", where), OptExpr(p.Value, "label", where), empty);
     }
 
     private static ActionMapping ReadAction(JsonProperty p)
@@ -279,11 +294,16 @@ public sealed class ChartMapping
         if (p.Value.ValueKind != JsonValueKind.Object) throw new MappingFormatException(where, "expected an object");
         var kind = ActionKind.Auto;
         var receives = ImmutableArray.CreateBuilder<ReceiveMapping>();
+        var loses = new List<string>();
         foreach (var f in p.Value.EnumerateObject())
         {
             switch (f.Name)
             {
                 case "process" or "label": break;
+                case "loses":
+                    if (f.Value.ValueKind != JsonValueKind.Array) throw new MappingFormatException(where + ".loses", "expected an array of channel names");
+                    loses.AddRange(f.Value.EnumerateArray().Select((x, i) => String(x, $"{where}.loses[{i}]")));
+                    break;
                 case "kind":
                     var k = String(f.Value, where + ".kind");
                     kind = k switch
@@ -301,17 +321,24 @@ public sealed class ChartMapping
                     {
                         var rw = $"{where}.receives[{i}]";
                         if (list[i].ValueKind != JsonValueKind.Object) throw new MappingFormatException(rw, "expected {\"channel\": ..., \"message\": ...}");
+                        foreach (var rf in list[i].EnumerateObject())
+                            if (rf.Name is not ("channel" or "message" or "match" or "equals"))
+                                throw new MappingFormatException(rw + "." + rf.Name, "unknown entry (known: channel, message, match, equals)");
                         var ch = list[i].TryGetProperty("channel", out var c) ? String(c, rw + ".channel") : throw new MappingFormatException(rw, "missing 'channel'");
-                        var msg = OptExpr(list[i], "message", rw) ?? throw new MappingFormatException(rw, "missing 'message'");
-                        receives.Add(new ReceiveMapping(ch, msg));
+                        var msg = OptExpr(list[i], "message", rw);
+                        var match = OptExpr(list[i], "match", rw);
+                        var equals = OptExpr(list[i], "equals", rw);
+                        if (msg is null == (match is null || equals is null))
+                            throw new MappingFormatException(rw, "give either 'message', or both 'match' and 'equals'");
+                        receives.Add(new ReceiveMapping(ch, msg, match, equals));
                     }
                     break;
                 default:
-                    throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: kind, process, label, receives)");
+                    throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: kind, process, label, receives, loses)");
             }
         }
         var label = p.Value.TryGetProperty("label", out var l) ? String(l, where + ".label") : null;
-        return new ActionMapping(p.Name, kind, OptExpr(p.Value, "process", where), label, receives.ToImmutable());
+        return new ActionMapping(p.Name, kind, OptExpr(p.Value, "process", where), label, receives.ToImmutable(), [.. loses]);
     }
 
     private static MappingExpr? OptExpr(JsonElement obj, string name, string where) =>

@@ -127,7 +127,7 @@ public static class ReportWriter
             if (trace.LoopBackTo == state.Number) classes.Add("loop-start");
             if (lastFinite && i == trace.States.Length - 1 && IsSafetyViolation(m.Verdict)) classes.Add("violation");
             sb.Append($"<tr{(classes.Count > 0 ? $" class=\"{string.Join(' ', classes)}\"" : "")}><th class=\"no\">{state.Number}</th>");
-            sb.Append($"<td class=\"action\">{(step is null ? "<i>initial state</i>" : Html.Escape(ChartBuilder.Label(step, formatter, ambiguous.Contains(step.ActionName))))}");
+            sb.Append($"<td class=\"action\">{(step is null ? "<i>initial state</i>" : Html.Escape(StepLabel(m, step, formatter, ambiguous)))}");
             if (trace.LoopBackTo == state.Number) sb.Append("<div class=\"tag loop\">loop starts</div>");
             if (classes.Contains("violation") && m.ViolatedProperty is not null) sb.Append($"<div class=\"tag bad\">violates {Html.Escape(m.ViolatedProperty)}</div>");
             sb.Append("</td>");
@@ -148,12 +148,16 @@ public static class ReportWriter
             var last = trace.Steps[^1];
             var span = trace.Variables.Length + 1;
             if (trace.Kind == TraceKind.Lasso)
-                sb.Append($"<tr class=\"back\"><th class=\"no\">↺</th><td colspan=\"{span}\">{Html.Escape(ChartBuilder.Label(last, formatter, ambiguous.Contains(last.ActionName)))} leads <b>back to state {trace.LoopBackTo}</b>; states {trace.LoopBackTo}–{trace.States.Length} repeat forever.</td></tr>\n");
+                sb.Append($"<tr class=\"back\"><th class=\"no\">↺</th><td colspan=\"{span}\">{Html.Escape(StepLabel(m, last, formatter, ambiguous))} leads <b>back to state {trace.LoopBackTo}</b>; states {trace.LoopBackTo}–{trace.States.Length} repeat forever.</td></tr>\n");
             else
                 sb.Append($"<tr class=\"back\"><th class=\"no\">⟳</th><td colspan=\"{span}\"><b>Stuttering</b>: state {trace.States.Length} repeats forever; nothing changes again.</td></tr>\n");
         }
         sb.Append("</tbody></table></div>\n");
     }
+
+    // The mapping's label when it gives one (it is what the chart shows), else the action with its parameters.
+    private static string StepLabel(ReportModel m, TraceStep step, TlaFormatter formatter, HashSet<string> ambiguous) =>
+        m.Mapping?.ActionFor(step)?.Label ?? ChartBuilder.Label(step, formatter, ambiguous.Contains(step.ActionName));
 
     private static void WriteLegend(StringBuilder sb)
     {

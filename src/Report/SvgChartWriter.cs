@@ -20,7 +20,7 @@ public static class SvgChartWriter
     private const double Gutter = 64;
     private const double HeadTop = 12;
     private const double HeadH = 30;
-    private const double RowH = 48;
+    private const double RowH = 54;
     private const double BoxH = 24;
     private const double MinCol = 170;
     private const int MaxLabel = 34;
@@ -139,7 +139,8 @@ public static class SvgChartWriter
             var y1 = Y(m.SendStep);
             var x1 = X(m.From);
             var endRow = m.EndStep ?? lastRow;
-            var y2 = m.Fate == MessageFate.InFlight ? bottom - 8 : Y(endRow);
+            // An undelivered message is a short stub towards its receiver, so several of them do not converge in one point.
+            var y2 = m.Fate == MessageFate.InFlight ? Math.Min(Y(m.SendStep) + RowH * 0.9, bottom - 8) : Y(endRow);
             var hasTarget = m.To is not null && chart.Lifelines.Contains(m.To);
             var xt = hasTarget ? X(m.To) : x1 + (x1 + 120 < contentRight ? 110 : -110);
             var selfMsg = hasTarget && m.To == m.From;
@@ -161,10 +162,15 @@ public static class SvgChartWriter
                     ex = x1 + (xt - x1) * (hasTarget ? 0.62 : 1.0);
                     break;
                 default:
-                    ex = x1 + (xt - x1) * 0.8;
+                    ex = x1 + (xt - x1) * 0.55;
                     break;
             }
-            if (selfMsg) sx = x1 + HalfBox(m.SendStep, m.From);
+            if (selfMsg)
+            {
+                // A message to oneself (e.g. into one's own slot) bends out to the right and back.
+                sx = x1 + HalfBox(m.SendStep, m.From);
+                ex = m.Fate == MessageFate.Delivered ? x1 + HalfBox(endRow, m.To) + 2 : Math.Max(sx, x1 + HalfBox(endRow, m.To)) + 46;
+            }
 
             var cls = "msg " + m.Fate switch { MessageFate.Delivered => "delivered", MessageFate.Lost => "lost", _ => "inflight" } + (m.IsDuplicate ? " dup" : "");
             var color = m.Fate switch
@@ -180,7 +186,7 @@ public static class SvgChartWriter
                 _ => m.IsDuplicate ? p + "-arrow-dup" : p + "-arrow",
             };
             var d = selfMsg
-                ? $"M {Html.N(sx)} {Html.N(y1)} C {Html.N(sx + 70)} {Html.N(y1)} {Html.N(ex + 70)} {Html.N(ey)} {Html.N(ex + 2)} {Html.N(ey)}"
+                ? $"M {Html.N(sx)} {Html.N(y1)} C {Html.N(sx + 70)} {Html.N(y1)} {Html.N(ex + 70)} {Html.N(ey)} {Html.N(ex)} {Html.N(ey)}"
                 : $"M {Html.N(sx)} {Html.N(y1)} L {Html.N(ex)} {Html.N(ey)}";
             var title = $"{m.Label} on {m.Channel}: sent by {m.From}" + (m.SendStep == 0 ? " before state 1" : $" into state {m.SendStep + 1}") + m.Fate switch
             {

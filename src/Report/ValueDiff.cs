@@ -24,14 +24,60 @@ public static class ValueDiff
     private const int MaxAligned = 2000;
 
     /// <summary>The diff of two collection values; <see cref="CollectionDiff.None"/> when they are not comparable collections.</summary>
-    public static CollectionDiff Diff(TraceValue? before, TraceValue? after, bool asBag = false)
+    /// <param name="before">The old value.</param>
+    /// <param name="after">The new value.</param>
+    /// <param name="asBag">Read objects as bags (element to count).</param>
+    /// <param name="emptySlot">Read objects as slots: each key holds one message, or this value when empty.</param>
+    public static CollectionDiff Diff(TraceValue? before, TraceValue? after, bool asBag = false, TraceValue? emptySlot = null)
     {
         if (before is ArrayValue a && after is ArrayValue b) return DiffArrays(a.Items, b.Items);
+        if (emptySlot is not null && before is ObjectValue os && after is ObjectValue ns) return DiffSlots(os, ns, emptySlot);
         if (asBag && before is ObjectValue ob && after is ObjectValue nb) return DiffBags(ob, nb);
         return CollectionDiff.None;
     }
 
+    private static CollectionDiff DiffSlots(ObjectValue before, ObjectValue after, TraceValue empty)
+    {
+        var removed = ImmutableArray.CreateBuilder<TraceValue>();
+        var added = ImmutableArray.CreateBuilder<TraceValue>();
+        foreach (var key in before.Fields.Select(f => f.Key).Union(after.Fields.Select(f => f.Key)))
+        {
+            var o = before[key];
+            var n = after[key];
+            if (o is not null && n is not null && o.Equals(n)) continue;
+            if (o is not null && !o.Equals(empty)) removed.Add(o);
+            if (n is not null && !n.Equals(empty)) added.Add(n);
+        }
+        return new CollectionDiff(
+            [.. Enumerable.Repeat(-1, removed.Count)], removed.ToImmutable(),
+            [.. Enumerable.Repeat(-1, added.Count)], added.ToImmutable());
+    }
+
     private static CollectionDiff DiffArrays(ImmutableArray<TraceValue> x, ImmutableArray<TraceValue> y)
+    {
+        // Equal elements make the alignment ambiguous ([a, a] -> [a]). Channels are mostly queues, so a pure removal
+        // is read as taking the oldest elements (align from the back) and anything else as appending (from the front).
+        if (y.Length < x.Length && IsSubsequence(y, x))
+        {
+            var r = Align(Reverse(x), Reverse(y));
+            return new CollectionDiff(
+                [.. r.RemovedAt.Select(i => x.Length - 1 - i).Reverse()], [.. r.Removed.Reverse()],
+                [.. r.AddedAt.Select(i => y.Length - 1 - i).Reverse()], [.. r.Added.Reverse()]);
+        }
+        return Align(x, y);
+    }
+
+    private static ImmutableArray<TraceValue> Reverse(ImmutableArray<TraceValue> a) => [.. a.Reverse()];
+
+    private static bool IsSubsequence(ImmutableArray<TraceValue> small, ImmutableArray<TraceValue> big)
+    {
+        var j = 0;
+        for (var i = 0; i < big.Length && j < small.Length; i++)
+            if (big[i].Equals(small[j])) j++;
+        return j == small.Length;
+    }
+
+    private static CollectionDiff Align(ImmutableArray<TraceValue> x, ImmutableArray<TraceValue> y)
     {
         // Fast path for the common queue operations: common prefix and suffix trimmed before aligning.
         var start = 0;
