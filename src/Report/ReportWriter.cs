@@ -18,8 +18,8 @@ public static class ReportWriter
         options ??= new ReportOptions();
         var list = models.ToList();
         var sb = new StringBuilder();
-        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
-        sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+        sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
+        sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n");
         sb.Append($"<title>{Html.Escape(options.Title)}</title>\n<style>\n{Css}\n</style>\n</head>\n<body>\n");
         sb.Append($"<header class=\"page\"><h1>{Html.Escape(options.Title)}</h1>");
         if (options.Subtitle is not null) sb.Append($"<p class=\"sub\">{Html.Escape(options.Subtitle)}</p>");
