@@ -134,6 +134,8 @@ public static class SvgChartWriter
         // Messages under the boxes, so arrows meet box edges cleanly.
         sb.Append("<g class=\"messages\">\n");
         var labelSlot = new Dictionary<(int, int), int>();
+        // Where a link step (loss, duplication) is drawn: at its cross, or at the start of the copy it made.
+        var linkAnchor = new Dictionary<int, (double X, double Y)>();
         foreach (var m in chart.Messages)
         {
             var y1 = Y(m.SendStep);
@@ -209,6 +211,8 @@ public static class SvgChartWriter
                 var mk = marker is null ? "" : $" marker-end=\"url(#{marker})\"";
                 sb.Append($"<path d=\"{d}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\"{dash}{mk}/>");
             }
+            if (m.Fate == MessageFate.Lost && m.EndStep is { } lostAt) linkAnchor.TryAdd(lostAt, (ex + 14, ey));
+            if (m.IsDuplicate && m.SendStep > 0) linkAnchor.TryAdd(m.SendStep, (sx - 6, y1 - 14));
             if (m.Fate == MessageFate.Lost)
             {
                 const double c = 7;
@@ -246,10 +250,12 @@ public static class SvgChartWriter
             }
             else
             {
-                // A link step (loss or duplication) has no process: its label sits at the left gutter of its row.
+                // A link step (loss or duplication) has no process: it is labelled beside the cross or the copy it
+                // made, or at the left of its row when it touched no drawn message.
                 var fill = e.Kind == EventKind.Loss ? "#c0392b" : "#7b3fa0";
-                Badge(sb, Gutter + 4, y, e.State);
-                sb.Append($"<text x=\"{Html.N(Gutter + 18)}\" y=\"{Html.N(y + 4)}\" fill=\"{fill}\" font-style=\"italic\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(label)}</text>");
+                var (ax, ay) = linkAnchor.TryGetValue(e.Step, out var anchor) ? (anchor.X + 10, anchor.Y) : (Gutter + 4, y);
+                Badge(sb, ax, ay, e.State);
+                sb.Append($"<text x=\"{Html.N(ax + 14)}\" y=\"{Html.N(ay + 4)}\" fill=\"{fill}\" font-style=\"italic\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(label)}</text>");
             }
             sb.Append("</g>\n");
         }
