@@ -66,6 +66,12 @@ public sealed record ChartMessage
     public bool IsDuplicate { get; init; }
 }
 
+/// <summary>A watched variable shown beside the chart: its value in the state each row leads to.</summary>
+/// <param name="Variable">The variable.</param>
+/// <param name="Values">Per row (row 0 = state 1), the value in TLA+ syntax.</param>
+/// <param name="Changed">Per row, whether the row's step changed it.</param>
+public sealed record WatchColumn(string Variable, ImmutableArray<string> Values, ImmutableArray<bool> Changed);
+
 /// <summary>A message sequence chart derived from a counterexample.</summary>
 public sealed record Chart(
     ImmutableArray<string> Lifelines,
@@ -75,4 +81,8 @@ public sealed record Chart(
     int Rows,
     TraceKind Kind,
     int? LoopBackTo,
-    int LastState);
+    int LastState)
+{
+    /// <summary>Variables shown beside the chart (the mapping's <c>watch</c> list).</summary>
+    public ImmutableArray<WatchColumn> Watches { get; init; } = [];
+}

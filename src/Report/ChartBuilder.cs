@@ -95,9 +95,32 @@ public static partial class ChartBuilder
             .OrderBy(x => x.Row);
         foreach (var (_, name) in byRow) Use(name);
 
+        var watches = ImmutableArray.CreateBuilder<WatchColumn>();
+        foreach (var v in mapping.Watch)
+        {
+            if (!trace.Variables.Contains(v))
+                throw new MappingFormatException("$.watch", $"the trace has no variable '{v}' (it has: {string.Join(", ", trace.Variables)})");
+            var values = ImmutableArray.CreateBuilder<string>();
+            var changed = ImmutableArray.CreateBuilder<bool>();
+            values.Add(formatter.FormatVariable(v, first[v]!));
+            changed.Add(false);
+            foreach (var step in trace.Steps)
+            {
+                // A row shows the state its step leads to; for a lasso's last row that is the loop state.
+                var before = trace.State(step.From)[v]!;
+                var after = trace.State(step.To)[v]!;
+                values.Add(formatter.FormatVariable(v, after));
+                changed.Add(!before.Equals(after));
+            }
+            watches.Add(new WatchColumn(v, values.ToImmutable(), changed.ToImmutable()));
+        }
+
         return new Chart(
             [.. lifelines], events.ToImmutable(), messages, [.. channels.Select(c => c.Variable)],
-            trace.Steps.Length, trace.Kind, trace.LoopBackTo, trace.States.Length);
+            trace.Steps.Length, trace.Kind, trace.LoopBackTo, trace.States.Length)
+        {
+            Watches = watches.ToImmutable(),
+        };
     }
 
     /// <summary>

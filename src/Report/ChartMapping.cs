@@ -221,6 +221,9 @@ public sealed class ChartMapping
     /// <summary>Strings in the trace that are model values (printed bare).</summary>
     public ImmutableArray<string> ModelValues { get; init; } = [];
 
+    /// <summary>Variables whose values are shown beside the chart, row by row (e.g. a monitor's <c>count</c>).</summary>
+    public ImmutableArray<string> Watch { get; init; } = [];
+
     /// <summary>Per-variable printing hints.</summary>
     public ImmutableDictionary<string, ValueShape> Shapes { get; init; } = ImmutableDictionary<string, ValueShape>.Empty;
 
@@ -259,7 +262,7 @@ public sealed class ChartMapping
         {
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new MappingFormatException("$", "expected an object");
-            var known = new HashSet<string> { "lifelines", "modelValues", "shapes", "channels", "actions", "properties", "$schema", "comment" };
+            var known = new HashSet<string> { "lifelines", "modelValues", "shapes", "channels", "actions", "properties", "watch", "$schema", "comment" };
             foreach (var p in root.EnumerateObject())
                 if (!known.Contains(p.Name))
                     throw new MappingFormatException("$." + p.Name, $"unknown entry (known: {string.Join(", ", known.Where(k => k[0] != '$'))})");
@@ -268,6 +271,7 @@ public sealed class ChartMapping
             {
                 Lifelines = Strings(root, "lifelines"),
                 ModelValues = Strings(root, "modelValues"),
+                Watch = Strings(root, "watch"),
                 Shapes = Object(root, "shapes").ToImmutableDictionary(p => p.Name, p => ValueShape.Parse(String(p.Value, "$.shapes." + p.Name), "$.shapes." + p.Name)),
                 Properties = Object(root, "properties").ToImmutableDictionary(p => p.Name, p => String(p.Value, "$.properties." + p.Name)),
                 Channels = root.TryGetProperty("channels", out _) ? Object(root, "channels").Select(ReadChannel).ToImmutableArray() : null,

@@ -40,6 +40,14 @@ public static class SvgChartWriter
             centers[i] = acc + cols[i] / 2;
             acc += cols[i];
         }
+        var lifelinesRight = acc;
+        var watchX = new List<(WatchColumn Column, double X, double W)>();
+        foreach (var w in chart.Watches)
+        {
+            var cw = Math.Max(TextW(Html.Clip(w.Variable, 20)), w.Values.Select(v => TextW(Html.Clip(v, 24))).DefaultIfEmpty(0).Max()) + 20;
+            watchX.Add((w, acc + 8, cw));
+            acc += cw + 8;
+        }
         var contentRight = acc;
         var hasLoop = chart.Kind == TraceKind.Lasso && chart.LoopBackTo is not null;
         var width = contentRight + (hasLoop ? 150 : 40);
@@ -144,7 +152,7 @@ public static class SvgChartWriter
             // An undelivered message is a short stub towards its receiver, so several of them do not converge in one point.
             var y2 = m.Fate == MessageFate.InFlight ? Math.Min(Y(m.SendStep) + RowH * 0.9, bottom - 8) : Y(endRow);
             var hasTarget = m.To is not null && chart.Lifelines.Contains(m.To);
-            var xt = hasTarget ? X(m.To) : x1 + (x1 + 120 < contentRight ? 110 : -110);
+            var xt = hasTarget ? X(m.To) : x1 + (x1 + 120 < lifelinesRight ? 110 : -110);
             var selfMsg = hasTarget && m.To == m.From;
             // Stagger arrows that leave or reach the same box in the same row.
             var slotKey = (m.SendStep, chart.Lifelines.IndexOf(m.From));
@@ -226,6 +234,22 @@ public static class SvgChartWriter
         }
         sb.Append("</g>\n");
 
+        // Watched variables: a small table at the right, one cell per row, changed values highlighted.
+        foreach (var (w, wx, ww) in watchX)
+        {
+            sb.Append($"<g class=\"watch\" data-variable=\"{Html.Escape(w.Variable)}\">");
+            sb.Append($"<rect x=\"{Html.N(wx)}\" y=\"{Html.N(HeadTop)}\" width=\"{Html.N(ww)}\" height=\"{Html.N(HeadH)}\" rx=\"6\" fill=\"#5d6d7e\"/>");
+            sb.Append($"<text x=\"{Html.N(wx + ww / 2)}\" y=\"{Html.N(HeadTop + HeadH / 2 + 4.5)}\" text-anchor=\"middle\" fill=\"#fff\" font-weight=\"bold\">{Html.Escape(Html.Clip(w.Variable, 20))}</text>");
+            for (var r = 0; r < w.Values.Length && r <= lastRow; r++)
+            {
+                var y = Y(r);
+                var cls = w.Changed[r] ? "watch-cell changed" : "watch-cell";
+                sb.Append($"<g class=\"{cls}\"><rect x=\"{Html.N(wx)}\" y=\"{Html.N(y - 11)}\" width=\"{Html.N(ww)}\" height=\"22\" rx=\"3\" fill=\"{(w.Changed[r] ? "#fff3b0" : "#fff")}\" stroke=\"{(w.Changed[r] ? "#e0c341" : "#d5dbe3")}\"/>");
+                sb.Append($"<text x=\"{Html.N(wx + ww / 2)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"#1b2631\">{Html.Escape(Html.Clip(w.Values[r], 24))}</text></g>");
+            }
+            sb.Append("</g>\n");
+        }
+
         // Event boxes.
         sb.Append("<g class=\"events\">\n");
         foreach (var e in chart.Events)
@@ -278,8 +302,8 @@ public static class SvgChartWriter
         {
             var y = Y(lastRow);
             sb.Append("<g class=\"stutter\">");
-            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(contentRight)}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
-            sb.Append($"<text x=\"{Html.N((Gutter + contentRight) / 2)}\" y=\"{Html.N(y - 6)}\" text-anchor=\"middle\" fill=\"#b9770e\" font-weight=\"bold\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape($"state {chart.LastState} stutters forever: no process takes another step")}</text>");
+            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(lifelinesRight)}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
+            sb.Append($"<text x=\"{Html.N((Gutter + lifelinesRight) / 2)}\" y=\"{Html.N(y - 6)}\" text-anchor=\"middle\" fill=\"#b9770e\" font-weight=\"bold\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape($"state {chart.LastState} stutters forever: no process takes another step")}</text>");
             sb.Append("</g>\n");
         }
         if (options.Banner is { } banner)

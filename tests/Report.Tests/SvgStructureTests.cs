@@ -61,4 +61,19 @@ public sealed class SvgStructureTests
         Assert.Contains("state 13 violates BufferOK", svg.WithClass("banner").Single().Value);
         Assert.All(svg.Descendants().Where(e => e.Name.LocalName == "marker"), m => Assert.StartsWith("x-", m.Attribute("id")!.Value));
     }
+
+    [Fact]
+    public void WatchedVariablesAreShownRowByRowWithChangesMarked()
+    {
+        var trace = Corpus.Trace("57");
+        var chart = ChartBuilder.Build(trace, Corpus.Mapping("Monitor"));
+        var count = chart.Watches.Single(w => w.Variable == "count");
+        Assert.Equal(["0", "0", "0", "0", "0", "1", "1", "1", "1", "0", "0", "0", "-1"], count.Values.ToList());
+        Assert.Equal([5, 9, 12], count.Changed.Select((c, i) => (c, i)).Where(x => x.c).Select(x => x.i).ToList());
+        var svg = Corpus.Svg(chart);
+        var column = svg.WithClass("watch").Single(w => w.Attribute("data-variable")!.Value == "count");
+        Assert.Equal(trace.States.Length, column.WithClass("watch-cell").Count());
+        Assert.Equal(["1", "0", "-1"], column.WithClass("watch-cell", "changed").Select(c => c.Value).ToList());
+        Assert.Throws<MappingFormatException>(() => ChartBuilder.Build(trace, ChartMapping.Parse("""{ "watch": ["nothing"] }""")));
+    }
 }
