@@ -245,6 +245,40 @@ public sealed class ChartMapping
     public TlaFormatter CreateFormatter(IEnumerable<string>? extraModelValues = null) =>
         new(ModelValues.Concat(extraModelValues ?? []), Shapes);
 
+    /// <summary>
+    /// Reads a mapping file; problems are reported as <see cref="MappingFormatException"/> whose
+    /// <see cref="MappingFormatException.Where"/> starts with the file's path.
+    /// </summary>
+    public static ChartMapping Load(string path)
+    {
+        try
+        {
+            return Parse(File.ReadAllText(path));
+        }
+        catch (MappingFormatException e)
+        {
+            throw new MappingFormatException($"{path}: {e.Where}", e.Problem, e);
+        }
+    }
+
+    /// <summary>
+    /// The mapping that belongs to a spec or model file by the naming convention <c>&lt;stem&gt;.chart.json</c> in the
+    /// same folder (for <c>spec/MCChannel.cfg</c>: <c>spec/MCChannel.chart.json</c>, then <c>spec/Channel.chart.json</c>
+    /// with a leading <c>MC</c> dropped); null when there is none.
+    /// </summary>
+    public static ChartMapping? FindBeside(string specOrModelPath)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(specOrModelPath)) ?? ".";
+        var stem = Path.GetFileNameWithoutExtension(specOrModelPath);
+        foreach (var name in new[] { stem, stem.StartsWith("MC", StringComparison.Ordinal) ? stem[2..] : null })
+        {
+            if (string.IsNullOrEmpty(name)) continue;
+            var candidate = Path.Combine(dir, name + ".chart.json");
+            if (File.Exists(candidate)) return Load(candidate);
+        }
+        return null;
+    }
+
     /// <summary>Parses a mapping from JSON; throws <see cref="MappingFormatException"/> with the JSON path of a problem.</summary>
     public static ChartMapping Parse(string json)
     {

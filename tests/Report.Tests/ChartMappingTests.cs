@@ -81,4 +81,24 @@ public sealed class ChartMappingTests
         var r = ChartMapping.Parse("""{ "channels": { "chan": {} }, "actions": { "Send": { "receives": { "channel": "got", "message": "$s" } } } }""");
         Assert.Throws<MappingFormatException>(() => ChartBuilder.Build(Corpus.Trace("55"), r));
     }
+
+    [Fact]
+    public void MappingsAreFoundBesideTheirSpecByName()
+    {
+        var dir = Directory.CreateTempSubdirectory("vipc-mapping-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "Channel.chart.json"), """{ "lifelines": ["receiver"] }""");
+            File.WriteAllText(Path.Combine(dir, "Broken.chart.json"), """{ "actions": { "A": { "kind": "fly" } } }""");
+            Assert.Equal(["receiver"], ChartMapping.FindBeside(Path.Combine(dir, "MCChannel.cfg"))!.Lifelines.ToList());
+            Assert.Equal(["receiver"], ChartMapping.FindBeside(Path.Combine(dir, "Channel.tla"))!.Lifelines.ToList());
+            Assert.Null(ChartMapping.FindBeside(Path.Combine(dir, "Other.tla")));
+            var e = Assert.Throws<MappingFormatException>(() => ChartMapping.FindBeside(Path.Combine(dir, "Broken.tla")));
+            Assert.Equal(Path.Combine(dir, "Broken.chart.json") + ": $.actions.A.kind", e.Where);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
