@@ -17,6 +17,9 @@ public static partial class ChartBuilder
     [GeneratedRegex("chan|net|msg|mess|queue|buf|link|mailbox|inbox|pipe|ack|wire|mbox", RegexOptions.IgnoreCase)]
     private static partial Regex ChannelName();
 
+    [GeneratedRegex("^(p|q|t|self|proc|process|pid|thread|node|worker|client|server|sender|receiver|philosopher|phil|agent|peer)$", RegexOptions.IgnoreCase)]
+    private static partial Regex ProcessParameter();
+
     [GeneratedRegex("^(lose|loss|drop)", RegexOptions.IgnoreCase)]
     private static partial Regex LoseName();
 
@@ -124,8 +127,8 @@ public static partial class ChartBuilder
     }
 
     /// <summary>
-    /// The automatic channel rule: a variable is a channel when it is a collection (a JSON array) in every state, it
-    /// changes, and it either loses an element in some step (things are taken out of it) or is named like a channel.
+    /// The automatic channel rule: a variable is a channel when it is a collection (a JSON array) in every state and
+    /// either shrinks in some step (things are taken out of it) or grows and is named like a channel.
     /// </summary>
     public static ImmutableArray<ChannelMapping> DetectChannels(Counterexample trace)
     {
@@ -133,15 +136,18 @@ public static partial class ChartBuilder
         foreach (var v in trace.Variables)
         {
             if (!trace.States.All(s => s[v] is ArrayValue)) continue;
-            var changes = false;
-            var removals = false;
+            // Length changes separate collections of messages from per-process arrays such as pc = <<"idle", "wait">>,
+            // whose elements are replaced in place.
+            var grows = false;
+            var shrinks = false;
             foreach (var step in trace.Steps)
             {
-                var d = ValueDiff.Diff(trace.State(step.From)[v], trace.State(step.To)[v]);
-                changes |= !d.IsEmpty;
-                removals |= !d.Removed.IsEmpty;
+                var before = ((ArrayValue)trace.State(step.From)[v]!).Items.Length;
+                var after = ((ArrayValue)trace.State(step.To)[v]!).Items.Length;
+                grows |= after > before;
+                shrinks |= after < before;
             }
-            if (changes && (removals || ChannelName().IsMatch(v))) result.Add(new ChannelMapping(v, null, null, null));
+            if (shrinks || (grows && ChannelName().IsMatch(v))) result.Add(new ChannelMapping(v, null, null, null));
         }
         return result.ToImmutable();
     }
@@ -180,6 +186,10 @@ public static partial class ChartBuilder
         // numeric parameters are more often message or slot indices.
         foreach (var p in step.Parameters)
             if (p.Value is StringValue s) return s.Value;
+        // A number is a process identity only when the parameter is named like one (Philo's p, a thread's t);
+        // otherwise (Send(i), Recv(seq)) it indexes data and would scatter one process over many lifelines.
+        foreach (var p in step.Parameters)
+            if (p.Value is IntValue i && ProcessParameter().IsMatch(p.Key)) return $"{p.Key} = {i.Value}";
         return ambiguous && step.Location is { } loc ? $"{step.ActionName} l.{loc.BeginLine}" : step.ActionName;
     }
 

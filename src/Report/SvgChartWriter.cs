@@ -57,7 +57,9 @@ public static class SvgChartWriter
         var bottom = Y(lastRow) + RowH * (chart.Messages.Any(m => m.Fate == MessageFate.InFlight) ? 1.0 : 0.6);
         var bannerY = bottom + 8;
         var height = bannerY + (options.Banner is null ? 10 : 40);
-        if (chart.Lifelines.Length == 0) width = Math.Max(width, 420);
+        // Wide enough for the closing texts even when there is a single lifeline.
+        width = Math.Max(width, Math.Max(options.Banner is null ? 0 : TextW(options.Banner) + 46, chart.Kind == TraceKind.Stuttering ? Gutter + TextW(StutterText(chart)) + 24 : 0));
+        width = Math.Max(width, 320);
 
         double X(string? lifeline)
         {
@@ -302,8 +304,8 @@ public static class SvgChartWriter
         {
             var y = Y(lastRow);
             sb.Append("<g class=\"stutter\">");
-            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(lifelinesRight)}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
-            sb.Append($"<text x=\"{Html.N((Gutter + lifelinesRight) / 2)}\" y=\"{Html.N(y - 6)}\" text-anchor=\"middle\" fill=\"#b9770e\" font-weight=\"bold\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape($"state {chart.LastState} stutters forever: no process takes another step")}</text>");
+            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(Math.Max(lifelinesRight, width - 16))}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
+            sb.Append($"<text x=\"{Html.N(Gutter + 4)}\" y=\"{Html.N(y - 6)}\" fill=\"#b9770e\" font-weight=\"bold\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(StutterText(chart))}</text>");
             sb.Append("</g>\n");
         }
         if (options.Banner is { } banner)
@@ -317,6 +319,8 @@ public static class SvgChartWriter
     }
 
     private static double TextW(string s) => s.Length * CharW;
+
+    private static string StutterText(Chart chart) => $"state {chart.LastState} stutters forever: no process takes another step";
 
     private static double BoxW(ChartEvent e) => TextW(Html.Clip(e.Label, MaxLabel)) + 36;
 

@@ -41,6 +41,10 @@ public sealed class ChartBuilderTests
         Assert.Equal(["ackC", "msgC"], ChartBuilder.DetectChannels(Corpus.Trace("61")).Select(c => c.Variable).Order());
         Assert.Equal(["acks", "net"], ChartBuilder.DetectChannels(Corpus.Trace("63")).Select(c => c.Variable).Order());
         Assert.Empty(ChartBuilder.DetectChannels(Corpus.Trace("30")));
+        Assert.Empty(ChartBuilder.DetectChannels(Corpus.Trace("38"))); // pc = <<"idle", "wait">> changes in place
+        Assert.Equal(["mailbox"], ChartBuilder.DetectChannels(Corpus.Trace("59")).Select(c => c.Variable)); // not posted/processed, which only grow
+        var philo = ChartBuilder.Build(Corpus.Trace("40"));
+        Assert.Equal(["p = 0", "p = 1", "p = 2"], philo.Lifelines.ToList());
     }
 
     [Fact]
