@@ -42,6 +42,8 @@ public static class SvgChartWriter
         }
         var lifelinesRight = acc;
         var watchX = new List<(WatchColumn Column, double X, double W)>();
+        // Room for self-messages of the last lifeline, which bend out to the right.
+        if (!chart.Watches.IsEmpty) acc += 40;
         foreach (var w in chart.Watches)
         {
             var cw = Math.Max(TextW(Html.Clip(w.Variable, 20)), w.Values.Select(v => TextW(Html.Clip(v, 24))).DefaultIfEmpty(0).Max()) + 20;
@@ -321,7 +323,7 @@ public static class SvgChartWriter
         {
             var y = Y(lastRow);
             sb.Append("<g class=\"stutter\">");
-            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(Math.Max(lifelinesRight, width - 16))}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
+            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(Math.Max(lifelinesRight, Gutter + TextW(StutterText(chart)) + 8))}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
             sb.Append($"<text x=\"{Html.N(Gutter + 4)}\" y=\"{Html.N(y - 6)}\" fill=\"#b9770e\" font-weight=\"bold\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(StutterText(chart))}</text>");
             sb.Append("</g>\n");
         }
