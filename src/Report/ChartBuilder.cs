@@ -162,9 +162,10 @@ public static partial class ChartBuilder
 
     private static IEnumerable<TraceValue> Elements(TraceValue? value, bool bag, TraceValue? empty) => value switch
     {
+        ArrayValue a when empty is not null => a.Items.Where(v => !v.Equals(empty)),
         ArrayValue a => a.Items,
         ObjectValue o when empty is not null => o.Fields.Select(f => f.Value).Where(v => !v.Equals(empty)),
-        ObjectValue o when bag => o.Fields.SelectMany(f => Enumerable.Repeat<TraceValue>(new StringValue(f.Key), (int)Math.Min(f.Value is IntValue i ? i.Value : 0, 1000))),
+        ObjectValue o when bag => o.Fields.SelectMany(f => Enumerable.Repeat(TlaValueText.Parse(f.Key), (int)Math.Min(f.Value is IntValue i ? i.Value : 0, 1000))),
         _ => [],
     };
 
@@ -321,6 +322,7 @@ public static partial class ChartBuilder
                 var c = channels.First(ch => ch.Variable == m.Channel);
                 var to = c.To?.Evaluate(last, last, null, m.Value) is { } t ? (t is StringValue s ? s.Value : formatter.Format(t))
                     : usualReceiver.GetValueOrDefault(m.Channel);
+                if (to is not null && c.Route is { } route && route.TryGetValue(to, out var routed)) to = routed;
                 result.Add(m with { To = to });
             }
             return result.ToImmutable();

@@ -178,7 +178,9 @@ public sealed class MappingExpr
 /// <param name="Label">How to print a message on its arrow (evaluated with <c>msg</c>); the message itself when null.</param>
 /// <param name="Empty">For a channel that is a function of slots (one message per key, e.g. <c>slot[r]</c>), the value
 /// that marks an empty slot; the messages are then the function's other values.</param>
-public sealed record ChannelMapping(string Variable, MappingExpr? From, MappingExpr? To, MappingExpr? Label, TraceValue? Empty = null);
+/// <param name="Route">Renames the result of <paramref name="To"/> to a lifeline, e.g. <c>{"data": "receiver", "ack": "sender"}</c>
+/// with <c>to</c> = <c>msg[1]</c> for a link that carries both directions.</param>
+public sealed record ChannelMapping(string Variable, MappingExpr? From, MappingExpr? To, MappingExpr? Label, TraceValue? Empty = null, ImmutableDictionary<string, string>? Route = null);
 
 /// <summary>
 /// A receive the channel's value does not show (e.g. a set-based network that keeps delivered packets). The message
@@ -320,10 +322,16 @@ public sealed class ChartMapping
         var where = "$.channels." + p.Name;
         if (p.Value.ValueKind != JsonValueKind.Object) throw new MappingFormatException(where, "expected an object (use {} for defaults)");
         foreach (var f in p.Value.EnumerateObject())
-            if (f.Name is not ("from" or "to" or "label" or "empty"))
-                throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: from, to, label, empty)");
+            if (f.Name is not ("from" or "to" or "label" or "empty" or "route"))
+                throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: from, to, label, empty, route)");
         TraceValue? empty = p.Value.TryGetProperty("empty", out var e) ? TraceJson.ReadValue(e, where + ".empty", 0) : null;
-        return new ChannelMapping(p.Name, OptExpr(p.Value, "from", where), OptExpr(p.Value, "to", where), OptExpr(p.Value, "label", where), empty);
+        ImmutableDictionary<string, string>? route = null;
+        if (p.Value.TryGetProperty("route", out var r))
+        {
+            if (r.ValueKind != JsonValueKind.Object) throw new MappingFormatException(where + ".route", "expected an object from 'to' values to lifelines");
+            route = r.EnumerateObject().ToImmutableDictionary(x => x.Name, x => String(x.Value, $"{where}.route.{x.Name}"));
+        }
+        return new ChannelMapping(p.Name, OptExpr(p.Value, "from", where), OptExpr(p.Value, "to", where), OptExpr(p.Value, "label", where), empty, route);
     }
 
     private static ActionMapping ReadAction(JsonProperty p)

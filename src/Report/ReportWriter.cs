@@ -72,8 +72,11 @@ public static class ReportWriter
         var trace = m.Counterexample;
         sb.Append($"<section class=\"model\" id=\"{Anchor(m, index)}\">\n");
         sb.Append($"<h2>{Html.Escape(m.Name)} <span class=\"verdict {VerdictClass(m.Verdict)}\">{Html.Escape(m.Verdict)}</span>");
-        if (m.Expected is not null)
-            sb.Append(m.AsExpected ? " <span class=\"pass\">✔ as expected</span>" : $" <span class=\"fail\">✘ expected {Html.Escape(m.Expected)}</span>");
+        if (m.Expected is not null || m.ExpectedProperty is not null)
+        {
+            var expected = string.Join(" ", new[] { m.Expected, m.ExpectedProperty }.Where(x => x is not null));
+            sb.Append(m.AsExpected ? " <span class=\"pass\">✔ as expected</span>" : $" <span class=\"fail\">✘ expected {Html.Escape(expected)}</span>");
+        }
         sb.Append("</h2>\n");
         sb.Append($"<p class=\"what\">{Html.Escape(Headline(m))}</p>\n");
         if (m.ViolatedProperty is { } prop && mapping.Properties.TryGetValue(prop, out var words))

@@ -101,4 +101,20 @@ public sealed class ChartMappingTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void MappingExamplesInTheDocsParseAndMatchTheTestedOnes()
+    {
+        var doc = File.ReadAllText(Path.Combine(Corpus.RepoRoot, "docs", "report.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```json\\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value).Where(b => b.Contains("\"actions\"")).ToList();
+        Assert.Equal(2, blocks.Count);
+        var abp = ChartMapping.Parse(blocks[0]);
+        var tested = Corpus.Mapping("ABP");
+        Assert.Equal(tested.Actions.Keys.Order(), abp.Actions.Keys.Order());
+        Assert.Equal(tested.Channels!.Value.Select(c => c.Variable), abp.Channels!.Value.Select(c => c.Variable));
+        var link = ChartMapping.Parse(blocks[1]);
+        Assert.Equal(Corpus.Mapping("AckLink").Actions.Keys.Order(), link.Actions.Keys.Order());
+        Assert.Equal("receiver", link.Channels!.Value.Single().Route!["data"]);
+    }
 }

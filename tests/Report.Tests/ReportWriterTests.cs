@@ -100,6 +100,10 @@ public sealed class ReportWriterTests
         Assert.Contains("1 unexpected verdict", doc.Root!.WithClass("overall", "bad").Single().Value);
         Assert.Contains("unexpected", doc.Root!.WithClass("bad").First(e => e.Name.LocalName == "tr").Value);
         Assert.Contains("every verdict as expected", ReportWriter.ToHtml([Corpus.Model("61")]));
+        var wrongProperty = Corpus.Model("61") with { ExpectedProperty = "Bounded" };
+        Assert.False(wrongProperty.AsExpected);
+        Assert.Contains("✘ expected invariant Bounded", ReportWriter.ToHtml([wrongProperty]));
+        Assert.True((Corpus.Model("61") with { ExpectedProperty = "InOrder" }).AsExpected);
     }
 
     [Theory]
