@@ -127,22 +127,30 @@ public sealed class Diagnostic(DiagnosticCode code, DiagnosticSeverity severity,
     /// <summary>"TLA2006" style identifier.</summary>
     public string Id => "TLA" + ((int)Code).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The offending line with a caret line beneath it marking the span.</summary>
+    /// <summary>
+    /// The offending line with a caret line beneath it marking the span; very long lines are cut to a window
+    /// around the column so that a message stays readable.
+    /// </summary>
     public string Excerpt
     {
         get
         {
+            const int Before = 60, After = 100;
             var line = Span.File.GetLine(Line);
-            var start = Column - 1;
+            var start = Math.Min(Column - 1, line.Length);
             var width = Span.EndLine == Line ? Math.Max(1, Span.EndColumn - Column + 1) : Math.Max(1, line.Length - start);
+            var from = Math.Max(0, start - Before);
+            var to = Math.Min(line.Length, start + After);
+            var shown = (from > 0 ? "..." : string.Empty) + line[from..to] + (to < line.Length ? "..." : string.Empty);
             var caret = new StringBuilder();
-            for (var i = 0; i < start && i < line.Length; i++)
+            caret.Append(' ', from > 0 ? 3 : 0);
+            for (var i = from; i < start; i++)
             {
                 caret.Append(line[i] == '\t' ? '\t' : ' ');
             }
 
-            caret.Append('^', width);
-            return line + Environment.NewLine + caret;
+            caret.Append('^', Math.Min(width, Math.Max(1, to - start)));
+            return shown + Environment.NewLine + caret;
         }
     }
 

@@ -21,7 +21,7 @@ namespace VerifiedIpc.Tla.Syntax;
 public sealed class Parser
 {
     /// <summary>Maximum nesting of expressions (and height of any operator chain) accepted.</summary>
-    public const int MaxDepth = 200;
+    public const int MaxDepth = 1000;
 
     private readonly SourceFile _file;
     private readonly IReadOnlyList<Token> _tokens;
