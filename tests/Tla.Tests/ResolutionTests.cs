@@ -237,6 +237,17 @@ public class ResolutionTests
     }
 
     [Fact]
+    public void InstanceInsideLetIsLoadedAndResolved()
+    {
+        var spec = LoadText("---- MODULE Main ----\nVARIABLE v\nOp == LET I == INSTANCE Inner WITH K <- 1 IN I!Get\n====\n",
+            ("Inner", "---- MODULE Inner ----\nCONSTANT K\nVARIABLE v\nGet == <<K, v>>\n====\n"));
+        Assert.False(spec.HasErrors, string.Join("\n", spec.Diagnostics));
+        Assert.Equal(["Main", "Inner"], spec.ParseOrder);
+        var get = Apps(spec.Main!).Single(a => a.Name == "Get");
+        Assert.Same(Definition<OperatorDefinition>(spec.FindModule("Inner")!, "Get"), get.Resolution!.Target);
+    }
+
+    [Fact]
     public void CircularExtendsIsADiagnostic()
     {
         var spec = LoadText("---- MODULE Main ----\nEXTENDS A\n====\n",

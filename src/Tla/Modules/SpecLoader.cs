@@ -267,25 +267,10 @@ public static class SpecLoader
             yield return name;
         }
 
-        foreach (var instance in Instances(module.Units))
+        // INSTANCEs anywhere in the module, LET included, in text order.
+        foreach (var instance in SyntaxWalker.DescendantsAndSelf(module).OfType<Instance>())
         {
             yield return instance.ModuleName;
-        }
-    }
-
-    private static IEnumerable<Instance> Instances(IEnumerable<Unit> units)
-    {
-        foreach (var unit in units)
-        {
-            switch (unit)
-            {
-                case InstanceUnit u:
-                    yield return u.Instance;
-                    break;
-                case InstanceDefinition d:
-                    yield return d.Instance;
-                    break;
-            }
         }
     }
 

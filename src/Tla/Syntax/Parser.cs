@@ -148,8 +148,17 @@ public sealed class Parser
         _suppress = true;
     }
 
-    private void ReportUnexpected(Token token) =>
+    private void ReportUnexpected(Token token)
+    {
+        if (token.Kind == TokenKind.Error)
+        {
+            // The lexer already reported the character; one message per mistake.
+            _suppress = true;
+            return;
+        }
+
         Report(DiagnosticCode.UnexpectedToken, SpanOf(token), Describe(token), token.Line, token.Column);
+    }
 
     // ------------------------------------------------------------------------------------------ modules
 
