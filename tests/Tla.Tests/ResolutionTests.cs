@@ -248,6 +248,18 @@ public class ResolutionTests
     }
 
     [Fact]
+    public void StandardModulesCanBeInstantiated()
+    {
+        var spec = LoadText("---- MODULE Main ----\nLOCAL INSTANCE Naturals\nS == INSTANCE Sequences\nOp == S!Len(<<1>>) + 1\n====\n");
+        Assert.False(spec.HasErrors, string.Join("\n", spec.Diagnostics));
+        var len = Apps(spec.Main!).Single(a => a.Name == "Len");
+        Assert.Equal("Sequences", ((BuiltinOperator)len.Resolution!.Target).Module);
+        Assert.Null(((InstanceDefinition)len.Prefix[0].Resolution!.Target).Instance.Target);
+        Assert.False(spec.MainContext!.TryLookupExported("+", out _));
+        Assert.True(spec.MainContext.TryLookup("+", out _));
+    }
+
+    [Fact]
     public void CircularExtendsIsADiagnostic()
     {
         var spec = LoadText("---- MODULE Main ----\nEXTENDS A\n====\n",
