@@ -35,6 +35,7 @@ public class ConfigTests
               Greeting = "hello"
               c = c
               Nested = {{}, {a}}
+              Pair = <<1, "s", b>>
             """);
         Assert.Empty(config.Diagnostics);
         var byName = config.Constants.ToDictionary(c => c.Constant.Name, c => c.Value);
@@ -47,7 +48,8 @@ public class ConfigTests
         Assert.Equal("hello", ((CfgString)byName["Greeting"]).Value);
         Assert.Equal("c", ((CfgModelValue)byName["c"]).Name);
         Assert.Equal(2, ((CfgSet)byName["Nested"]).Elements.Length);
-        Assert.Equal(["p1", "p2", "p3", "c", "a"], config.ModelValues);
+        Assert.Equal(3, ((CfgTuple)byName["Pair"]).Elements.Length);
+        Assert.Equal(["p1", "p2", "p3", "c", "a", "b"], config.ModelValues);
     }
 
     [Fact]
@@ -69,6 +71,7 @@ public class ConfigTests
             VIEW V
             ALIAS Al
             CHECK_DEADLOCK FALSE
+            POSTCONDITION Post
             """);
         Assert.Empty(config.Diagnostics);
         Assert.Equal(2, config.Overrides.Count);
@@ -83,6 +86,7 @@ public class ConfigTests
         Assert.Equal("V", config.View!.Name);
         Assert.Equal("Al", config.Alias!.Name);
         Assert.False(config.CheckDeadlock);
+        Assert.Equal("Post", config.Postconditions.Single().Name);
     }
 
     [Fact]

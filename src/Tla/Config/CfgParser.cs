@@ -21,6 +21,8 @@ internal sealed class CfgParser
         LeftArrow,
         LBrace,
         RBrace,
+        LAngle,
+        RAngle,
         LBracket,
         RBracket,
         Comma,
@@ -43,6 +45,7 @@ internal sealed class CfgParser
         View,
         Alias,
         CheckDeadlock,
+        Postconditions,
     }
 
     private static readonly FrozenDictionary<string, Section> Keywords = new Dictionary<string, Section>
@@ -64,6 +67,8 @@ internal sealed class CfgParser
         ["VIEW"] = Section.View,
         ["ALIAS"] = Section.Alias,
         ["CHECK_DEADLOCK"] = Section.CheckDeadlock,
+        ["POSTCONDITION"] = Section.Postconditions,
+        ["POSTCONDITIONS"] = Section.Postconditions,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private readonly record struct Tok(Kind Kind, string Text, int Start, int End);
@@ -171,6 +176,9 @@ internal sealed class CfgParser
                 break;
             case Section.Alias:
                 _config.Alias = name;
+                break;
+            case Section.Postconditions:
+                _config.Postconditions.Add(name);
                 break;
         }
     }
@@ -284,11 +292,12 @@ internal sealed class CfgParser
                 }
 
                 return new CfgModelValue(token.Text, SpanOf(token));
-            case Kind.LBrace when depth < 100:
+            case Kind.LBrace or Kind.LAngle when depth < 100:
             {
                 _index++;
+                var close = token.Kind == Kind.LBrace ? Kind.RBrace : Kind.RAngle;
                 var elements = ImmutableArray.CreateBuilder<CfgValue>();
-                if (Cur.Kind != Kind.RBrace)
+                if (Cur.Kind != close)
                 {
                     while (true)
                     {
@@ -308,15 +317,16 @@ internal sealed class CfgParser
                     }
                 }
 
-                if (Cur.Kind != Kind.RBrace)
+                if (Cur.Kind != close)
                 {
-                    Error(DiagnosticCode.CfgUnexpectedToken, Cur, Show(Cur), "',' or '}'");
+                    Error(DiagnosticCode.CfgUnexpectedToken, Cur, Show(Cur), close == Kind.RBrace ? "',' or '}'" : "',' or '>>'");
                     return null;
                 }
 
                 var end = Cur.End;
                 _index++;
-                return new CfgSet(elements.ToImmutable(), new SourceSpan(_file, token.Start, end));
+                var span = new SourceSpan(_file, token.Start, end);
+                return close == Kind.RBrace ? new CfgSet(elements.ToImmutable(), span) : new CfgTuple(elements.ToImmutable(), span);
             }
 
             default:
@@ -473,6 +483,8 @@ internal sealed class CfgParser
             {
                 '=' => (Kind.Equals, 1),
                 '<' when i + 1 < text.Length && text[i + 1] == '-' => (Kind.LeftArrow, 2),
+                '<' when i + 1 < text.Length && text[i + 1] == '<' => (Kind.LAngle, 2),
+                '>' when i + 1 < text.Length && text[i + 1] == '>' => (Kind.RAngle, 2),
                 '{' => (Kind.LBrace, 1),
                 '}' => (Kind.RBrace, 1),
                 '[' => (Kind.LBracket, 1),

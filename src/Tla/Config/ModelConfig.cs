@@ -29,6 +29,9 @@ public sealed record CfgModelValue(string Name, SourceSpan Span) : CfgValue(Span
 /// <summary><c>{v1, v2, ...}</c>.</summary>
 public sealed record CfgSet(ImmutableArray<CfgValue> Elements, SourceSpan Span) : CfgValue(Span);
 
+/// <summary><c>&lt;&lt;v1, v2, ...&gt;&gt;</c>.</summary>
+public sealed record CfgTuple(ImmutableArray<CfgValue> Elements, SourceSpan Span) : CfgValue(Span);
+
 /// <summary><c>Name = value</c> in a CONSTANT(S) section (also <c>c = c</c> for a model value of the same name).</summary>
 public sealed record ConstantAssignment(CfgName Constant, CfgValue Value);
 
@@ -67,6 +70,9 @@ public sealed class ModelConfig
 
     /// <summary>SYMMETRY names (TLC uses one; all are kept).</summary>
     public List<CfgName> Symmetry { get; } = [];
+
+    /// <summary>POSTCONDITION names (checked by TLC after the search).</summary>
+    public List<CfgName> Postconditions { get; } = [];
 
     public CfgName? View { get; internal set; }
 
