@@ -117,3 +117,50 @@ public class ConfigTests
         }
     }
 }
+
+/// <summary>The cfg and the spec agree: every name a corpus cfg mentions resolves in the main module.</summary>
+public class ConfigAgainstSpecTests
+{
+    /// <summary>Cases whose spec TLC accepts (50-53 are rejected by SANY and asserted by CorpusTests).</summary>
+    public static TheoryData<string> Cases()
+    {
+        var data = new TheoryData<string>();
+        foreach (var dir in Corpus.Cases)
+        {
+            var name = Path.GetFileName(dir);
+            if (Corpus.Expected(name).GetProperty("result").GetString() is not ("parse-error" or "semantic-error"))
+            {
+                data.Add(name);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EveryCfgNameResolvesInTheMainModule(string caseName)
+    {
+        var expected = Corpus.Expected(caseName);
+        var dir = Corpus.CaseDir(caseName);
+        var spec = VerifiedIpc.Tla.Modules.SpecLoader.Load(Path.Combine(dir, expected.GetProperty("tla").GetString()!));
+        Assert.False(spec.HasErrors, string.Join("\n", spec.Diagnostics));
+        var config = ModelConfig.Load(Path.Combine(dir, expected.GetProperty("cfg").GetString()!));
+        var context = spec.MainContext!;
+        var names = new[] { config.Init, config.Next, config.Specification, config.View, config.Alias }
+            .Concat(config.Invariants).Concat(config.Properties).Concat(config.Constraints)
+            .Concat(config.ActionConstraints).Concat(config.Symmetry).Concat(config.Overrides.Select(o => o.Replacement))
+            .OfType<CfgName>();
+        foreach (var name in names)
+        {
+            Assert.True(context.TryLookup(name.Name, out var resolution), $"{name} is not defined");
+            Assert.IsNotType<VerifiedIpc.Tla.Syntax.BuiltinOperator>(resolution.Target);
+        }
+
+        // Every declared constant is given a value or an override, and the cfg sets nothing undeclared
+        // (except TLC's "Big = 7" style replacement of a defined operator by a value).
+        var assigned = config.Constants.Select(c => c.Constant.Name).Concat(config.Overrides.Select(o => o.Target.Name)).ToHashSet();
+        Assert.All(context.Constants, c => Assert.Contains(c.Name, assigned));
+        Assert.All(assigned, a => Assert.True(context.TryLookup(a, out _), $"cfg sets unknown {a}"));
+    }
+}
