@@ -82,3 +82,38 @@ public class LexerTests
         Assert.Equal(["M", "b", "zeta", "alpha", "a"], lexer.InternOrder);
     }
 }
+
+public class UnicodeNotationTests
+{
+    [Fact]
+    public void UnicodeSpecParsesLikeItsAsciiSpelling()
+    {
+        const string unicode = """
+            ──── MODULE M ────
+            EXTENDS Naturals
+            VARIABLE x
+            Init ≜ x ∈ 0 ‥ 3 ∧ x ≠ 2
+            Next ≜ ∨ ∃ n ∈ ℕ : x' = n ∧ n ≤ 3
+                   ∨ x' ≥ x ⇒ ¬(x ∉ {1} ∪ ({2} ∩ {3}))
+            Spec ≜ □[Next]_⟨x⟩ ∧ ◇(x = 1) ↝ (x = 2)
+            F ≜ [i ∈ 1 ‥ 2 ↦ i] ∘ ⟨⟩
+            ════
+            """;
+        const string ascii = """
+            ---- MODULE M ----
+            EXTENDS Naturals
+            VARIABLE x
+            Init == x \in 0 .. 3 /\ x /= 2
+            Next == \/ \E n \in Nat : x' = n /\ n =< 3
+                    \/ x' >= x => ~(x \notin {1} \cup ({2} \cap {3}))
+            Spec == [][Next]_<<x>> /\ <>(x = 1) ~> (x = 2)
+            F == [i \in 1 .. 2 |-> i] \o <<>>
+            ====
+            """;
+        var (u, uBag) = ParserTestHelpers.ParseModule(unicode);
+        var (a, aBag) = ParserTestHelpers.ParseModule(ascii);
+        Assert.True(uBag.Count == 0, string.Join("\n", uBag.Items));
+        Assert.True(aBag.Count == 0, string.Join("\n", aBag.Items));
+        Assert.Equal(VerifiedIpc.Tla.Syntax.Printer.Print(a!), VerifiedIpc.Tla.Syntax.Printer.Print(u!));
+    }
+}
