@@ -82,6 +82,18 @@ public class ParserDiagnosticsTests
     }
 
     [Fact]
+    public void MissingFilesAreDiagnostics()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "no-such-dir-" + Guid.NewGuid().ToString("N"), "Spec.tla");
+        var spec = VerifiedIpc.Tla.Modules.SpecLoader.Load(missing);
+        Assert.Equal(DiagnosticCode.FileNotReadable, Assert.Single(spec.Diagnostics).Code);
+        Assert.Null(spec.Main);
+        var config = VerifiedIpc.Tla.Config.ModelConfig.Load(Path.ChangeExtension(missing, ".cfg"));
+        Assert.Equal(DiagnosticCode.FileNotReadable, Assert.Single(config.Diagnostics).Code);
+        Assert.StartsWith("Cannot read file ", config.Diagnostics[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DiagnosticTextHasFileLineColumnCodeAndCaret()
     {
         var diagnostic = Single("Op == (1 + ) * 2");

@@ -92,8 +92,22 @@ public sealed class ModelConfig
 
     public bool HasErrors => Diagnostics.Count > 0;
 
-    /// <summary>Reads and parses a .cfg file.</summary>
-    public static ModelConfig Load(string path) => Parse(new SourceFile(path, System.IO.File.ReadAllText(path)));
+    /// <summary>Reads and parses a .cfg file; an unreadable file is a diagnostic, not an exception.</summary>
+    public static ModelConfig Load(string path)
+    {
+        try
+        {
+            return Parse(new SourceFile(path, System.IO.File.ReadAllText(path)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        {
+            var config = new ModelConfig(new SourceFile(path, string.Empty));
+            var span = new SourceSpan(config.File, 0, 0);
+            config.Diagnostics.Add(new Diagnostic(DiagnosticCode.FileNotReadable, DiagnosticSeverity.Error, span,
+                DiagnosticMessages.Format(DiagnosticCode.FileNotReadable, path, e.Message)));
+            return config;
+        }
+    }
 
     /// <summary>Parses .cfg text; never throws, problems are in <see cref="Diagnostics"/>.</summary>
     public static ModelConfig Parse(SourceFile file) => new CfgParser(file).Parse();

@@ -41,6 +41,7 @@ public enum DiagnosticCode
     NotAnInstance = 3010,
     DuplicateModule = 3011,
     MissingSubstitution = 3012,
+    FileNotReadable = 3013,
 
     CfgUnexpectedToken = 4001,
     CfgExpectedValue = 4002,
@@ -81,6 +82,7 @@ public static class DiagnosticMessages
         [DiagnosticCode.RecursiveNotDefined] = "Operator {0} is declared RECURSIVE but never defined in the same scope.",
         [DiagnosticCode.NotAnInstance] = "{0} is not an instance, so {0}!... is not defined.",
         [DiagnosticCode.DuplicateModule] = "Module {0} is defined more than once.",
+        [DiagnosticCode.FileNotReadable] = "Cannot read file {0}: {1}",
         [DiagnosticCode.MissingSubstitution] = "Substitution missing for symbol {0} of module {1}: WITH does not mention it and no {0} is defined here.",
         [DiagnosticCode.CfgUnexpectedToken] = "Unexpected \"{0}\" in configuration file; expected {1}.",
         [DiagnosticCode.CfgExpectedValue] = "Expected a value (number, string, TRUE/FALSE, set or model value) but encountered \"{0}\".",

@@ -23,8 +23,17 @@ public sealed class DirectoryModuleSource(string directory) : IModuleSource
             return false;
         }
 
-        file = new SourceFile(path, File.ReadAllText(path));
-        return true;
+        try
+        {
+            file = new SourceFile(path, File.ReadAllText(path));
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Unreadable is reported like missing: the loader says which module it could not find.
+            file = null!;
+            return false;
+        }
     }
 }
 

@@ -81,11 +81,11 @@ public static class SpecLoader
         {
             main = new SourceFile(mainPath, File.ReadAllText(mainPath));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             var empty = new SourceFile(mainPath, string.Empty);
             var bag = new DiagnosticBag();
-            bag.Add(DiagnosticCode.ModuleNotFound, new SourceSpan(empty, 0, 0), Path.GetFileNameWithoutExtension(mainPath));
+            bag.Add(DiagnosticCode.FileNotReadable, new SourceSpan(empty, 0, 0), mainPath, e.Message);
             return new LoadedSpec(null, [], [], [], bag.Items, []);
         }
 
