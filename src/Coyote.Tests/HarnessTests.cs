@@ -44,3 +44,32 @@ public sealed class HarnessTests(ITestOutputHelper output) : CoyoteTest(output)
         });
     }
 }
+
+/// <summary>The entry points <c>vipc test</c> and <c>vipc replay</c> call.</summary>
+public sealed class SuiteRunnerTests
+{
+    [Fact]
+    public void Test_then_replay_round_trips_through_a_trace_file()
+    {
+        var dir = Path.Combine(CoyoteTest.TraceDirectory, "suite-runner");
+        var output = new StringWriter();
+        Assert.Equal(SuiteRunner.Ok, SuiteRunner.Test("selfcheck.counter", budget: 50, strategy: "random", seed: 7, dir, output));
+        var text = output.ToString();
+        Assert.Contains("ok (seeded bug found)", text);
+        var trace = Directory.GetFiles(dir, "selfcheck.counter!lost-update.random.s7.trace.json").Single();
+
+        var replay = new StringWriter();
+        Assert.Equal(SuiteRunner.Ok, SuiteRunner.Replay(trace, replay));
+        Assert.Contains("reproduced", replay.ToString());
+    }
+
+    [Fact]
+    public void Bad_input_is_reported_not_thrown()
+    {
+        var output = new StringWriter();
+        Assert.Equal(SuiteRunner.BadInput, SuiteRunner.Test(null, null, "no-such-strategy", null, CoyoteTest.TraceDirectory, output));
+        Assert.Equal(SuiteRunner.BadInput, SuiteRunner.Test("no-such-scenario", null, null, null, CoyoteTest.TraceDirectory, output));
+        Assert.Equal(SuiteRunner.BadInput, SuiteRunner.Replay(Path.Combine(CoyoteTest.TraceDirectory, "missing.trace.json"), output));
+        Assert.Contains("unknown strategy 'no-such-strategy'", output.ToString());
+    }
+}

@@ -113,6 +113,7 @@ public static class Exploration
 
         var clock = Stopwatch.StartNew();
         using var engine = TestingEngine.Create(configuration, scenario.Body);
+        engine.SetLogger(new Microsoft.Coyote.Logging.TextWriterLogger(TextWriter.Null, Microsoft.Coyote.Logging.VerbosityLevel.None));
         engine.Run();
         clock.Stop();
         var report = engine.TestReport;
@@ -130,6 +131,7 @@ public static class Exploration
         EnsureRewritten();
         var configuration = Base().WithReproducibleTrace(trace);
         using var engine = TestingEngine.Create(configuration, scenario.Body);
+        engine.SetLogger(new Microsoft.Coyote.Logging.TextWriterLogger(TextWriter.Null, Microsoft.Coyote.Logging.VerbosityLevel.None));
         engine.Run();
         var report = engine.TestReport;
         return report.NumOfFoundBugs > 0 ? FirstLine(report.BugReports.First()) : null;
