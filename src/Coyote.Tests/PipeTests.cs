@@ -11,6 +11,5 @@ public sealed class PipeTests(ITestOutputHelper output) : CoyoteTest(output)
     [InlineData("pipe.async")]
     [InlineData("pipe.mixed")]
     [InlineData("pipe.close-reader-race")]
-    [InlineData("pipe.cancel-write-race")]
     public void Holds_under_every_explored_schedule(string scenario) => AssertNoBug(scenario);
 }

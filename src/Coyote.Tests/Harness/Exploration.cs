@@ -113,7 +113,7 @@ public static class Exploration
 
         var clock = Stopwatch.StartNew();
         using var engine = TestingEngine.Create(configuration, scenario.Body);
-        engine.SetLogger(new Microsoft.Coyote.Logging.TextWriterLogger(TextWriter.Null, Microsoft.Coyote.Logging.VerbosityLevel.None));
+        Quiet(engine);
         engine.Run();
         clock.Stop();
         var report = engine.TestReport;
@@ -131,7 +131,7 @@ public static class Exploration
         EnsureRewritten();
         var configuration = Base().WithReproducibleTrace(trace);
         using var engine = TestingEngine.Create(configuration, scenario.Body);
-        engine.SetLogger(new Microsoft.Coyote.Logging.TextWriterLogger(TextWriter.Null, Microsoft.Coyote.Logging.VerbosityLevel.None));
+        Quiet(engine);
         engine.Run();
         var report = engine.TestReport;
         return report.NumOfFoundBugs > 0 ? FirstLine(report.BugReports.First()) : null;
@@ -159,11 +159,22 @@ public static class Exploration
         return path;
     }
 
+    // VIPC_COYOTE_VERBOSE=1 shows Coyote's own log (every scheduling decision on replay): the way to read a trace.
+    private static bool Verbose => Environment.GetEnvironmentVariable("VIPC_COYOTE_VERBOSE") == "1";
+
     private static Configuration Base() => Configuration.Create()
         .WithTelemetryEnabled(false)
         .WithScheduleCoverageReported(true)
-        .WithConsoleLoggingEnabled(false)
-        .WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None);
+        .WithVerbosityEnabled(Verbose ? Microsoft.Coyote.Logging.VerbosityLevel.Exhaustive : Microsoft.Coyote.Logging.VerbosityLevel.None)
+        .WithConsoleLoggingEnabled(Verbose);
+
+    private static void Quiet(TestingEngine engine)
+    {
+        if (!Verbose)
+        {
+            engine.SetLogger(new Microsoft.Coyote.Logging.TextWriterLogger(TextWriter.Null, Microsoft.Coyote.Logging.VerbosityLevel.None));
+        }
+    }
 
     private static string FirstLine(string text)
     {

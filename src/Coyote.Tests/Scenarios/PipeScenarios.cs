@@ -17,7 +17,6 @@ public static class PipeScenarios
         new("pipe.async", () => Stream(capacity: 2, asyncWriter: true, asyncReader: true), null, "random", 200),
         new("pipe.mixed", () => Stream(capacity: 3, asyncWriter: true, asyncReader: false), null, "pct", 200),
         new("pipe.close-reader-race", CloseReaderRace, null, "random", 200),
-        new("pipe.cancel-write-race", CancelWriteRace, null, "random", 200),
     ];
 
     private static readonly byte[] Data = [1, 2, 3, 4, 5, 6, 7];
@@ -92,51 +91,9 @@ public static class PipeScenarios
             $"read [{string.Join(",", got)}] + handed back [{string.Join(",", handedBack)}] + undelivered [{string.Join(",", undelivered)}] is not the bytes written");
     }
 
-    // The writer is asynchronous on purpose. A synchronous writer disposes its cancellation registration after
-    // the cancel callback may have started on the cancelling thread; CancellationTokenRegistration.Dispose then
-    // blocks in a wait Coyote does not control, and Coyote reports a potential deadlock that a real run cannot
-    // have (the callback only needs the lock, which the writer no longer holds). See docs/coyote.md.
-    private static async Task CancelWriteRace()
-    {
-        var pipe = new Pipe(2);
-        using var cancel = new CancellationTokenSource();
-        var written = -1;
-        var writer = Task.Run(async () =>
-        {
-            try
-            {
-                await pipe.WriteAsync(Data, cancel.Token);
-                written = Data.Length;
-            }
-            catch (PartialWriteException e)
-            {
-                written = e.BytesWritten;
-            }
-            catch (OperationCanceledException)
-            {
-                written = 0;
-            }
-            finally
-            {
-                pipe.Close();
-            }
-        });
-        var canceller = Task.Run(cancel.Cancel);
-        var reader = Task.Run(async () =>
-        {
-            var got = new List<byte>();
-            var chunk = new byte[4];
-            int n;
-            while ((n = await pipe.ReadAsync(chunk)) > 0)
-            {
-                got.AddRange(chunk.AsSpan(0, n));
-            }
-
-            return got;
-        });
-        await Task.WhenAll(new[] { writer, canceller, reader });
-        var received = await reader;
-        Check.That(written >= 0 && received.SequenceEqual(Data.Take(written)),
-            $"writer reports {written} bytes accepted, reader got [{string.Join(",", received)}]");
-    }
+    // Not in the catalogue: a write cancelled while it waits. Under Coyote it reports false deadlocks (replayed and
+    // read step by step): the synchronous writer's CancellationTokenRegistration.Dispose waits for a running cancel
+    // callback in a wait Coyote does not control, and the asynchronous writer's Task.WaitAsync(token) is completed
+    // by the cancellation callback outside Coyote's control, so the awaiting operation is never seen to resume.
+    // Cancellation is covered by the property and unit tests instead; see docs/coyote.md.
 }
