@@ -62,7 +62,7 @@ public static class SuiteRunner
             {
                 (false, false) => "ok",
                 (false, true) => "FAIL (bug in correct code)",
-                (true, true) when result.Bug!.Contains(scenario.ExpectedBug!, StringComparison.Ordinal) => "ok (seeded bug found)",
+                (true, true) when scenario.IsExpected(result.Bug!) => "ok (seeded bug found)",
                 (true, true) => "FAIL (seeded bug found, but not the expected failure)",
                 (true, false) => "FAIL (seeded bug missed)",
             };
