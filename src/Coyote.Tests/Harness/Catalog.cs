@@ -17,7 +17,7 @@ public static class Catalog
 
     private static List<Scenario> Build()
     {
-        List<Scenario> all = [.. SelfCheckScenarios.All, .. PipeScenarios.All, .. BufferScenarios.All, .. MailboxScenarios.All];
+        List<Scenario> all = [.. SelfCheckScenarios.All, .. PipeScenarios.All, .. BufferScenarios.All, .. MailboxScenarios.All, .. ReliableScenarios.All];
         var duplicate = all.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {

@@ -112,7 +112,7 @@ public static class Exploration
         }
 
         var clock = Stopwatch.StartNew();
-        using var engine = TestingEngine.Create(configuration, scenario.Body);
+        using var engine = TestingEngine.Create(configuration, WithMonitors(scenario.Body));
         Quiet(engine);
         engine.Run();
         clock.Stop();
@@ -130,7 +130,7 @@ public static class Exploration
     {
         EnsureRewritten();
         var configuration = Base().WithReproducibleTrace(trace);
-        using var engine = TestingEngine.Create(configuration, scenario.Body);
+        using var engine = TestingEngine.Create(configuration, WithMonitors(scenario.Body));
         Quiet(engine);
         engine.Run();
         var report = engine.TestReport;
@@ -161,6 +161,12 @@ public static class Exploration
 
     // VIPC_COYOTE_VERBOSE=1 shows Coyote's own log (every scheduling decision on replay): the way to read a trace.
     private static bool Verbose => Environment.GetEnvironmentVariable("VIPC_COYOTE_VERBOSE") == "1";
+
+    private static Func<Task> WithMonitors(Func<Task> body) => () =>
+    {
+        Eventually.Register();
+        return body();
+    };
 
     private static Configuration Base() => Configuration.Create()
         .WithTelemetryEnabled(false)
