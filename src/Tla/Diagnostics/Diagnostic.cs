@@ -40,6 +40,8 @@ public enum DiagnosticCode
     RecursiveNotDefined = 3009,
     NotAnInstance = 3010,
     DuplicateModule = 3011,
+    MissingSubstitution = 3012,
+    FileNotReadable = 3013,
 
     CfgUnexpectedToken = 4001,
     CfgExpectedValue = 4002,
@@ -80,6 +82,8 @@ public static class DiagnosticMessages
         [DiagnosticCode.RecursiveNotDefined] = "Operator {0} is declared RECURSIVE but never defined in the same scope.",
         [DiagnosticCode.NotAnInstance] = "{0} is not an instance, so {0}!... is not defined.",
         [DiagnosticCode.DuplicateModule] = "Module {0} is defined more than once.",
+        [DiagnosticCode.FileNotReadable] = "Cannot read file {0}: {1}",
+        [DiagnosticCode.MissingSubstitution] = "Substitution missing for symbol {0} of module {1}: WITH does not mention it and no {0} is defined here.",
         [DiagnosticCode.CfgUnexpectedToken] = "Unexpected \"{0}\" in configuration file; expected {1}.",
         [DiagnosticCode.CfgExpectedValue] = "Expected a value (number, string, TRUE/FALSE, set or model value) but encountered \"{0}\".",
         [DiagnosticCode.CfgUnterminatedString] = "Unterminated string in configuration file.",
@@ -125,22 +129,30 @@ public sealed class Diagnostic(DiagnosticCode code, DiagnosticSeverity severity,
     /// <summary>"TLA2006" style identifier.</summary>
     public string Id => "TLA" + ((int)Code).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>The offending line with a caret line beneath it marking the span.</summary>
+    /// <summary>
+    /// The offending line with a caret line beneath it marking the span; very long lines are cut to a window
+    /// around the column so that a message stays readable.
+    /// </summary>
     public string Excerpt
     {
         get
         {
+            const int Before = 60, After = 100;
             var line = Span.File.GetLine(Line);
-            var start = Column - 1;
+            var start = Math.Min(Column - 1, line.Length);
             var width = Span.EndLine == Line ? Math.Max(1, Span.EndColumn - Column + 1) : Math.Max(1, line.Length - start);
+            var from = Math.Max(0, start - Before);
+            var to = Math.Min(line.Length, start + After);
+            var shown = (from > 0 ? "..." : string.Empty) + line[from..to] + (to < line.Length ? "..." : string.Empty);
             var caret = new StringBuilder();
-            for (var i = 0; i < start && i < line.Length; i++)
+            caret.Append(' ', from > 0 ? 3 : 0);
+            for (var i = from; i < start; i++)
             {
                 caret.Append(line[i] == '\t' ? '\t' : ' ');
             }
 
-            caret.Append('^', width);
-            return line + Environment.NewLine + caret;
+            caret.Append('^', Math.Min(width, Math.Max(1, to - start)));
+            return shown + Environment.NewLine + caret;
         }
     }
 

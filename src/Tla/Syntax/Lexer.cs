@@ -81,6 +81,27 @@ public sealed class Lexer
         (".", TokenKind.Dot), ("!", TokenKind.Bang), ("@", TokenKind.At),
     ];
 
+    // TLA+'s Unicode notation (as produced by tlauc and accepted by recent SANY): each symbol stands for its
+    // ASCII spelling.
+    private static readonly FrozenDictionary<char, string> UnicodeSymbols = new Dictionary<char, string>
+    {
+        ['\u225C'] = "==", ['\u2227'] = "/\\", ['\u2228'] = "\\/", ['\u00AC'] = "~", ['\u21D2'] = "=>",
+        ['\u21D4'] = "<=>", ['\u2261'] = "\\equiv", ['\u2200'] = "\\A", ['\u2203'] = "\\E", ['\u2208'] = "\\in",
+        ['\u2209'] = "\\notin", ['\u2260'] = "/=", ['\u2264'] = "=<", ['\u2265'] = ">=", ['\u2286'] = "\\subseteq",
+        ['\u2282'] = "\\subset", ['\u2287'] = "\\supseteq", ['\u2283'] = "\\supset", ['\u222A'] = "\\cup",
+        ['\u2229'] = "\\cap", ['\u00D7'] = "\\X", ['\u25A1'] = "[]", ['\u25C7'] = "<>", ['\u219D'] = "~>",
+        ['\u27E8'] = "<<", ['\u27E9'] = ">>", ['\u21A6'] = "|->", ['\u2192'] = "->", ['\u2190'] = "<-",
+        ['\u2218'] = "\\o", ['\u2295'] = "(+)", ['\u2296'] = "(-)", ['\u2299'] = "(.)", ['\u2297'] = "(\\X)",
+        ['\u2298'] = "(/)", ['\u2291'] = "\\sqsubseteq", ['\u2292'] = "\\sqsupseteq", ['\u00F7'] = "\\div",
+        ['\u22C5'] = "\\cdot", ['\u227A'] = "\\prec", ['\u227C'] = "\\preceq", ['\u227B'] = "\\succ",
+        ['\u227D'] = "\\succeq", ['\u226A'] = "\\ll", ['\u226B'] = "\\gg", ['\u223C'] = "\\sim",
+        ['\u2243'] = "\\simeq", ['\u2248'] = "\\approx", ['\u224D'] = "\\asymp", ['\u2245'] = "\\cong",
+        ['\u2250'] = "\\doteq", ['\u2293'] = "\\sqcap", ['\u2294'] = "\\sqcup", ['\u228E'] = "\\uplus",
+        ['\u2240'] = "\\wr", ['\u22C6'] = "\\star", ['\u25CF'] = "\\bullet", ['\u25EF'] = "\\bigcirc",
+        ['\u221D'] = "\\propto", ['\u22A2'] = "|-", ['\u22A8'] = "|=", ['\u22A3'] = "-|", ['\u2AE4'] = "=|",
+        ['\u2025'] = "..", ['\u2026'] = "...", ['\u2115'] = "Nat", ['\u2124'] = "Int", ['\u211D'] = "Real",
+    }.ToFrozenDictionary();
+
     private readonly SourceFile _file;
     private readonly string _text;
     private readonly DiagnosticBag _diagnostics;
@@ -149,9 +170,9 @@ public sealed class Lexer
         var i = 0;
         while (i < _text.Length)
         {
-            if (_text[i] == '-' && CountRun(i, '-') >= 4)
+            if (_text[i] is '-' or '\u2500' && CountRun(i, _text[i]) >= 4)
             {
-                var j = i + CountRun(i, '-');
+                var j = i + CountRun(i, _text[i]);
                 while (j < _text.Length && (_text[j] == ' ' || _text[j] == '\t'))
                 {
                     j++;
@@ -281,6 +302,19 @@ public sealed class Lexer
             return new Token(TokenKind.ModuleEnd, "====", start, _pos, startLine, startColumn);
         }
 
+        if ((c == '\u2500' && CountRun(_pos, c) >= 4) || (c == '\u2550' && CountRun(_pos, c) >= 4))
+        {
+            // Box-drawing rules are the Unicode module separators and end lines.
+            _pos += CountRun(_pos, c);
+            return new Token(c == '\u2500' ? TokenKind.Separator : TokenKind.ModuleEnd, c == '\u2500' ? "----" : "====",
+                start, _pos, startLine, startColumn);
+        }
+
+        if (c > 127 && UnicodeSymbols.TryGetValue(c, out var ascii))
+        {
+            return LexUnicode(start, ascii);
+        }
+
         if (IsIdentChar(c))
         {
             return LexWord(start);
@@ -322,6 +356,29 @@ public sealed class Lexer
         var shown = char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString();
         _diagnostics.Add(DiagnosticCode.UnexpectedCharacter, new SourceSpan(_file, start, _pos), shown);
         return Make(TokenKind.Error, shown, start);
+    }
+
+    private Token LexUnicode(int start, string ascii)
+    {
+        // Lex the ASCII spelling on its own, then give the token the Unicode character's position.
+        var scratch = new Lexer(new SourceFile(_file.Path, ascii + " "), new DiagnosticBag());
+        scratch.SkipTrivia();
+        var token = scratch.Next();
+        _pos++;
+        var kind = token.Kind;
+        var text = token.Text;
+        if (kind == TokenKind.Identifier)
+        {
+            text = Intern(text);
+        }
+        else if (kind == TokenKind.RAngle && Peek(0) == '_')
+        {
+            _pos++;
+            kind = TokenKind.RAngleUnderscore;
+            text = ">>_";
+        }
+
+        return Make(kind, text, start);
     }
 
     private Token LexWord(int start)

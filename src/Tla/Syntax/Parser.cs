@@ -21,7 +21,7 @@ namespace VerifiedIpc.Tla.Syntax;
 public sealed class Parser
 {
     /// <summary>Maximum nesting of expressions (and height of any operator chain) accepted.</summary>
-    public const int MaxDepth = 200;
+    public const int MaxDepth = 1000;
 
     private readonly SourceFile _file;
     private readonly IReadOnlyList<Token> _tokens;
@@ -148,8 +148,17 @@ public sealed class Parser
         _suppress = true;
     }
 
-    private void ReportUnexpected(Token token) =>
+    private void ReportUnexpected(Token token)
+    {
+        if (token.Kind == TokenKind.Error)
+        {
+            // The lexer already reported the character; one message per mistake.
+            _suppress = true;
+            return;
+        }
+
         Report(DiagnosticCode.UnexpectedToken, SpanOf(token), Describe(token), token.Line, token.Column);
+    }
 
     // ------------------------------------------------------------------------------------------ modules
 
