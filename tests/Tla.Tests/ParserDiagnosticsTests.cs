@@ -129,6 +129,9 @@ public class ParserDiagnosticsTests
             ASSUME Named == N > 0
             THEOREM T == x = x
             PROOF OBVIOUS
+            LEMMA L == ASSUME NEW n \in Nat PROVE n + 0 = n
+              <1>1. QED BY DEF Helper
+            USE DEF Helper
             -----------------------------------------------------------------------
             Spec == /\ x = 0 /\ y = \b101 + \o17 + \h1F
                     /\ [][x' = x + 1]_<<x, y>>
@@ -144,7 +147,7 @@ public class ParserDiagnosticsTests
         var plus = module.Units.OfType<OperatorDefinition>().Single(d => d.Fixity == Fixity.Infix);
         Assert.Equal(Operators.Oplus, plus.Name);
         Assert.True(module.Units.OfType<OperatorDefinition>().Single(d => d.Name == "Helper").IsLocal);
-        Assert.Single(module.Units.OfType<Theorem>());
+        Assert.Equal(3, module.Units.OfType<Theorem>().Count());
         Assert.Equal("Named", module.Units.OfType<Assumption>().Single().Name!.Text);
         var spec = module.Units.OfType<OperatorDefinition>().Single(d => d.Name == "Spec");
         Assert.Contains("(5 + 15) + 31", Printer.Print(spec.Body), StringComparison.Ordinal);

@@ -50,6 +50,16 @@ public sealed class Lexer
         ["DEF"] = TokenKind.ProofKeyword,
         ["DEFS"] = TokenKind.ProofKeyword,
         ["ONLY"] = TokenKind.ProofKeyword,
+        ["PROVE"] = TokenKind.ProofKeyword,
+        ["NEW"] = TokenKind.ProofKeyword,
+        ["SUFFICES"] = TokenKind.ProofKeyword,
+        ["HAVE"] = TokenKind.ProofKeyword,
+        ["TAKE"] = TokenKind.ProofKeyword,
+        ["WITNESS"] = TokenKind.ProofKeyword,
+        ["PICK"] = TokenKind.ProofKeyword,
+        ["DEFINE"] = TokenKind.ProofKeyword,
+        ["USE"] = TokenKind.ProofKeyword,
+        ["HIDE"] = TokenKind.ProofKeyword,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenSet<string> WordOperators =

@@ -254,6 +254,8 @@ public sealed class Parser
                 or TokenKind.Local or TokenKind.Recursive or TokenKind.Separator or TokenKind.ModuleEnd
                 or TokenKind.EndOfFile:
                 return true;
+            case TokenKind.ProofKeyword when token.Text is "USE" or "HIDE" && token.Column == 1:
+                return true;
         }
 
         if (requireLineStart && token.Column != 1)
@@ -400,17 +402,13 @@ public sealed class Parser
                 return;
             }
 
-            case TokenKind.Theorem:
+            case TokenKind.Theorem or TokenKind.ProofKeyword:
             {
+                // Theorems, proofs and USE/HIDE are not model-checked: skip them (their ASSUME/PROVE, NEW and
+                // step syntax are not expressions) up to the next unit at the start of a line.
                 Consume();
-                if (Raw.Kind == TokenKind.Identifier && PeekRaw(1).Kind == TokenKind.DefEq)
-                {
-                    Consume();
-                    Consume();
-                }
-
-                ParseExpression();
-                while (Raw.Kind is not (TokenKind.ModuleEnd or TokenKind.EndOfFile) && !IsUnitStart(requireLineStart: true))
+                while (Raw.Kind is not (TokenKind.ModuleEnd or TokenKind.EndOfFile)
+                       && !(Raw.Column == 1 && IsUnitStart(requireLineStart: true)))
                 {
                     Consume();
                 }
