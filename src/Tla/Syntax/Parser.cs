@@ -148,6 +148,19 @@ public sealed class Parser
         _suppress = true;
     }
 
+    private void ReportConflict(OperatorInfo left, SourceSpan leftSpan, OperatorInfo right) =>
+        Report(DiagnosticCode.PrecedenceConflict, leftSpan, SanyName(left.Symbol), leftSpan.ToTlcString(), SanyName(right.Symbol));
+
+    /// <summary>SANY's identifiers for the few operators whose canonical symbol differs, for TLC-identical messages.</summary>
+    private static string SanyName(string symbol) => symbol switch
+    {
+        Operators.And => "\\land",
+        Operators.Or => "\\lor",
+        Operators.Not => "\\lnot",
+        Operators.Equiv => "\\equiv",
+        _ => symbol,
+    };
+
     private void ReportUnexpected(Token token)
     {
         if (token.Kind == TokenKind.Error)
@@ -157,7 +170,9 @@ public sealed class Parser
             return;
         }
 
-        Report(DiagnosticCode.UnexpectedToken, SpanOf(token), Describe(token), token.Line, token.Column);
+        // SANY's wording names the last token it accepted before the unexpected one.
+        var previous = _index > 0 ? _tokens[Math.Min(_index, _tokens.Count) - 1] : token;
+        Report(DiagnosticCode.UnexpectedToken, SpanOf(token), Describe(token), token.Line, token.Column, Describe(previous));
     }
 
     // ------------------------------------------------------------------------------------------ modules
@@ -700,7 +715,7 @@ public sealed class Parser
                         return left;
                     }
 
-                    Report(DiagnosticCode.PrecedenceConflict, contextSpan, context.Symbol, info.Symbol);
+                    ReportConflict(context, contextSpan, info);
                 }
 
                 Consume();
@@ -777,7 +792,7 @@ public sealed class Parser
         // "x = ~y" and "a + -b" are fine.
         if (context is not null && info.Symbol == Operators.Negate && context.Low > info.High)
         {
-            Report(DiagnosticCode.PrecedenceConflict, contextSpan, context.Symbol, info.Symbol);
+            ReportConflict(context, contextSpan, info);
         }
 
         var start = token.Start;
