@@ -256,8 +256,6 @@ public sealed class Lexer
     private void SkipBlockComment()
     {
         var start = _pos;
-        var startLine = _line;
-        var startColumn = _pos - _lineStart + 1;
         var depth = 0;
         while (_pos < _text.Length)
         {
@@ -281,8 +279,6 @@ public sealed class Lexer
             }
         }
 
-        _ = startLine;
-        _ = startColumn;
         _diagnostics.Add(DiagnosticCode.UnterminatedComment, new SourceSpan(_file, start, start + 2));
     }
 
