@@ -167,8 +167,10 @@ public sealed partial class Parser
 
     private int MatchingClose(int open)
     {
+        // A definition head's parameter list is short; the cap keeps recovery linear on pathological input.
+        const int MaxHeadTokens = 1000;
         var depth = 0;
-        for (var k = open; k < _tokens.Count; k++)
+        for (var k = open; k < _tokens.Count && k - open < MaxHeadTokens; k++)
         {
             switch (_tokens[k].Kind)
             {
