@@ -305,6 +305,25 @@ public sealed partial class Parser
         do
         {
             var start = Raw.Start;
+
+            // Operator-symbol constants: "_ \prec _" (infix), "~ _" (prefix), "_ ^+" (postfix).
+            if (Raw.Kind == TokenKind.Underscore && PeekRaw(1).Kind == TokenKind.Operator)
+            {
+                Consume();
+                var op = Consume();
+                var infix = Accept(TokenKind.Underscore);
+                result.Add(new ConstantDecl(From(start), op.Text, infix ? 2 : 1));
+                continue;
+            }
+
+            if (Raw.Kind == TokenKind.Operator && PeekRaw(1).Kind == TokenKind.Underscore)
+            {
+                var op = Consume();
+                Consume();
+                result.Add(new ConstantDecl(From(start), op.Text == Operators.Minus ? Operators.Negate : op.Text, 1));
+                continue;
+            }
+
             var name = Expect(TokenKind.Identifier, "a name");
             var arity = 0;
             if (Accept(TokenKind.LParen))
