@@ -260,6 +260,16 @@ public class ResolutionTests
     }
 
     [Fact]
+    public void OperatorSymbolConstantsCanBeDeclaredAndUsed()
+    {
+        var spec = LoadText("---- MODULE Main ----\nCONSTANTS _ \\prec _, - _, Leq(_, _)\nOp == (1 \\prec 2) /\\ Leq(-1, 2)\n====\n");
+        Assert.False(spec.HasErrors, string.Join("\n", spec.Diagnostics));
+        Assert.Equal([("\\prec", 2), ("-.", 1), ("Leq", 2)], spec.MainContext!.Constants.Select(c => (c.Name, c.Arity)));
+        Assert.IsType<ConstantDecl>(Apps(spec.Main!).Single(a => a.Name == "\\prec").Resolution!.Target);
+        Assert.IsType<ConstantDecl>(Apps(spec.Main!).Single(a => a.Name == "-.").Resolution!.Target);
+    }
+
+    [Fact]
     public void CircularExtendsIsADiagnostic()
     {
         var spec = LoadText("---- MODULE Main ----\nEXTENDS A\n====\n",
