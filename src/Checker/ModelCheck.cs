@@ -7,7 +7,7 @@ using VerifiedIpc.Checker.Output;
 namespace VerifiedIpc.Checker;
 
 /// <summary>What <c>vipc check</c> was asked to do (TLC's flags).</summary>
-public sealed record CheckRequest(string SpecPath, string? ConfigPath = null, int Workers = 1, bool DisableDeadlock = false, string? DumpTraceJsonPath = null);
+public sealed record CheckRequest(string SpecPath, string? ConfigPath = null, int Workers = 1, bool DisableDeadlock = false, string? DumpTraceJsonPath = null, long StateLimit = 0);
 
 /// <summary>The outcome of a whole run: the result (when the model could be checked) and TLC's exit code.</summary>
 public sealed record CheckOutcome(int ExitCode, CheckResult? Result, CompiledModel? Model, string? ErrorMessage, TimeSpan Elapsed)
@@ -105,6 +105,7 @@ public static class ModelCheck
             {
                 Workers = Math.Max(1, request.Workers),
                 DisableDeadlock = request.DisableDeadlock,
+                StateLimit = request.StateLimit,
                 Progress = progress ?? ((d, g, n, q) =>
                     output.WriteLine($"Progress({d}) at {DateTime.Now:yyyy-MM-dd HH:mm:ss}: {g} states generated, {n} distinct states found, {q} states left on queue.")),
             };

@@ -28,6 +28,8 @@ public enum Verdict
     Overflow,
     /// <summary>A standard-module operator failed, e.g. Head(&lt;&lt;&gt;&gt;) (exit 255).</summary>
     ModuleError,
+    /// <summary>The search stopped at <see cref="CheckOptions.StateLimit"/> distinct states (vipc only; exit 153, TLC's "system" code).</summary>
+    StateLimitReached,
 }
 
 /// <summary>One state of a counterexample and the action that reached it (null for the initial state).</summary>
@@ -68,6 +70,7 @@ public sealed class CheckResult
         Verdict.NextStateError or Verdict.IncompleteSuccessor => 75,
         Verdict.InvariantError => 76,
         Verdict.Overflow or Verdict.ModuleError => 255,
+        Verdict.StateLimitReached => 153,
         _ => 1,
     };
 }
@@ -81,6 +84,9 @@ public sealed class CheckOptions
     public bool DisableDeadlock { get; init; }
     /// <summary>Called about every <see cref="ProgressInterval"/> with (depth, generated, distinct, queue).</summary>
     public Action<int, long, long, long>? Progress { get; init; }
+    /// <summary>Stop after this many distinct states (vipc's own guard, used by tests on generated inputs); 0 = no limit.</summary>
+    public long StateLimit { get; init; }
+
     /// <summary>Interval between progress reports.</summary>
     public TimeSpan ProgressInterval { get; init; } = TimeSpan.FromMinutes(1);
     /// <summary>Time source for progress reports.</summary>

@@ -202,6 +202,11 @@ public sealed class Explorer
         bool isNew = false;
         if (inModel)
         {
+            if (_options.StateLimit > 0 && _seen.Count >= _options.StateLimit && !_seen.Contains(fp))
+            {
+                Fail(new Failure(Verdict.StateLimitReached, null, null, parentFp, false, action, null, $"Stopped after {_options.StateLimit} distinct states.", false));
+                return false;
+            }
             isNew = _seen.TryAdd(fp, new Rec(parentFp, action, depth));
             if (isNew)
             {
@@ -434,6 +439,8 @@ internal sealed class SeenSet
         Interlocked.Increment(ref _count);
         return true;
     }
+
+    public bool Contains(ulong fp) => TryGet(fp, out _);
 
     public bool TryGet(ulong fp, out Explorer.Rec rec)
     {

@@ -45,6 +45,9 @@ public static class TlcReport
             case Verdict.InvariantViolated:
                 w.WriteLine($"Error: Invariant {r.Violated} is violated.");
                 break;
+            case Verdict.StateLimitReached:
+                w.WriteLine($"Error: {r.IncompleteDetail}");
+                break;
             case Verdict.Deadlock:
                 w.WriteLine("Error: Deadlock reached.");
                 break;
