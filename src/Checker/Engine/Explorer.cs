@@ -22,6 +22,7 @@ public sealed class Explorer
     private volatile bool _stop;
     private Failure? _failure;
     private int _maxDepth;
+    private long _leftOnQueue;
 
     /// <summary>Creates an explorer for <paramref name="model"/>.</summary>
     public Explorer(CompiledModel model, CheckOptions options)
@@ -87,8 +88,10 @@ public sealed class Explorer
             foreach (var s in level)
             {
                 if (_stop) break;
+                w.Started++;
                 w.Expand(s);
             }
+            if (_stop) _leftOnQueue = level.Count - w.Started + w.Next.Count;
             return w.Next;
         }
         var ws = Enumerable.Range(0, workers).Select(_ => new Worker(this, depth)).ToArray();
@@ -102,9 +105,10 @@ public sealed class Explorer
                 int start = Interlocked.Add(ref nextIndex, chunk) - chunk;
                 if (start >= level.Count) break;
                 int end = Math.Min(level.Count, start + chunk);
-                for (int i = start; i < end && !_stop; i++) w.Expand(level[i]);
+                for (int i = start; i < end && !_stop; i++) { w.Started++; w.Expand(level[i]); }
             }
         });
+        if (_stop) _leftOnQueue = level.Count - ws.Sum(w => w.Started) + ws.Sum(w => w.Next.Count);
         var next = new List<Value[]>(ws.Sum(w => w.Next.Count));
         foreach (var w in ws) next.AddRange(w.Next);
         return next;
@@ -210,7 +214,6 @@ public sealed class Explorer
             isNew = _seen.TryAdd(fp, new Rec(parentFp, action, depth));
             if (isNew)
             {
-                queue.Add(s);
                 if (depth > Volatile.Read(ref _maxDepth)) InterlockedMax(ref _maxDepth, depth);
             }
         }
@@ -239,6 +242,8 @@ public sealed class Explorer
                 }
             }
         }
+        // As TLC: a new state joins the queue only once its invariants hold.
+        if (isNew) queue.Add(s);
         return true;
     }
 
@@ -298,6 +303,9 @@ public sealed class Explorer
         }
 
         public List<Value[]> Next { get; } = [];
+
+        /// <summary>States of the level this worker has taken off the queue.</summary>
+        public int Started;
 
         public void Expand(Value[] s)
         {
@@ -359,6 +367,7 @@ public sealed class Explorer
             DistinctStates = _seen.Count,
             Depth = _maxDepth,
             Trace = trace,
+            StatesLeftOnQueue = _leftOnQueue,
             Error = f.Error,
             IncompleteDetail = f.Detail,
             InInitialState = f.Initial,
