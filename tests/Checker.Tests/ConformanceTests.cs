@@ -106,7 +106,7 @@ public sealed class ConformanceTests(ITestOutputHelper log)
         if (c.Long("depth") is { } depth) Assert.Equal(depth, r!.Depth);
         Assert.Equal(c.Long("trace_length"), r?.Trace?.Count);
         var tlcOutput = File.ReadAllText(Path.Combine(c.Dir, "tlc-output.txt"));
-        var queue = System.Text.RegularExpressions.Regex.Match(tlcOutput, @"(\d+) states left on queue");
+        var queue = System.Text.RegularExpressions.Regex.Match(tlcOutput, @"distinct states found, (\d+) states left on queue");
         if (queue.Success) Assert.Equal(long.Parse(queue.Groups[1].Value), r!.StatesLeftOnQueue);
 
         if (c.Str("tlc_error_message") is { } message && c.Result is not ("parse-error" or "semantic-error"))
