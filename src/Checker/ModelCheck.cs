@@ -82,7 +82,7 @@ public static class ModelCheck
         catch (CfgException e)
         {
             output.WriteLine($"Error: {e.Message}");
-            return new CheckOutcome(255, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
+            return new CheckOutcome(e.ExitCode, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
         }
         catch (CheckerException e)
         {
