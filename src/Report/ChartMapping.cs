@@ -308,10 +308,10 @@ public sealed class ChartMapping
                 Lifelines = Strings(root, "lifelines"),
                 ModelValues = Strings(root, "modelValues"),
                 Watch = Strings(root, "watch"),
-                Shapes = Object(root, "shapes").ToImmutableDictionary(p => p.Name, p => ValueShape.Parse(String(p.Value, "$.shapes." + p.Name), "$.shapes." + p.Name)),
-                Properties = Object(root, "properties").ToImmutableDictionary(p => p.Name, p => String(p.Value, "$.properties." + p.Name)),
-                Channels = root.TryGetProperty("channels", out _) ? Object(root, "channels").Select(ReadChannel).ToImmutableArray() : null,
-                Actions = Object(root, "actions").Select(ReadAction).ToImmutableDictionary(a => a.Key),
+                Shapes = Unique(Object(root, "shapes"), "$.shapes").ToImmutableDictionary(p => p.Name, p => ValueShape.Parse(String(p.Value, "$.shapes." + p.Name), "$.shapes." + p.Name)),
+                Properties = Unique(Object(root, "properties"), "$.properties").ToImmutableDictionary(p => p.Name, p => String(p.Value, "$.properties." + p.Name)),
+                Channels = root.TryGetProperty("channels", out _) ? Unique(Object(root, "channels"), "$.channels").Select(ReadChannel).ToImmutableArray() : null,
+                Actions = Unique(Object(root, "actions"), "$.actions").Select(ReadAction).ToImmutableDictionary(a => a.Key),
             };
             return mapping;
         }
@@ -329,7 +329,7 @@ public sealed class ChartMapping
         if (p.Value.TryGetProperty("route", out var r))
         {
             if (r.ValueKind != JsonValueKind.Object) throw new MappingFormatException(where + ".route", "expected an object from 'to' values to lifelines");
-            route = r.EnumerateObject().ToImmutableDictionary(x => x.Name, x => String(x.Value, $"{where}.route.{x.Name}"));
+            route = Unique(r.EnumerateObject(), where + ".route").ToImmutableDictionary(x => x.Name, x => String(x.Value, $"{where}.route.{x.Name}"));
         }
         return new ChannelMapping(p.Name, OptExpr(p.Value, "from", where), OptExpr(p.Value, "to", where), OptExpr(p.Value, "label", where), empty, route);
     }
@@ -385,6 +385,15 @@ public sealed class ChartMapping
         }
         var label = p.Value.TryGetProperty("label", out var l) ? String(l, where + ".label") : null;
         return new ActionMapping(p.Name, kind, OptExpr(p.Value, "process", where), label, receives.ToImmutable(), [.. loses]);
+    }
+
+    // JSON allows a name twice in one object; a mapping that does so is ambiguous.
+    private static IEnumerable<JsonProperty> Unique(IEnumerable<JsonProperty> properties, string where)
+    {
+        var list = properties.ToList();
+        var twice = list.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new MappingFormatException($"{where}.{twice.Key}", "given twice");
+        return list;
     }
 
     private static MappingExpr? OptExpr(JsonElement obj, string name, string where) =>
