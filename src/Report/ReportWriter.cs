@@ -99,8 +99,12 @@ public static class ReportWriter
         if (trace is not null)
         {
             var chart = ChartBuilder.Build(trace, mapping, formatter);
-            sb.Append("<div class=\"ce\">\n<figure class=\"chart\">\n");
-            sb.Append(SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace))));
+            var svg = SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace)), out var chartWidth);
+            // Side by side when both fit a common screen; otherwise the table goes under the chart at full width
+            // rather than being squeezed into a column of broken values.
+            var stacked = chartWidth + EstimateTableWidth(trace, formatter) + 80 > 1340;
+            sb.Append($"<div class=\"ce{(stacked ? " stacked" : "")}\">\n<figure class=\"chart\">\n");
+            sb.Append(svg);
             sb.Append($"\n<figcaption>Message sequence chart: {chart.Lifelines.Length} lifeline{(chart.Lifelines.Length == 1 ? "" : "s")}, {chart.Messages.Length} message{(chart.Messages.Length == 1 ? "" : "s")}");
             sb.Append(chart.Channels.IsEmpty ? ", no channel variables" : $" over {string.Join(", ", chart.Channels)}");
             sb.Append(m.Mapping is null ? " (automatic mapping)" : "");
@@ -140,9 +144,12 @@ public static class ReportWriter
                 if (changed.Contains(v))
                 {
                     var was = prev![v] is { } old ? formatter.FormatVariable(v, old) : "";
-                    sb.Append($"<td class=\"changed\" title=\"was {Html.Escape(was)}\">{Html.Escape(text)}</td>");
+                    var delta = Delta(v, prev[v], state.Values[v], formatter);
+                    sb.Append($"<td class=\"changed{(text.Length > LongCell ? " long" : "")}\" title=\"was {Html.Escape(was)}\">{Html.Escape(text)}");
+                    if (delta is not null) sb.Append($"<div class=\"delta\">{Html.Escape(delta)}</div>");
+                    sb.Append("</td>");
                 }
-                else sb.Append($"<td>{Html.Escape(text)}</td>");
+                else sb.Append($"<td{(text.Length > LongCell ? " class=\"long\"" : "")}>{Html.Escape(text)}</td>");
             }
             sb.Append("</tr>\n");
         }
@@ -156,6 +163,59 @@ public static class ReportWriter
                 sb.Append($"<tr class=\"back\"><th class=\"no\">⟳</th><td colspan=\"{span}\"><b>Stuttering</b>: state {trace.States.Length} repeats forever; nothing changes again.</td></tr>\n");
         }
         sb.Append("</tbody></table></div>\n");
+    }
+
+    // Values up to this many characters stay on one line; longer ones wrap inside a bounded column.
+    private const int LongCell = 40;
+
+    private static double EstimateTableWidth(Counterexample trace, TlaFormatter formatter)
+    {
+        const double charW = 7.3;
+        var width = 60.0 + 18 + charW * trace.Steps.Select(s => ChartBuilder.Label(s, formatter, false).Length).DefaultIfEmpty(14).Max();
+        foreach (var v in trace.Variables)
+        {
+            var longest = trace.States.Select(s => Math.Min(formatter.FormatVariable(v, s.Values[v]).Length, LongCell)).Append(v.Length).Max();
+            width += longest * charW + 18;
+        }
+        return width;
+    }
+
+    /// <summary>
+    /// What changed inside a compound value, in a few words: the entries of a function or record that changed
+    /// (<c>c1: "acq" → "chk"</c>), or the elements a collection gained and lost (<c>+&lt;&lt;sa, 2&gt;&gt;  −&lt;&lt;sa, 1&gt;&gt;</c>).
+    /// Null for scalars, whose new value says it all.
+    /// </summary>
+    internal static string? Delta(string variable, TraceValue? before, TraceValue after, TlaFormatter formatter)
+    {
+        const int MaxParts = 3;
+        var shape = formatter.ShapeOf(variable);
+        var parts = new List<string>();
+        if (before is ObjectValue bo && after is ObjectValue ao)
+        {
+            foreach (var f in ao.Fields)
+            {
+                var old = bo[f.Key];
+                if (old is not null && old.Equals(f.Value)) continue;
+                parts.Add(old is null ? $"{f.Key}: new {formatter.Format(f.Value, shape.Inner)}" : $"{f.Key}: {formatter.Format(old, shape.Inner)} → {formatter.Format(f.Value, shape.Inner)}");
+            }
+            parts.AddRange(bo.Fields.Where(f => ao[f.Key] is null).Select(f => $"{f.Key}: removed"));
+        }
+        else if (before is ArrayValue ba && after is ArrayValue aa)
+        {
+            // Same length and few changes read best as positions (pc = <<"idle", "wait">>); otherwise as elements.
+            var changedAt = Enumerable.Range(0, Math.Min(ba.Items.Length, aa.Items.Length)).Where(i => !ba.Items[i].Equals(aa.Items[i])).ToList();
+            if (ba.Items.Length == aa.Items.Length && shape.Kind != ShapeKind.Set && changedAt.Count <= 2)
+                parts.AddRange(changedAt.Select(i => $"[{i + 1}]: {formatter.Format(ba.Items[i], shape.Inner)} → {formatter.Format(aa.Items[i], shape.Inner)}"));
+            else
+            {
+                var d = ValueDiff.Diff(ba, aa);
+                parts.AddRange(d.Added.Select(x => "+" + formatter.Format(x, shape.Inner)));
+                parts.AddRange(d.Removed.Select(x => "−" + formatter.Format(x, shape.Inner)));
+            }
+        }
+        else return null;
+        if (parts.Count == 0) return null;
+        return string.Join("  ", parts.Take(MaxParts)) + (parts.Count > MaxParts ? $"  (+{parts.Count - MaxParts} more)" : "");
     }
 
     // The mapping's label when it gives one (it is what the chart shows), else the action with its parameters.
@@ -268,10 +328,14 @@ figure.chart { margin: 0; overflow-x: auto; max-width: 100%; border: 1px solid #
 figure.chart svg { display: block; }
 figcaption { color: #5d6d7e; font-size: 12px; margin-top: 4px; max-width: 60em; }
 .table { overflow-x: auto; max-width: 100%; flex: 1 1 420px; }
-table.states td { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 12px; max-width: 30em; overflow-wrap: anywhere; }
+table.states td { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 12px; white-space: nowrap; }
+table.states td.long { white-space: normal; min-width: 18em; max-width: 34em; overflow-wrap: break-word; }
+.ce.stacked { flex-direction: column; }
+.ce.stacked .table { flex: none; }
 table.states th.no { text-align: right; background: #eef2f7; }
 table.states td.action { font-weight: bold; white-space: nowrap; }
 table.states td.changed { background: #fff3b0; box-shadow: inset 0 0 0 1px #e0c341; }
+table.states .delta { color: #7e5109; font-size: 11px; margin-top: 2px; white-space: normal; }
 table.states tr.violation th.no, table.states tr.violation td.action { background: #fdecea; }
 table.states tr.violation { outline: 2px solid #c0392b; }
 table.states tr.loop-start th.no { background: #fcf3cf; }

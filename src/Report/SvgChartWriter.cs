@@ -26,7 +26,10 @@ public static class SvgChartWriter
     private const int MaxLabel = 34;
 
     /// <summary>Writes the SVG element.</summary>
-    public static string Write(Chart chart, SvgChartOptions? options = null)
+    public static string Write(Chart chart, SvgChartOptions? options = null) => Write(chart, options, out _);
+
+    /// <summary>Writes the SVG element and reports its width in pixels (for the page layout).</summary>
+    internal static string Write(Chart chart, SvgChartOptions? options, out double svgWidth)
     {
         options ??= new SvgChartOptions();
         var p = options.IdPrefix;
@@ -75,6 +78,7 @@ public static class SvgChartWriter
         double HalfBox(int row, string? lifeline) =>
             lifeline is not null && eventAt.TryGetValue((row, lifeline), out var e) ? BoxW(e) / 2 : 0;
 
+        svgWidth = width;
         var sb = new StringBuilder();
         sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"msc\" width=\"{Html.N(width)}\" height=\"{Html.N(height)}\" viewBox=\"0 0 {Html.N(width)} {Html.N(height)}\" role=\"img\" aria-label=\"message sequence chart\" font-family=\"'DejaVu Sans Mono', ui-monospace, Menlo, Consolas, monospace\" font-size=\"12\">\n");
         sb.Append("<title>Message sequence chart</title>\n");
