@@ -241,7 +241,7 @@ public static class ReportWriter
         Item(sb, "<path d=\"M 10 18 H 60 V 4 H 20\" fill=\"none\" stroke=\"#b9770e\" stroke-width=\"2.2\"/><path d=\"M 26 0 L 16 4 L 26 8 z\" fill=\"#b9770e\"/>",
             "a lasso: the last step leads back to an earlier state and the loop repeats forever");
         Item(sb, "<rect x=\"4\" y=\"2\" width=\"82\" height=\"18\" fill=\"#fff3b0\" stroke=\"#e0c341\"/>",
-            "a table cell whose variable changed in that step (hover for the old value)");
+            "a table cell whose variable changed in that step; the small line under it says what changed inside (hover for the old value)");
         sb.Append("</ul>\n<p class=\"note\">Values are printed in TLA+ syntax. TLC's JSON traces write sets and sequences alike as arrays; they are shown as <code>&lt;&lt;…&gt;&gt;</code> unless the model's chart mapping declares a set.</p></section>\n");
     }
 
