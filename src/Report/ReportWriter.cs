@@ -105,7 +105,8 @@ public static class ReportWriter
             var stacked = chartWidth + EstimateTableWidth(trace, formatter) + 80 > 1340;
             sb.Append($"<div class=\"ce{(stacked ? " stacked" : "")}\">\n<figure class=\"chart\">\n");
             sb.Append(svg);
-            sb.Append($"\n<figcaption>Message sequence chart: {chart.Lifelines.Length} lifeline{(chart.Lifelines.Length == 1 ? "" : "s")}, {chart.Messages.Length} message{(chart.Messages.Length == 1 ? "" : "s")}");
+            // The caption must not make the figure wider than its chart (that would push the table off the page).
+            sb.Append($"\n<figcaption style=\"max-width: {Html.N(chartWidth)}px\">Message sequence chart: {chart.Lifelines.Length} lifeline{(chart.Lifelines.Length == 1 ? "" : "s")}, {chart.Messages.Length} message{(chart.Messages.Length == 1 ? "" : "s")}");
             sb.Append(chart.Channels.IsEmpty ? ", no channel variables" : $" over {string.Join(", ", chart.Channels)}");
             sb.Append(m.Mapping is null ? " (automatic mapping)" : "");
             sb.Append(". Numbers are state numbers, as in the table.</figcaption>\n</figure>\n");
