@@ -134,8 +134,8 @@ public sealed class MappingExpr
             Source.Old => before[_name],
             Source.New => after[_name],
             Source.Changed => ChangedKey(before[_name], after[_name]),
-            Source.Added => FirstOf(ValueDiff.Diff(before[_name], after[_name]).Added),
-            Source.Removed => FirstOf(ValueDiff.Diff(before[_name], after[_name]).Removed),
+            Source.Added => FirstOf(ValueDiff.Elements(before[_name], after[_name]).Added),
+            Source.Removed => FirstOf(ValueDiff.Elements(before[_name], after[_name]).Removed),
             _ => null,
         };
         foreach (var a in _accessors)
@@ -144,6 +144,26 @@ public sealed class MappingExpr
             v = Access(v, a);
         }
         return v;
+    }
+
+    /// <summary>
+    /// Like <see cref="Evaluate"/>, but <c>added(v)</c> and <c>removed(v)</c> yield every element the step added or
+    /// removed (a broadcast wakes all waiters), each with the accessors applied.
+    /// </summary>
+    internal IReadOnlyList<TraceValue> EvaluateAll(TraceState before, TraceState after, TraceStep? step, TraceValue? message)
+    {
+        if (_source is not (Source.Added or Source.Removed))
+            return Evaluate(before, after, step, message) is { } single ? [single] : [];
+        var d = ValueDiff.Elements(before[_name], after[_name]);
+        var result = new List<TraceValue>();
+        foreach (var e in _source == Source.Added ? d.Added : d.Removed)
+        {
+            TraceValue? v = e;
+            foreach (var a in _accessors)
+                v = v is null ? null : Access(v, a);
+            if (v is not null) result.Add(v);
+        }
+        return result;
     }
 
     private static TraceValue? FirstOf(ImmutableArray<TraceValue> values) => values.IsDefaultOrEmpty ? null : values[0];
@@ -201,7 +221,9 @@ public sealed record ReceiveMapping(string Channel, MappingExpr? Message, Mappin
 /// <param name="Receives">Extra receives not visible as a channel shrinking.</param>
 /// <param name="Loses">Channels from which this action's removals are losses although the action is not a
 /// <see cref="ActionKind.Lose"/> action (e.g. a fetch that overwrites a full slot).</param>
-public sealed record ActionMapping(string Key, ActionKind Kind, MappingExpr? Process, string? Label, ImmutableArray<ReceiveMapping> Receives, ImmutableArray<string> Loses = default)
+/// <param name="Signals">The processes this action wakes (e.g. <c>removed(waiting)</c> for a monitor's notify): drawn
+/// as a dashed arrow in the step's row from the acting process to each of them.</param>
+public sealed record ActionMapping(string Key, ActionKind Kind, MappingExpr? Process, string? Label, ImmutableArray<ReceiveMapping> Receives, ImmutableArray<string> Loses = default, MappingExpr? Signals = null)
 {
     /// <summary>The channels this action loses from (never default).</summary>
     public ImmutableArray<string> LosesFrom => Loses.IsDefault ? [] : Loses;
@@ -345,7 +367,7 @@ public sealed class ChartMapping
         {
             switch (f.Name)
             {
-                case "process" or "label": break;
+                case "process" or "label" or "signals": break;
                 case "loses":
                     if (f.Value.ValueKind != JsonValueKind.Array) throw new MappingFormatException(where + ".loses", "expected an array of channel names");
                     loses.AddRange(f.Value.EnumerateArray().Select((x, i) => String(x, $"{where}.loses[{i}]")));
@@ -380,11 +402,11 @@ public sealed class ChartMapping
                     }
                     break;
                 default:
-                    throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: kind, process, label, receives, loses)");
+                    throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: kind, process, label, receives, loses, signals)");
             }
         }
         var label = p.Value.TryGetProperty("label", out var l) ? String(l, where + ".label") : null;
-        return new ActionMapping(p.Name, kind, OptExpr(p.Value, "process", where), label, receives.ToImmutable(), [.. loses]);
+        return new ActionMapping(p.Name, kind, OptExpr(p.Value, "process", where), label, receives.ToImmutable(), [.. loses], OptExpr(p.Value, "signals", where));
     }
 
     // JSON allows a name twice in one object; a mapping that does so is ambiguous.

@@ -239,6 +239,8 @@ public static class ReportWriter
             "a message still in flight when the trace ends");
         Item(sb, "<rect x=\"10\" y=\"2\" width=\"70\" height=\"18\" rx=\"4\" fill=\"#fdf2e0\" stroke=\"#c98a2b\"/><circle cx=\"10\" cy=\"11\" r=\"8\" fill=\"#2c3e50\"/><text x=\"10\" y=\"15\" fill=\"#fff\" font-size=\"10\" text-anchor=\"middle\">4</text>",
             "an internal step of a process (blue boxes send or receive); the number is the state it leads to");
+        Item(sb, "<line x1=\"6\" y1=\"11\" x2=\"76\" y2=\"11\" stroke=\"#b9770e\" stroke-width=\"1.8\" stroke-dasharray=\"4 3\"/><circle cx=\"80\" cy=\"11\" r=\"3.5\" fill=\"#b9770e\"/>",
+            "a wake-up: the step notifies a waiting process");
         Item(sb, "<path d=\"M 10 18 H 60 V 4 H 20\" fill=\"none\" stroke=\"#b9770e\" stroke-width=\"2.2\"/><path d=\"M 26 0 L 16 4 L 26 8 z\" fill=\"#b9770e\"/>",
             "a lasso: the last step leads back to an earlier state and the loop repeats forever");
         Item(sb, "<rect x=\"4\" y=\"2\" width=\"82\" height=\"18\" fill=\"#fff3b0\" stroke=\"#e0c341\"/>",

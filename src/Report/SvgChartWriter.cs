@@ -257,6 +257,22 @@ public static class SvgChartWriter
         }
         sb.Append("</g>\n");
 
+        // Wake-ups: a dashed arrow within the row, from the notifying box to the woken lifeline.
+        foreach (var sg in chart.Signals)
+        {
+            var y = Y(sg.Step) + 6;
+            var fx = X(sg.From);
+            var tx = X(sg.To);
+            if (Math.Abs(tx - fx) < 1) continue;
+            var dir = tx > fx ? 1 : -1;
+            var sx = fx + dir * HalfBox(sg.Step, sg.From);
+            var ex = tx - dir * 3;
+            sb.Append($"<g class=\"signal\" data-step=\"{sg.Step}\" data-from=\"{Html.Escape(sg.From)}\" data-to=\"{Html.Escape(sg.To)}\"><title>{Html.Escape($"{sg.From} wakes {sg.To} (into state {sg.Step + 1})")}</title>");
+            sb.Append($"<path d=\"M {Html.N(sx)} {Html.N(y)} L {Html.N(ex)} {Html.N(y)}\" fill=\"none\" stroke=\"#b9770e\" stroke-width=\"1.8\" stroke-dasharray=\"4 3\" marker-end=\"url(#{p}-arrow-loop)\"/>");
+            sb.Append($"<circle cx=\"{Html.N(tx)}\" cy=\"{Html.N(y)}\" r=\"3.5\" fill=\"#b9770e\"/>");
+            sb.Append($"<text x=\"{Html.N((sx + ex) / 2)}\" y=\"{Html.N(y + 14)}\" text-anchor=\"middle\" fill=\"#b9770e\" font-size=\"11\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">wakes {Html.Escape(Html.Clip(sg.To, 20))}</text></g>\n");
+        }
+
         // Watched variables: a small table at the right, one cell per row, changed values highlighted.
         foreach (var (w, wx, ww) in watchX)
         {
