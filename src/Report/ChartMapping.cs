@@ -62,9 +62,12 @@ public sealed class MappingExpr
             name = ReadIdent(t, ref pos, where, text);
             source = Source.Param;
         }
+        else if (!char.IsLetterOrDigit(t[0]) && t[0] != '_')
+        {
+            return new MappingExpr(Source.Literal, t, [], text);
+        }
         else
         {
-            var start = pos;
             name = ReadIdent(t, ref pos, where, text);
             if (pos < t.Length && t[pos] == '(')
             {
@@ -88,7 +91,6 @@ public sealed class MappingExpr
                 // Any other text is a lifeline name; names may contain spaces or punctuation.
                 return new MappingExpr(Source.Literal, t, [], text);
             }
-            _ = start;
         }
         var accessors = ImmutableArray.CreateBuilder<string>();
         while (pos < t.Length)
