@@ -16,6 +16,9 @@ public sealed class DeliveryReceipt
     /// <summary>True once a process has taken the message.</summary>
     public bool IsReceived => Receiver.IsCompletedSuccessfully;
 
+    /// <summary>A receipt can stand where the receiver task is expected (e.g. a list of <c>Task&lt;ProcessId&gt;</c>).</summary>
+    public static implicit operator Task<ProcessId>(DeliveryReceipt receipt) => receipt.Receiver;
+
     /// <summary>The receiving process, if the message has been received.</summary>
     public bool TryGetReceiver(out ProcessId receiver)
     {
