@@ -40,7 +40,7 @@ public abstract class MailboxTests
         Assert.Equal("box", e.Endpoint);
         Assert.Throws<NotOpenedException>(() => box.TryReceive(P3, out _));
         Assert.Throws<NotOpenedException>(() => box.Probe(P3));
-        Assert.Throws<NotOpenedException>(() => box.Send(P3, "x"));
+        Assert.Throws<NotOpenedException>(() => { box.Send(P3, "x"); });
         Assert.Throws<NotOpenedException>(() => box.SendAsync(P3, "x"));
         Assert.Throws<NotOpenedException>(() => box.Subscribe(P3, _ => { }));
         Assert.True(box.ReceiveAsync(P3).IsFaulted);
@@ -57,7 +57,7 @@ public abstract class MailboxTests
         box.Open(P2);
         box.Send(P1, "kept");
         box.Close(P1);
-        Assert.Throws<NotOpenedException>(() => box.Send(P1, "no"));
+        Assert.Throws<NotOpenedException>(() => { box.Send(P1, "no"); });
         Assert.Equal("kept", box.Receive(P2).Body);
     }
 
@@ -114,7 +114,7 @@ public abstract class MailboxTests
         Assert.Equal("c", (await Assert.ThrowsAsync<EndpointClosedException>(() => blocked.Completion.Within())).Undelivered);
         Assert.Equal("a", (await Assert.ThrowsAsync<EndpointClosedException>(() => r1.Receiver.Within())).Undelivered);
         Assert.Throws<EndpointClosedException>(() => box.Receive(P2));
-        Assert.Equal("d", Assert.Throws<EndpointClosedException>(() => box.Send(P1, "d")).Undelivered);
+        Assert.Equal("d", Assert.Throws<EndpointClosedException>(() => { box.Send(P1, "d"); }).Undelivered);
         Assert.Throws<EndpointClosedException>(() => box.Open(P3));
         Assert.Empty(box.Destroy());
     }
@@ -150,7 +150,7 @@ public abstract class MailboxTests
     {
         var box = Box();
         box.Open(P1);
-        Assert.Throws<ArgumentNullException>(() => box.Send(P1, null!));
+        Assert.Throws<ArgumentNullException>(() => { box.Send(P1, null!); });
         Assert.Throws<ArgumentException>(() => box.Open(ProcessId.Any));
         Assert.Throws<ArgumentOutOfRangeException>(() => box.Receive(P1, ProcessId.Any, TimeSpan.FromSeconds(-3)));
         Assert.Throws<ArgumentOutOfRangeException>(() => new MailboxOptions { Capacity = 0 });
