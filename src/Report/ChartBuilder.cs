@@ -58,6 +58,7 @@ public static partial class ChartBuilder
         }
 
         var events = ImmutableArray.CreateBuilder<ChartEvent>();
+        var signalList = ImmutableArray.CreateBuilder<ChartSignal>();
         foreach (var step in trace.Steps)
         {
             var before = trace.State(step.From);
@@ -69,6 +70,9 @@ public static partial class ChartBuilder
             var label = entry?.Label ?? Label(step, formatter, ambiguousNames.Contains(step.ActionName));
             var process = ProcessOf(step, entry, before, after, formatter, ambiguousNames.Contains(step.ActionName));
             var (sent, received) = builder.Apply(step, kind, process, before, after, entry);
+            if (entry?.Signals is { } signals)
+                foreach (var woken in signals.EvaluateAll(before, after, step, null))
+                    if (Name(woken, formatter) is { } target) signalList.Add(new ChartSignal(step.Number, process, target));
             var onLifeline = kind switch
             {
                 ActionKind.Lose => null,
@@ -95,6 +99,7 @@ public static partial class ChartBuilder
         var byRow = events.Select(e => (Row: e.Step, Name: e.Lifeline))
             .Concat(messages.Select(m => (Row: m.SendStep, Name: (string?)m.From)))
             .Concat(messages.Select(m => (Row: m.EndStep ?? int.MaxValue, Name: m.To)))
+            .Concat(signalList.Select(sg => (Row: sg.Step, Name: (string?)sg.To)))
             .OrderBy(x => x.Row);
         foreach (var (_, name) in byRow) Use(name);
 
@@ -123,6 +128,7 @@ public static partial class ChartBuilder
             trace.Steps.Length, trace.Kind, trace.LoopBackTo, trace.States.Length)
         {
             Watches = watches.ToImmutable(),
+            Signals = signalList.ToImmutable(),
         };
     }
 
@@ -162,9 +168,10 @@ public static partial class ChartBuilder
 
     private static IEnumerable<TraceValue> Elements(TraceValue? value, bool bag, TraceValue? empty) => value switch
     {
+        ArrayValue a when empty is not null => a.Items.Where(v => !v.Equals(empty)),
         ArrayValue a => a.Items,
         ObjectValue o when empty is not null => o.Fields.Select(f => f.Value).Where(v => !v.Equals(empty)),
-        ObjectValue o when bag => o.Fields.SelectMany(f => Enumerable.Repeat<TraceValue>(new StringValue(f.Key), (int)Math.Min(f.Value is IntValue i ? i.Value : 0, 1000))),
+        ObjectValue o when bag => o.Fields.SelectMany(f => Enumerable.Repeat(TlaValueText.Parse(f.Key), (int)Math.Min(f.Value is IntValue i ? i.Value : 0, 1000))),
         _ => [],
     };
 
@@ -321,6 +328,7 @@ public static partial class ChartBuilder
                 var c = channels.First(ch => ch.Variable == m.Channel);
                 var to = c.To?.Evaluate(last, last, null, m.Value) is { } t ? (t is StringValue s ? s.Value : formatter.Format(t))
                     : usualReceiver.GetValueOrDefault(m.Channel);
+                if (to is not null && c.Route is { } route && route.TryGetValue(to, out var routed)) to = routed;
                 result.Add(m with { To = to });
             }
             return result.ToImmutable();

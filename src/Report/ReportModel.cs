@@ -19,6 +19,9 @@ public sealed record ReportModel
     /// <summary>The violated invariant or property, if any.</summary>
     public string? ViolatedProperty { get; init; }
 
+    /// <summary>The property the manifest expects to be violated, if it names one.</summary>
+    public string? ExpectedProperty { get; init; }
+
     /// <summary>A sentence on what the model is or what the mutant breaks.</summary>
     public string? Description { get; init; }
 
@@ -47,7 +50,9 @@ public sealed record ReportModel
     public IReadOnlyList<string> ModelValues { get; init; } = [];
 
     /// <summary>True when there is no expectation or the verdict (and the property, when both name one) meets it.</summary>
-    public bool AsExpected => Expected is null || string.Equals(Expected, Verdict, StringComparison.OrdinalIgnoreCase);
+    public bool AsExpected =>
+        (Expected is null || string.Equals(Expected, Verdict, StringComparison.OrdinalIgnoreCase))
+        && (ExpectedProperty is null || ViolatedProperty is null || ExpectedProperty == ViolatedProperty);
 }
 
 /// <summary>Options of a report.</summary>

@@ -22,11 +22,14 @@ public static class SvgChartWriter
     private const double HeadH = 30;
     private const double RowH = 54;
     private const double BoxH = 24;
-    private const double MinCol = 170;
+    private const double MinCol = 190;
     private const int MaxLabel = 34;
 
     /// <summary>Writes the SVG element.</summary>
-    public static string Write(Chart chart, SvgChartOptions? options = null)
+    public static string Write(Chart chart, SvgChartOptions? options = null) => Write(chart, options, out _);
+
+    /// <summary>Writes the SVG element and reports its width in pixels (for the page layout).</summary>
+    internal static string Write(Chart chart, SvgChartOptions? options, out double svgWidth)
     {
         options ??= new SvgChartOptions();
         var p = options.IdPrefix;
@@ -42,6 +45,8 @@ public static class SvgChartWriter
         }
         var lifelinesRight = acc;
         var watchX = new List<(WatchColumn Column, double X, double W)>();
+        // Room for self-messages of the last lifeline, which bend out to the right.
+        if (!chart.Watches.IsEmpty) acc += 40;
         foreach (var w in chart.Watches)
         {
             var cw = Math.Max(TextW(Html.Clip(w.Variable, 20)), w.Values.Select(v => TextW(Html.Clip(v, 24))).DefaultIfEmpty(0).Max()) + 20;
@@ -73,6 +78,7 @@ public static class SvgChartWriter
         double HalfBox(int row, string? lifeline) =>
             lifeline is not null && eventAt.TryGetValue((row, lifeline), out var e) ? BoxW(e) / 2 : 0;
 
+        svgWidth = width;
         var sb = new StringBuilder();
         sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"msc\" width=\"{Html.N(width)}\" height=\"{Html.N(height)}\" viewBox=\"0 0 {Html.N(width)} {Html.N(height)}\" role=\"img\" aria-label=\"message sequence chart\" font-family=\"'DejaVu Sans Mono', ui-monospace, Menlo, Consolas, monospace\" font-size=\"12\">\n");
         sb.Append("<title>Message sequence chart</title>\n");
@@ -146,6 +152,9 @@ public static class SvgChartWriter
         var labelSlot = new Dictionary<(int, int), int>();
         // Where a link step (loss, duplication) is drawn: at its cross, or at the start of the copy it made.
         var linkAnchor = new Dictionary<int, (double X, double Y)>();
+        // First the geometry of every arrow, so that crosses and the labels of link steps are known before any
+        // message label is placed; then the drawing.
+        var geometry = new List<(ChartMessage M, double Sx, double Y1, double Ex, double Ey, bool Self)>();
         foreach (var m in chart.Messages)
         {
             var y1 = Y(m.SendStep);
@@ -156,34 +165,48 @@ public static class SvgChartWriter
             var hasTarget = m.To is not null && chart.Lifelines.Contains(m.To);
             var xt = hasTarget ? X(m.To) : x1 + (x1 + 120 < lifelinesRight ? 110 : -110);
             var selfMsg = hasTarget && m.To == m.From;
-            // Stagger arrows that leave or reach the same box in the same row.
+            // Stagger arrows that leave the same box in the same row.
             var slotKey = (m.SendStep, chart.Lifelines.IndexOf(m.From));
             var slot = labelSlot.TryGetValue(slotKey, out var s) ? s : 0;
             labelSlot[slotKey] = slot + 1;
-            y1 += slot * 5 - (slot > 0 ? 0 : 0);
+            y1 += slot * 5;
 
             var dir = xt >= x1 ? 1 : -1;
             var sx = x1 + dir * HalfBox(m.SendStep, m.From);
-            double ex, ey = y2;
-            switch (m.Fate)
+            var ex = m.Fate switch
             {
-                case MessageFate.Delivered:
-                    ex = selfMsg ? x1 + HalfBox(endRow, m.To) : xt - dir * (HalfBox(endRow, m.To) + 1);
-                    break;
-                case MessageFate.Lost:
-                    ex = x1 + (xt - x1) * (hasTarget ? 0.62 : 1.0);
-                    break;
-                default:
-                    ex = x1 + (xt - x1) * 0.55;
-                    break;
-            }
+                MessageFate.Delivered => selfMsg ? x1 + HalfBox(endRow, m.To) : xt - dir * (HalfBox(endRow, m.To) + 1),
+                MessageFate.Lost => x1 + (xt - x1) * (hasTarget ? 0.62 : 1.0),
+                _ => x1 + (xt - x1) * 0.55,
+            };
             if (selfMsg)
             {
                 // A message to oneself (e.g. into one's own slot) bends out to the right and back.
                 sx = x1 + HalfBox(m.SendStep, m.From);
                 ex = m.Fate == MessageFate.Delivered ? x1 + HalfBox(endRow, m.To) + 2 : Math.Max(sx, x1 + HalfBox(endRow, m.To)) + 46;
             }
+            geometry.Add((m, sx, y1, ex, y2, selfMsg));
+            if (m.Fate == MessageFate.Lost && m.EndStep is { } lostAt)
+            {
+                linkAnchor.TryAdd(lostAt, (ex + 14, y2));
+                occupied.Add((ex - 9, y2 - 9, ex + 9, y2 + 9));
+            }
+            if (m.IsDuplicate && m.SendStep > 0) linkAnchor.TryAdd(m.SendStep, (sx - 6, y1 - 14));
+        }
+        // A link step's label goes right of its anchor, or left of it when it would run into the watch columns.
+        var linkLabel = new Dictionary<int, (double BadgeX, double Y, bool Left)>();
+        foreach (var e in chart.Events)
+            if (e.Lifeline is null && linkAnchor.TryGetValue(e.Step, out var a))
+            {
+                var tw = TextW(Html.Clip(e.Label, MaxLabel));
+                var left = a.X + 24 + tw > lifelinesRight + 8 && a.X - 48 - tw > Gutter;
+                var bx = left ? a.X - 38 : a.X + 10;
+                linkLabel[e.Step] = (bx, a.Y, left);
+                occupied.Add(left ? (bx - 16 - tw, a.Y - 10, bx + 10, a.Y + 10) : (bx - 10, a.Y - 10, bx + 14 + tw, a.Y + 10));
+            }
 
+        foreach (var (m, sx, y1, ex, ey, selfMsg) in geometry)
+        {
             var cls = "msg " + m.Fate switch { MessageFate.Delivered => "delivered", MessageFate.Lost => "lost", _ => "inflight" } + (m.IsDuplicate ? " dup" : "");
             var color = m.Fate switch
             {
@@ -221,8 +244,6 @@ public static class SvgChartWriter
                 var mk = marker is null ? "" : $" marker-end=\"url(#{marker})\"";
                 sb.Append($"<path d=\"{d}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\"{dash}{mk}/>");
             }
-            if (m.Fate == MessageFate.Lost && m.EndStep is { } lostAt) linkAnchor.TryAdd(lostAt, (ex + 14, ey));
-            if (m.IsDuplicate && m.SendStep > 0) linkAnchor.TryAdd(m.SendStep, (sx - 6, y1 - 14));
             if (m.Fate == MessageFate.Lost)
             {
                 const double c = 7;
@@ -235,6 +256,22 @@ public static class SvgChartWriter
             sb.Append("</g>\n");
         }
         sb.Append("</g>\n");
+
+        // Wake-ups: a dashed arrow within the row, from the notifying box to the woken lifeline.
+        foreach (var sg in chart.Signals)
+        {
+            var y = Y(sg.Step) + 6;
+            var fx = X(sg.From);
+            var tx = X(sg.To);
+            if (Math.Abs(tx - fx) < 1) continue;
+            var dir = tx > fx ? 1 : -1;
+            var sx = fx + dir * HalfBox(sg.Step, sg.From);
+            var ex = tx - dir * 3;
+            sb.Append($"<g class=\"signal\" data-step=\"{sg.Step}\" data-from=\"{Html.Escape(sg.From)}\" data-to=\"{Html.Escape(sg.To)}\"><title>{Html.Escape($"{sg.From} wakes {sg.To} (into state {sg.Step + 1})")}</title>");
+            sb.Append($"<path d=\"M {Html.N(sx)} {Html.N(y)} L {Html.N(ex)} {Html.N(y)}\" fill=\"none\" stroke=\"#b9770e\" stroke-width=\"1.8\" stroke-dasharray=\"4 3\" marker-end=\"url(#{p}-arrow-loop)\"/>");
+            sb.Append($"<circle cx=\"{Html.N(tx)}\" cy=\"{Html.N(y)}\" r=\"3.5\" fill=\"#b9770e\"/>");
+            sb.Append($"<text x=\"{Html.N((sx + ex) / 2)}\" y=\"{Html.N(y + 14)}\" text-anchor=\"middle\" fill=\"#b9770e\" font-size=\"11\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">wakes {Html.Escape(Html.Clip(sg.To, 20))}</text></g>\n");
+        }
 
         // Watched variables: a small table at the right, one cell per row, changed values highlighted.
         foreach (var (w, wx, ww) in watchX)
@@ -279,9 +316,11 @@ public static class SvgChartWriter
                 // A link step (loss or duplication) has no process: it is labelled beside the cross or the copy it
                 // made, or at the left of its row when it touched no drawn message.
                 var fill = e.Kind == EventKind.Loss ? "#c0392b" : "#7b3fa0";
-                var (ax, ay) = linkAnchor.TryGetValue(e.Step, out var anchor) ? (anchor.X + 10, anchor.Y) : (Gutter + 4, y);
+                var (ax, ay, left) = linkLabel.TryGetValue(e.Step, out var placed) ? placed : (Gutter + 4, y, false);
                 Badge(sb, ax, ay, e.State);
-                sb.Append($"<text x=\"{Html.N(ax + 14)}\" y=\"{Html.N(ay + 4)}\" fill=\"{fill}\" font-style=\"italic\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(label)}</text>");
+                sb.Append(left
+                    ? $"<text x=\"{Html.N(ax - 14)}\" y=\"{Html.N(ay + 4)}\" text-anchor=\"end\" fill=\"{fill}\" font-style=\"italic\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(label)}</text>"
+                    : $"<text x=\"{Html.N(ax + 14)}\" y=\"{Html.N(ay + 4)}\" fill=\"{fill}\" font-style=\"italic\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(label)}</text>");
             }
             sb.Append("</g>\n");
         }
@@ -304,7 +343,7 @@ public static class SvgChartWriter
         {
             var y = Y(lastRow);
             sb.Append("<g class=\"stutter\">");
-            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(Math.Max(lifelinesRight, width - 16))}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
+            sb.Append($"<line x1=\"{Html.N(Gutter)}\" y1=\"{Html.N(y)}\" x2=\"{Html.N(Math.Max(lifelinesRight, Gutter + TextW(StutterText(chart)) + 8))}\" y2=\"{Html.N(y)}\" stroke=\"#b9770e\" stroke-width=\"2\" stroke-dasharray=\"2 4\"/>");
             sb.Append($"<text x=\"{Html.N(Gutter + 4)}\" y=\"{Html.N(y - 6)}\" fill=\"#b9770e\" font-weight=\"bold\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">{Html.Escape(StutterText(chart))}</text>");
             sb.Append("</g>\n");
         }

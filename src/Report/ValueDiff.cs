@@ -30,11 +30,16 @@ public static class ValueDiff
     /// <param name="emptySlot">Read objects as slots: each key holds one message, or this value when empty.</param>
     public static CollectionDiff Diff(TraceValue? before, TraceValue? after, bool asBag = false, TraceValue? emptySlot = null)
     {
-        if (before is ArrayValue a && after is ArrayValue b) return DiffArrays(a.Items, b.Items);
+        // Slots are compared key by key (a function with domain 1..n arrives as an array).
+        if (emptySlot is not null && before is ArrayValue sa && after is ArrayValue sb) return DiffSlots(AsObject(sa), AsObject(sb), emptySlot);
         if (emptySlot is not null && before is ObjectValue os && after is ObjectValue ns) return DiffSlots(os, ns, emptySlot);
+        if (before is ArrayValue a && after is ArrayValue b) return DiffArrays(a.Items, b.Items);
         if (asBag && before is ObjectValue ob && after is ObjectValue nb) return DiffBags(ob, nb);
         return CollectionDiff.None;
     }
+
+    private static ObjectValue AsObject(ArrayValue a) =>
+        new([.. a.Items.Select((v, i) => new KeyValuePair<string, TraceValue>((i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture), v))]);
 
     private static CollectionDiff DiffSlots(ObjectValue before, ObjectValue after, TraceValue empty)
     {
@@ -137,10 +142,31 @@ public static class ValueDiff
         foreach (var key in before.Fields.Select(f => f.Key).Union(after.Fields.Select(f => f.Key)))
         {
             var d = Count(after[key]) - Count(before[key]);
-            for (var k = 0L; k < -d && k < MaxAligned; k++) removed.Add(new StringValue(key));
-            for (var k = 0L; k < d && k < MaxAligned; k++) added.Add(new StringValue(key));
+            var element = TlaValueText.Parse(key);
+            for (var k = 0L; k < -d && k < MaxAligned; k++) removed.Add(element);
+            for (var k = 0L; k < d && k < MaxAligned; k++) added.Add(element);
         }
         // Bags have no positions; -1 marks "anywhere".
+        return new CollectionDiff(
+            [.. Enumerable.Repeat(-1, removed.Count)], removed.ToImmutable(),
+            [.. Enumerable.Repeat(-1, added.Count)], added.ToImmutable());
+    }
+
+    /// <summary>
+    /// Elements added and removed, also inside a function of collections (a monitor's
+    /// <c>waitSet = [c \in Conditions |-> {threads}]</c>): the diffs of its entries together.
+    /// </summary>
+    public static CollectionDiff Elements(TraceValue? before, TraceValue? after)
+    {
+        if (before is not ObjectValue bo || after is not ObjectValue ao) return Diff(before, after);
+        var removed = ImmutableArray.CreateBuilder<TraceValue>();
+        var added = ImmutableArray.CreateBuilder<TraceValue>();
+        foreach (var key in bo.Fields.Select(f => f.Key).Union(ao.Fields.Select(f => f.Key)))
+        {
+            var d = Diff(bo[key] ?? new ArrayValue([]), ao[key] ?? new ArrayValue([]));
+            removed.AddRange(d.Removed);
+            added.AddRange(d.Added);
+        }
         return new CollectionDiff(
             [.. Enumerable.Repeat(-1, removed.Count)], removed.ToImmutable(),
             [.. Enumerable.Repeat(-1, added.Count)], added.ToImmutable());

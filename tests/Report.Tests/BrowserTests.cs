@@ -120,6 +120,42 @@ public sealed partial class BrowserTests(ITestOutputHelper output) : IDisposable
         Assert.True(png.Count((0x7b, 0x3f, 0xa0), 30) > 40, "no duplicate arrow painted");
     }
 
+    [Fact]
+    public void EveryArrowAndCrossIsPaintedWhereTheSvgPutsIt()
+    {
+        RequireChromium();
+        var chart = ChartBuilder.Build(Corpus.Local("lossy-link.json"), Corpus.Mapping("Lossy"));
+        var svgText = SvgChartWriter.Write(chart);
+        var page = Path.Combine(_dir, "chart.html");
+        // Margin 0: SVG user units are page pixels, so positions read from the SVG can be checked on the screenshot.
+        File.WriteAllText(page, $"<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body style=\"margin:0;background:#fff\">{svgText}</body></html>");
+        var shot = Path.Combine(_dir, "chart.png");
+        Run($"--screenshot={shot}", new Uri(page).AbsoluteUri);
+        var png = Png.Read(File.ReadAllBytes(shot));
+        var svg = System.Xml.Linq.XElement.Parse(svgText);
+        var msgs = svg.WithClass("msg").ToList();
+        Assert.Equal(3, msgs.Count);
+        foreach (var m in msgs)
+        {
+            var cls = m.Attribute("class")!.Value;
+            var color = cls.Contains("lost") ? (0xc0, 0x39, 0x2b) : cls.Contains("dup") ? (0x7b, 0x3f, 0xa0) : (0x1f, 0x4e, 0x79);
+            var d = m.Descendants().First(e => e.Name.LocalName == "path").Attribute("d")!.Value.Split(' ');
+            var (x1, y1, x2, y2) = (P(d[1]), P(d[2]), P(d[4]), P(d[5]));
+            foreach (var t in new[] { 0.15, 0.85 })
+            {
+                int x = (int)(x1 + (x2 - x1) * t), y = (int)(y1 + (y2 - y1) * t);
+                Assert.True(png.Count(color, 24, x - 3, y - 3, x + 4, y + 4) > 0, $"no {cls} arrow painted at ({x}, {y}), {t:P0} along it");
+            }
+        }
+        var cross = Assert.Single(svg.WithClass("loss-mark"));
+        var lines = cross.Elements().Select(l => (X: (P(l.Attribute("x1")!.Value) + P(l.Attribute("x2")!.Value)) / 2, Y: (P(l.Attribute("y1")!.Value) + P(l.Attribute("y2")!.Value)) / 2)).First();
+        Assert.True(png.Count((0xc0, 0x39, 0x2b), 40, (int)lines.X - 8, (int)lines.Y - 8, (int)lines.X + 9, (int)lines.Y + 9) > 30, "the lost message's cross is not painted");
+        // And nothing is painted in the arrow colour where no arrow runs: the check is not satisfied by any blue.
+        Assert.Equal(0, png.Count((0x1f, 0x4e, 0x79), 24, 0, 0, png.Width, 40));
+    }
+
+    private static double P(string s) => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
+
     private static void RequireChromium()
     {
         if (!File.Exists(Chromium))
@@ -139,7 +175,7 @@ public sealed partial class BrowserTests(ITestOutputHelper output) : IDisposable
                  {
                      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--hide-scrollbars", $"--user-data-dir={profile}", "--window-size=1400,1000", mode, url,
+                     "--hide-scrollbars", "--disable-dev-shm-usage", $"--user-data-dir={profile}", "--window-size=1400,1000", mode, url,
                  })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

@@ -144,4 +144,39 @@ public sealed class ChartBuilderTests
         Assert.Equal("3", loop.Attribute("data-back-to")!.Value);
         Assert.Empty(Corpus.Svg(ChartBuilder.Build(Corpus.Trace("55"))).WithClass("loopback"));
     }
+
+    [Fact]
+    public void BagLinkKeyedByTuplesCarriesBothDirections()
+    {
+        var trace = Corpus.Local("ack-link-bag.json");
+        var chart = ChartBuilder.Build(trace, Corpus.Mapping("AckLink"));
+        var f = Corpus.Mapping("AckLink").CreateFormatter();
+        Assert.Equal(["<<\"data\", 1>>", "<<\"data\", 1>>", "<<\"ack\", 1>>", "<<\"ack\", 1>>"], chart.Messages.Select(m => m.Label).ToList());
+        var (orig, retransmit, ack, ackCopy) = (chart.Messages[0], chart.Messages[1], chart.Messages[2], chart.Messages[3]);
+        Assert.Equal(("sender", MessageFate.Lost, 3, "receiver"), (orig.From, orig.Fate, orig.EndStep!.Value, orig.To));
+        Assert.Equal(("sender", true, MessageFate.Delivered, 4, "receiver"), (retransmit.From, retransmit.IsDuplicate, retransmit.Fate, retransmit.EndStep!.Value, retransmit.To));
+        Assert.Equal(("receiver", MessageFate.Delivered, 6, "sender"), (ack.From, ack.Fate, ack.EndStep!.Value, ack.To));
+        Assert.Equal(("receiver", true, 5, MessageFate.InFlight, "sender"), (ackCopy.From, ackCopy.IsDuplicate, ackCopy.SendStep, ackCopy.Fate, ackCopy.To));
+        Assert.Equal("(<<\"ack\", 1>> :> 0 @@ <<\"data\", 1>> :> 1)", f.FormatVariable("link", trace.State(2)["link"]!));
+        Assert.Equal("Lose(<<\"data\", 1>>)", ChartBuilder.Label(trace.Steps[2], f, false));
+    }
+
+    [Fact]
+    public void SlotArraysAreComparedSlotBySlot()
+    {
+        // A ring buffer of capacity 2 whose function has domain 1..2, so TLC writes it as an array.
+        var json = """
+            {"state": [[1, {"slots": [["none", 0], ["none", 0]]}], [2, {"slots": [["p1", 1], ["none", 0]]}],
+                       [3, {"slots": [["p1", 1], ["p1", 2]]}], [4, {"slots": [["none", 0], ["p1", 2]]}]],
+             "action": [[[1, {"slots": [["none", 0], ["none", 0]]}], {"name": "Put", "context": {"p": "p1"}, "parameters": ["p"]}, [2, {"slots": [["p1", 1], ["none", 0]]}]],
+                        [[2, {"slots": [["p1", 1], ["none", 0]]}], {"name": "Put", "context": {"p": "p1"}, "parameters": ["p"]}, [3, {"slots": [["p1", 1], ["p1", 2]]}]],
+                        [[3, {"slots": [["p1", 1], ["p1", 2]]}], {"name": "Take", "context": {"c": "c1"}, "parameters": ["c"]}, [4, {"slots": [["none", 0], ["p1", 2]]}]]]}
+            """;
+        var mapping = ChartMapping.Parse("""{ "channels": { "slots": { "empty": ["none", 0], "to": "c1" } } }""");
+        var chart = ChartBuilder.Build(TraceJson.Parse(json), mapping);
+        Assert.Equal(2, chart.Messages.Length);
+        Assert.Equal(("p1", MessageFate.Delivered, "c1", 3), (chart.Messages[0].From, chart.Messages[0].Fate, chart.Messages[0].To, chart.Messages[0].EndStep!.Value));
+        Assert.Equal((2, MessageFate.InFlight), (chart.Messages[1].SendStep, chart.Messages[1].Fate));
+        Assert.Equal(["p1", "c1"], chart.Lifelines.ToList());
+    }
 }

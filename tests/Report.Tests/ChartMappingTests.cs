@@ -43,6 +43,7 @@ public sealed class ChartMappingTests
         Assert.Equal(new StringValue("c1"), MappingExpr.Parse("changed(pc)", "w").Evaluate(before, after, step, null));
         Assert.Equal(new StringValue("chk"), MappingExpr.Parse("new(pc).c1", "w").Evaluate(before, after, step, null));
         Assert.Equal(new StringValue("consumer one"), MappingExpr.Parse("consumer one", "w").Evaluate(before, after, step, null));
+        Assert.Equal(new StringValue("<link>"), MappingExpr.Parse("<link>", "w").Evaluate(before, after, step, null));
         var t55 = Corpus.Trace("55");
         Assert.Equal(new StringValue("sa"), MappingExpr.Parse("added(chan)[1]", "w").Evaluate(t55.State(1), t55.State(2), t55.Steps[0], null));
         Assert.Equal(new IntValue(2), MappingExpr.Parse("removed(chan)[2]", "w").Evaluate(t55.State(3), t55.State(4), t55.Steps[2], null));
@@ -100,5 +101,21 @@ public sealed class ChartMappingTests
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Fact]
+    public void MappingExamplesInTheDocsParseAndMatchTheTestedOnes()
+    {
+        var doc = File.ReadAllText(Path.Combine(Corpus.RepoRoot, "docs", "report.md"));
+        var blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```json\\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+            .Select(m => m.Groups[1].Value).Where(b => b.Contains("\"actions\"")).ToList();
+        Assert.Equal(2, blocks.Count);
+        var abp = ChartMapping.Parse(blocks[0]);
+        var tested = Corpus.Mapping("ABP");
+        Assert.Equal(tested.Actions.Keys.Order(), abp.Actions.Keys.Order());
+        Assert.Equal(tested.Channels!.Value.Select(c => c.Variable), abp.Channels!.Value.Select(c => c.Variable));
+        var link = ChartMapping.Parse(blocks[1]);
+        Assert.Equal(Corpus.Mapping("AckLink").Actions.Keys.Order(), link.Actions.Keys.Order());
+        Assert.Equal("receiver", link.Channels!.Value.Single().Route!["data"]);
     }
 }

@@ -40,4 +40,19 @@ public sealed class ValueDiffTests
         Assert.Equal(["chan", "got"], ValueDiff.ChangedVariables(t.State(3), t.State(4)).Order());
         Assert.Empty(ValueDiff.ChangedVariables(t.State(2), t.State(2)));
     }
+
+    [Theory]
+    [InlineData("<<\"data\", 1>>", "[\"data\", 1]")]
+    [InlineData("{1, 2}", "[1, 2]")]
+    [InlineData("<<>>", "[]")]
+    [InlineData("p1", "\"p1\"")]
+    [InlineData("-3", "-3")]
+    [InlineData("TRUE", "true")]
+    [InlineData("\"a\\\"b\"", "\"a\\\"b\"")]
+    [InlineData("[a |-> 1]", "\"[a |-> 1]\"")]
+    [InlineData("<<1, ", "\"<<1, \"")]
+    public void PrintedKeysAreReadBack(string text, string json)
+    {
+        Assert.Equal(V(json), TlaValueText.Parse(text));
+    }
 }
