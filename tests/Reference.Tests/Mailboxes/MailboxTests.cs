@@ -159,6 +159,26 @@ public abstract class MailboxTests
     }
 
     [Fact]
+    public async Task The_trace_uses_the_specs_action_names_in_the_order_steps_took_effect()
+    {
+        var box = Box();
+        box.Open(P1);
+        box.Open(P2);
+        var waiting = box.ReceiveAsync(P2).AsTask();   // Receive(p2): starts waiting
+        box.Send(P1, "handed over");                    // Send(p1), then Deliver(p2)
+        await waiting.Within();
+        box.Send(P1, "buffered");                       // Send(p1)
+        Assert.True(box.TryReceive(P2, out _));         // Receive(p2) and Deliver(p2) at once
+        box.Close(P1);
+        box.Close(P2);                                  // the last close
+        var steps = Trace.Events.Select(e => $"{e.Action}({e.Process})").ToArray();
+        Assert.Equal(new[]
+        {
+            "Open(p1)", "Open(p2)", "ReceiveBlocked(p2)", "Send(p1)", "Deliver(p2)", "Send(p1)", "Receive(p2)", "Close(p1)", "Close(p2)",
+        }, steps);
+    }
+
+    [Fact]
     public void Opening_twice_is_harmless()
     {
         var box = Box();
