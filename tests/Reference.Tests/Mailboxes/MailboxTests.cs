@@ -179,6 +179,24 @@ public abstract class MailboxTests
     }
 
     [Fact]
+    public async Task A_handler_subscribed_to_one_source_leaves_other_messages_in_the_mailbox()
+    {
+        var box = Box();
+        box.Open(P1);
+        box.Open(P2);
+        var seen = new TaskCompletionSource<Message<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var sub = box.Subscribe(P2, P1, (m, _) =>
+        {
+            seen.TrySetResult(m);
+            return ValueTask.CompletedTask;
+        });
+        box.Send(P2, "own message, not from p1");
+        box.Send(P1, "from p1");
+        Assert.Equal(new Message<string>(P1, "from p1"), await seen.Task.Within());
+        Assert.Equal(1, box.Count); // p2's own message is not from p1: it stays
+    }
+
+    [Fact]
     public void Opening_twice_is_harmless()
     {
         var box = Box();
