@@ -27,7 +27,7 @@ public class ReliableGoodputBenchmarks
         var (a, b) = UdpDatagramLink.CreateLoopbackPair(new ProcessId(1), new ProcessId(2));
         var options = new ReliableOptions
         {
-            WindowSize = 64,
+            WindowSize = 256,
             InitialRetransmitTimeout = TimeSpan.FromMilliseconds(20),
             MinRetransmitTimeout = TimeSpan.FromMilliseconds(1), // loopback round trips are tens of microseconds
             MaxRetransmissions = 50,
