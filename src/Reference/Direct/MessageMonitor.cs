@@ -89,8 +89,9 @@ internal sealed class MessageMonitor<T>
             var w = new SendWaiter<T>(this, lane, env, operation: null);
             lane.Blocked.Add(w);
             _syncWaiters++;
+            ArmTimer(w, timeout);
             Trace(IpcAction.SendBlocked, source, destination, env.Sequence, lane.Queue.Count);
-            Arm(w, timeout, ct);
+            ArmCancellation(w, ct);
             AssertInvariants();
             WaitLocked(w);
             _syncWaiters--;
@@ -132,8 +133,9 @@ internal sealed class MessageMonitor<T>
             }
             var w = new SendWaiter<T>(this, lane, env, op);
             lane.Blocked.Add(w);
+            ArmTimer(w, timeout);
             Trace(IpcAction.SendBlocked, source, destination, env.Sequence, lane.Queue.Count);
-            Arm(w, timeout, ct);
+            ArmCancellation(w, ct);
             AssertInvariants();
             return op;
         }
@@ -216,8 +218,9 @@ internal sealed class MessageMonitor<T>
             var w = new ReceiveWaiter<T>(this, filter, isSync: true);
             _receivers.Add(w);
             _syncWaiters++;
+            ArmTimer(w, timeout);
             Trace(IpcAction.ReceiveBlocked, receiver, source, 0, 0);
-            Arm(w, timeout, ct);
+            ArmCancellation(w, ct);
             AssertInvariants();
             WaitLocked(w);
             _syncWaiters--;
@@ -249,8 +252,9 @@ internal sealed class MessageMonitor<T>
 
             var w = new ReceiveWaiter<T>(this, filter, isSync: false);
             _receivers.Add(w);
+            ArmTimer(w, timeout);
             Trace(IpcAction.ReceiveBlocked, receiver, source, 0, 0);
-            Arm(w, timeout, ct);
+            ArmCancellation(w, ct);
             AssertInvariants();
             return new ValueTask<Message<T>>(w.Completion!.Task);
         }
@@ -497,15 +501,24 @@ internal sealed class MessageMonitor<T>
     }
 
     /// <summary>
-    /// Registers cancellation and the timeout, under the lock. If the token is already cancelled the callback runs
-    /// here, re-enters the (re-entrant) lock and aborts the waiter before the caller waits: nothing is missed.
-    /// The timer is created from the link's TimeProvider so tests can drive it with fake time.
+    /// Starts the timeout, under the lock, before the blocked step is traced: a test (or replay) that reacts to the
+    /// trace by advancing a fake clock then always finds the timer. A positive timeout never fires synchronously,
+    /// and a real timer's callback waits for the lock. The clock is the link's TimeProvider.
     /// </summary>
-    private void Arm(Waiter w, TimeSpan timeout, CancellationToken ct)
+    private void ArmTimer(Waiter w, TimeSpan timeout)
     {
-        w.Token = ct;
         if (timeout != Timeout.InfiniteTimeSpan)
             w.Timer = _s.Time.CreateTimer(static o => ((Waiter)o!).Abort(WaitState.TimedOut), w, timeout, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>
+    /// Registers cancellation, under the lock, after the blocked step is traced. If the token was cancelled since
+    /// the entry check, the callback runs here, re-enters the (re-entrant) lock and aborts the waiter before the
+    /// caller waits: nothing is missed, and the trace reads "blocked, then aborted".
+    /// </summary>
+    private void ArmCancellation(Waiter w, CancellationToken ct)
+    {
+        w.Token = ct;
         if (ct.CanBeCanceled)
             w.Registration = ct.UnsafeRegister(static o => ((Waiter)o!).Abort(WaitState.Canceled), w);
     }

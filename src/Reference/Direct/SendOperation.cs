@@ -73,13 +73,10 @@ public sealed class SendOperation
     public void OnCompleted(Action<SendOperation> callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        if (_completion is null)
-        {
-            Task.Run(() => callback(this));
-            return;
-        }
-        // The continuation of a RunContinuationsAsynchronously source always runs on the pool, never inline in the
-        // thread that completed the send (which may hold a monitor lock).
+        // An awaiter continuation runs on the pool: for a completed task it is queued at once, and a
+        // RunContinuationsAsynchronously source never runs it inline in the thread that completed the send (which
+        // may hold a monitor lock). An exception it throws reaches the pool unhandled, as documented, instead of
+        // faulting an unobserved Task.
         Completion.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(() => callback(this));
     }
 

@@ -1,8 +1,18 @@
 namespace VerifiedIpc.Reference.Direct;
 
 /// <summary>
-/// Names of the observable steps of direct links and mailboxes. They follow the actions of the Mailbox TLA+ spec
-/// (one event per spec action) so a recorded trace can be validated against the spec and replayed.
+/// Names of the observable steps of direct links and mailboxes, in the vocabulary of spec/Mailbox.tla so that a
+/// recorded trace can be validated against the spec and replayed. Mapping to the spec's actions:
+/// <list type="bullet">
+/// <item><see cref="Open"/> → Open(p); <see cref="Close"/> → Close(p) (with the <see cref="HandBack"/>s it caused
+/// just before it: the spec's <c>returned</c>).</item>
+/// <item><see cref="Send"/> → Send(s): the message entered the buffer (for a blocked sender, when it was admitted).</item>
+/// <item><see cref="ReceiveBlocked"/> → Receive(r): r starts waiting; a later <see cref="Deliver"/> to r (always
+/// right after the <see cref="Send"/> of the message) → Deliver(r).</item>
+/// <item><see cref="Receive"/> → Receive(r) immediately followed by Deliver(r): the message was already there.</item>
+/// <item><see cref="SendBlocked"/>, <see cref="Abort"/>, <see cref="HandlerStart"/>, <see cref="HandlerEnd"/>:
+/// stuttering steps for the spec (blocking, cancellation and handlers are refinements it does not model).</item>
+/// </list>
 /// </summary>
 public enum IpcAction
 {

@@ -34,8 +34,12 @@ public enum FrameFlags : ushort
     /// <summary>This data frame is a retransmission (diagnostics; the receiver treats it like any other).</summary>
     Retransmission = 1 << 2,
 
+    /// <summary>An Ack frame's <see cref="FrameHeader.Sequence"/> echoes the data message whose arrival prompted
+    /// it, so the sender can measure that message's round trip.</summary>
+    Echo = 1 << 3,
+
     /// <summary>Every bit that has a meaning; anything else is rejected.</summary>
-    All = AckValid | Fragment | Retransmission,
+    All = AckValid | Fragment | Retransmission | Echo,
 }
 
 /// <summary>

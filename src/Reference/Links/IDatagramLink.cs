@@ -8,8 +8,9 @@ namespace VerifiedIpc.Reference.Links;
 /// <remarks>
 /// Delivery is a push: the link calls the handler given to <see cref="Attach"/> for every datagram that arrives,
 /// on the link's own thread or timer (never while the sender holds a lock of the link). Handlers of one link are
-/// never run concurrently with each other. Datagrams arriving before <see cref="Attach"/> are lost, as on any
-/// datagram link with no reader.
+/// never run concurrently with each other. The memory handed to the handler may be the link's receive buffer:
+/// it is valid only during the call, so a handler that keeps a datagram copies it. Datagrams arriving before
+/// <see cref="Attach"/> are lost, as on any datagram link with no reader.
 /// </remarks>
 public interface IDatagramLink : IDisposable
 {

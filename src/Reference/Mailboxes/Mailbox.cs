@@ -12,7 +12,8 @@ namespace VerifiedIpc.Reference.Mailboxes;
 /// Lifecycle: a process must <see cref="Open"/> before it sends or receives (otherwise
 /// <see cref="NotOpenedException"/>, state unchanged) and <see cref="Close"/>s when done: its blocked sends fail with
 /// their messages handed back, its blocked receives fail, its subscriptions stop; buffered messages stay in the
-/// mailbox for the others. <see cref="Destroy"/> closes the mailbox itself and returns every buffered message.
+/// mailbox for the others. The last close (or <see cref="Destroy"/>) disposes of the mailbox and hands back every
+/// message still in it. These are the Open/Close actions of spec/Mailbox.tla.
 /// </para>
 /// </summary>
 public sealed class Mailbox<T>
@@ -86,17 +87,27 @@ public sealed class Mailbox<T>
     }
 
     /// <summary>
-    /// Closes <paramref name="process"/>'s use of the mailbox (see the class remarks). Buffered messages stay.
+    /// Closes <paramref name="process"/>'s use of the mailbox: its blocked sends fail with their messages handed
+    /// back, its blocked receives fail, its subscriptions stop. While others still have the mailbox open, buffered
+    /// messages stay for them and the result is empty. The last close disposes of the mailbox, as
+    /// <see cref="Destroy"/> does: the messages still in it are returned (oldest first) and their senders'
+    /// receipts fault with the message, and a later <see cref="Open"/> is refused.
     /// </summary>
     /// <exception cref="NotOpenedException">The process does not have the mailbox open.</exception>
-    public void Close(ProcessId process)
+    public IReadOnlyList<Message<T>> Close(ProcessId process)
     {
         lock (_monitor.SyncRoot)
         {
             if (!_open.Contains(process)) throw new NotOpenedException(Name, process, nameof(Close));
             _open.Remove(process);
+            if (_open.Count == 0)
+            {
+                _destroyed = true;
+                return ToMessages(_monitor.CloseAll(process));
+            }
             // Re-entrant: the monitor takes the same lock, so the close and the sweep are one atomic step.
             _monitor.CloseProcess(process, drainAddressed: false);
+            return Array.Empty<Message<T>>();
         }
     }
 
@@ -107,13 +118,16 @@ public sealed class Mailbox<T>
     /// </summary>
     public IReadOnlyList<Message<T>> Destroy()
     {
-        List<Envelope<T>> drained;
         lock (_monitor.SyncRoot)
         {
             _destroyed = true;
             _open.Clear();
-            drained = _monitor.CloseAll(ProcessId.Any);
+            return ToMessages(_monitor.CloseAll(ProcessId.Any));
         }
+    }
+
+    private static Message<T>[] ToMessages(List<Envelope<T>> drained)
+    {
         var result = new Message<T>[drained.Count];
         for (int i = 0; i < result.Length; i++) result[i] = new Message<T>(drained[i].Source, drained[i].Body);
         return result;
@@ -130,16 +144,16 @@ public sealed class Mailbox<T>
 
     /// <summary>
     /// Synchronous send by <paramref name="sender"/>: returns once the message is in the mailbox (or with a
-    /// receiver), blocking while it is full. The returned task completes with the receiving process.
+    /// receiver), blocking while it is full. The receipt later names the receiving process.
     /// </summary>
-    public Task<ProcessId> Send(ProcessId sender, T message, CancellationToken cancellationToken = default) =>
+    public DeliveryReceipt Send(ProcessId sender, T message, CancellationToken cancellationToken = default) =>
         Send(sender, message, Timeout.InfiniteTimeSpan, cancellationToken);
 
     /// <summary>Synchronous send with a timeout (<see cref="TimeoutException"/>: nothing was sent).</summary>
-    public Task<ProcessId> Send(ProcessId sender, T message, TimeSpan timeout, CancellationToken cancellationToken = default)
+    public DeliveryReceipt Send(ProcessId sender, T message, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         CheckMessage(message, timeout);
-        return _monitor.Send(sender, ProcessId.Any, message, timeout, cancellationToken)!;
+        return new DeliveryReceipt(_monitor.Send(sender, ProcessId.Any, message, timeout, cancellationToken)!);
     }
 
     /// <summary>Asynchronous send: a status handle at once; <see cref="SendOperation.ReceivedBy"/> tells who received.</summary>

@@ -16,10 +16,13 @@ namespace VerifiedIpc.Reference.Reliable;
 /// every data frame carries the sender's own cumulative ack in its header (piggy-backing), and a stand-alone ack
 /// is sent only when no reverse traffic took it within <see cref="ReliableOptions.AckDelay"/>, after
 /// <see cref="ReliableOptions.AckEvery"/> messages, or at once when something unusual arrives (a gap, a duplicate,
-/// a message beyond the window). A gap also earns a negative ack naming the first missing message. The sender keeps
-/// a deadline per message from an adaptive timeout (<see cref="RttEstimator"/>, Jacobson/Karels), retransmits
-/// what expires, backs off, and retransmits the oldest message at once after
-/// <see cref="ReliableOptions.DuplicateAckThreshold"/> duplicate acks.</para>
+/// a message beyond the window). A gap also earns a negative ack naming the first missing message. The sender runs
+/// one retransmission timer for its oldest unacknowledged message, set from an adaptive timeout
+/// (<see cref="RttEstimator"/>, Jacobson/Karels) and restarted whenever an ack brings progress (RFC 6298 §5); on
+/// expiry it retransmits that message only and backs off — later messages usually arrived and wait in the
+/// receiver's buffer, and the cumulative ack the repair provokes covers them. Holes are also repaired without
+/// waiting for the timer: on a negative ack, and on <see cref="ReliableOptions.DuplicateAckThreshold"/> duplicate
+/// acks (at most once per smoothed round trip).</para>
 /// <para><b>Sending.</b> <see cref="SendAsync"/> returns a task that completes when the message is acknowledged
 /// (the seed's blocking <c>send(dest, msg, timeout)</c> is <see cref="Send"/>). Messages beyond the window wait in
 /// order. Cancelling the token stops the caller's wait; the message stays queued and will still be delivered.</para>
@@ -54,6 +57,11 @@ public sealed class ReliableEndpoint : IDisposable
     private readonly Dictionary<ulong, Outgoing> _inFlight = [];
     private readonly Queue<Outgoing> _waiting = new();
     private int _duplicateAcks;
+    // One round-trip measurement at a time (as in Jacobson's BSD implementation): a cumulative ack may cover
+    // messages that waited in the receiver's buffer for a hole to be repaired, so only a message timed from its
+    // first transmission, with no retransmission of it or of an earlier message in between (Karn), yields a sample.
+    private (ulong Seq, DateTimeOffset SentAt)? _timed;
+    private DateTimeOffset? _oldestDeadline; // the retransmission timer of message _sendBase; null when none in flight
 
     // Receiver: everything below _expected was delivered; _buffered holds arrivals in (_expected, _expected + W).
     private ulong _expected;
@@ -62,6 +70,7 @@ public sealed class ReliableEndpoint : IDisposable
     private bool _ackTimerArmed;
     private int _inOrderSinceAck;
     private ulong? _nackedFor;
+    private ulong? _echo; // the latest data arrival not yet echoed in an ack
 
     // Application side when there is no delivery handler.
     private readonly Queue<byte[]> _received = new();
@@ -244,7 +253,8 @@ public sealed class ReliableEndpoint : IDisposable
                 return;
 
             if (h.Kind == FrameKind.Ack || h.Kind == FrameKind.Nack || (h.Flags & FrameFlags.AckValid) != 0)
-                OnAck(h.Ack, pure: h.Kind == FrameKind.Ack, fx);
+                OnAck(h.Ack, pure: h.Kind == FrameKind.Ack,
+                    echo: h.Kind == FrameKind.Ack && (h.Flags & FrameFlags.Echo) != 0 ? h.Sequence : null, fx);
             if (h.Kind == FrameKind.Nack && _failure is null)
                 OnNack(h.Ack, fx);
             if (h.Kind == FrameKind.Data)
@@ -258,6 +268,7 @@ public sealed class ReliableEndpoint : IDisposable
     private void OnData(ulong seq, ReadOnlySpan<byte> payload, Effects fx)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
+        _echo = seq;
         if (seq < _expected)
         {
             if ((_bugs & SeededBugs.MissingDuplicateCheck) != 0)
@@ -311,6 +322,13 @@ public sealed class ReliableEndpoint : IDisposable
             _inOrderSinceAck++;
         }
         _ackPending = true;
+        if (filledGap && _buffered.Count > 0 && _options.SendNegativeAcks && _nackedFor != _expected)
+        {
+            // The repair uncovered the next hole: name it now rather than after another out-of-order arrival.
+            _nackedFor = _expected;
+            SendFrame(fx, new FrameHeader(FrameKind.Nack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), null);
+            _n.NacksSent++;
+        }
         if (filledGap || _inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
         {
             SendAck(fx);
@@ -338,7 +356,7 @@ public sealed class ReliableEndpoint : IDisposable
         }
     }
 
-    private void OnAck(ulong ack, bool pure, Effects fx)
+    private void OnAck(ulong ack, bool pure, ulong? echo, Effects fx)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
         if (ack > _nextSeq)
@@ -346,21 +364,31 @@ public sealed class ReliableEndpoint : IDisposable
             _n.InvalidAcks++; // acknowledges what was never sent: a confused or hostile peer
             return;
         }
+        var now = _time.GetUtcNow();
+        if (echo is { } e && _inFlight.TryGetValue(e, out var echoed) && echoed.Transmissions == 1)
+        {
+            // The receiver says which arrival prompted this ack: an exact round trip, even across holes (a
+            // message sent more than once is skipped: the echo cannot say which copy it answers — Karn).
+            _rtt.Sample(now - echoed.LastSentAt);
+            if (_timed is { } t && t.Seq <= e)
+                _timed = null;
+        }
         if (ack < _sendBase)
             return; // stale: overtaken by a later ack
         if (ack == _sendBase)
         {
             // An out-of-sequence (duplicate) ack: the receiver is missing _sendBase. Data frames repeat the same
             // piggy-backed ack without meaning that, so only stand-alone acks count.
-            if (pure && _inFlight.Count > 0 && ++_duplicateAcks == _options.DuplicateAckThreshold)
+            if (pure && _inFlight.Count > 0 && ++_duplicateAcks >= _options.DuplicateAckThreshold)
                 FastRetransmit(_sendBase, fx);
             return;
         }
 
-        var now = _time.GetUtcNow();
-        var newest = _inFlight[ack - 1];
-        if (newest.Transmissions == 1)
-            _rtt.Sample(now - newest.LastSentAt); // Karn's rule: only unambiguous samples
+        if (_timed is { } timed && ack > timed.Seq)
+        {
+            _rtt.Sample(now - timed.SentAt);
+            _timed = null;
+        }
         for (ulong s = _sendBase; s < ack; s++)
         {
             _inFlight.Remove(s, out var done);
@@ -368,6 +396,8 @@ public sealed class ReliableEndpoint : IDisposable
         }
         _sendBase = ack;
         _duplicateAcks = 0;
+        _rtt.ResetBackOff();
+        _oldestDeadline = _inFlight.Count > 0 ? now + _rtt.Timeout : null; // progress restarts the timer
         _n.AcksReceived++;
         Trace(DeliveryAction.AckReceived, 0, ack);
         FillWindow(fx);
@@ -382,9 +412,10 @@ public sealed class ReliableEndpoint : IDisposable
     private void FastRetransmit(ulong seq, Effects fx)
     {
         var m = _inFlight[seq];
-        // Duplicate acks and a nack for the same hole often arrive together: one repair per round trip.
+        // Duplicate acks and a nack for the same hole often arrive together: the first repair goes at once, any
+        // further one at most once per round trip (the previous repair may still be on its way).
         var now = _time.GetUtcNow();
-        if (now - m.LastSentAt < (_rtt.SmoothedRtt ?? TimeSpan.Zero))
+        if (m.Transmissions > 1 && now - m.LastSentAt < (_rtt.SmoothedRtt ?? _rtt.Timeout))
             return;
         _n.FastRetransmissions++;
         Transmit(seq, m, retransmission: true, fx);
@@ -411,9 +442,17 @@ public sealed class ReliableEndpoint : IDisposable
         var now = _time.GetUtcNow();
         m.Transmissions++;
         m.LastSentAt = now;
-        m.Deadline = now + _rtt.Timeout;
+        _oldestDeadline ??= now + _rtt.Timeout; // start the timer if it is not running
         if (retransmission)
+        {
             _n.Retransmissions++;
+            if (_timed is { } timed && seq <= timed.Seq)
+                _timed = null; // the timed message's ack may now wait for (or answer) this repair: no clean sample
+        }
+        else
+        {
+            _timed ??= (seq, now);
+        }
         Trace(retransmission ? DeliveryAction.Retransmit : DeliveryAction.Send, seq, 0);
         if (_ackPending)
         {
@@ -429,14 +468,17 @@ public sealed class ReliableEndpoint : IDisposable
     {
         _n.AcksSent++;
         Trace(DeliveryAction.Ack, 0, AckValue());
+        var echo = _echo;
         ClearAckPending();
-        SendFrame(fx, new FrameHeader(FrameKind.Ack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), null);
+        var flags = FrameFlags.AckValid | (echo is null ? 0 : FrameFlags.Echo);
+        SendFrame(fx, new FrameHeader(FrameKind.Ack, flags, _link.Local, _link.Remote, echo ?? 0, AckValue()), null);
     }
 
     private void ClearAckPending()
     {
         _ackPending = false;
         _inOrderSinceAck = 0;
+        _echo = null; // an echo is only exact for the ack sent when its message arrived
         if (_ackTimerArmed)
         {
             _ackTimerArmed = false;
@@ -459,28 +501,24 @@ public sealed class ReliableEndpoint : IDisposable
             if (_disposed || _failure is not null)
                 return;
             var now = _time.GetUtcNow();
-            bool backedOff = false;
-            for (ulong s = _sendBase; s < _nextSeq; s++)
+            if (_oldestDeadline is { } deadline && deadline <= now && _inFlight.TryGetValue(_sendBase, out var m))
             {
-                var m = _inFlight[s];
-                if (m.Deadline > now)
-                    continue;
                 _n.Timeouts++;
-                Trace(DeliveryAction.Timeout, s, 0);
-                if (m.Transmissions > _options.MaxRetransmissions)
+                m.Timeouts++;
+                Trace(DeliveryAction.Timeout, _sendBase, 0);
+                if (m.Timeouts > _options.MaxRetransmissions)
                 {
-                    Trace(DeliveryAction.GiveUp, s, 0);
-                    var error = new RetriesExhaustedException(_link.Remote, s, m.Transmissions, m.Payload);
+                    Trace(DeliveryAction.GiveUp, _sendBase, 0);
+                    var error = new RetriesExhaustedException(_link.Remote, _sendBase, m.Transmissions, m.Payload);
                     _failure = error;
                     AbandonAll(fx, except: m, error);
-                    break;
                 }
-                if (!backedOff)
+                else
                 {
-                    _rtt.BackOff(); // once per expiry, however many messages it covers
-                    backedOff = true;
+                    _rtt.BackOff();
+                    _oldestDeadline = now + _rtt.Timeout;
+                    Transmit(_sendBase, m, retransmission: true, fx);
                 }
-                Transmit(s, m, retransmission: true, fx);
             }
             ArmRetransmitTimer();
             AssertInvariants();
@@ -507,17 +545,13 @@ public sealed class ReliableEndpoint : IDisposable
         Debug.Assert(Monitor.IsEntered(_gate));
         if (_disposed || _failure is not null)
             return;
-        DateTimeOffset? earliest = null;
-        foreach (var m in _inFlight.Values)
-            if (earliest is null || m.Deadline < earliest)
-                earliest = m.Deadline;
         var never = System.Threading.Timeout.InfiniteTimeSpan;
-        if (earliest is null)
+        if (_oldestDeadline is not { } deadline)
         {
             _retransmitTimer.Change(never, never);
             return;
         }
-        var due = earliest.Value - _time.GetUtcNow();
+        var due = deadline - _time.GetUtcNow();
         _retransmitTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, never);
     }
 
@@ -534,6 +568,8 @@ public sealed class ReliableEndpoint : IDisposable
         _inFlight.Clear();
         _waiting.Clear();
         _sendBase = _nextSeq;
+        _oldestDeadline = null;
+        _timed = null;
         foreach (var m in all)
         {
             Exception e = ReferenceEquals(m, except) && error is not null
@@ -588,6 +624,8 @@ public sealed class ReliableEndpoint : IDisposable
         Debug.Assert(_buffered.Keys.All(s => s > _expected && s - _expected < (ulong)_options.WindowSize),
             "buffered arrivals lie strictly inside the receive window");
         Debug.Assert(!_ackTimerArmed || _ackPending, "ack timer armed ⇒ an ack is pending");
+        Debug.Assert((_oldestDeadline is null) == (_inFlight.Count == 0) || _failure is not null || _disposed,
+            "the retransmission timer runs exactly while something is in flight");
     }
 
     private sealed class Outgoing(byte[] payload)
@@ -596,7 +634,7 @@ public sealed class ReliableEndpoint : IDisposable
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Transmissions { get; set; }
         public DateTimeOffset LastSentAt { get; set; }
-        public DateTimeOffset Deadline { get; set; }
+        public int Timeouts { get; set; }
     }
 
     private sealed class Effects

@@ -13,6 +13,7 @@ public sealed class RttEstimator
     private readonly TimeSpan _min;
     private readonly TimeSpan _max;
     private readonly TimeSpan _granularity;
+    private readonly TimeSpan _initial;
 
     public RttEstimator(TimeSpan initial, TimeSpan min, TimeSpan max, TimeSpan? clockGranularity = null)
     {
@@ -21,6 +22,7 @@ public sealed class RttEstimator
         _min = min;
         _max = max;
         _granularity = clockGranularity ?? TimeSpan.FromMilliseconds(1);
+        _initial = initial;
         Timeout = initial;
     }
 
@@ -53,8 +55,24 @@ public sealed class RttEstimator
             SmoothedRtt = srtt * 0.875 + rtt * 0.125;
         }
         Samples++;
+        ResetBackOff();
+    }
+
+    /// <summary>
+    /// Drops any back-off and returns to the timeout the measurements give (or the initial one before any).
+    /// The endpoint calls this when an acknowledgement brings progress: the path evidently works again, and
+    /// keeping a doubled timeout until the next unambiguous sample (RFC 6298 §5.7 allows it) stalls recovery
+    /// for seconds on a lossy link where clean samples are rare.
+    /// </summary>
+    public void ResetBackOff()
+    {
+        if (SmoothedRtt is not { } srtt)
+        {
+            Timeout = _initial;
+            return;
+        }
         var k = RttVariation * 4;
-        Timeout = Clamp(SmoothedRtt.Value + (k > _granularity ? k : _granularity));
+        Timeout = Clamp(srtt + (k > _granularity ? k : _granularity));
     }
 
     /// <summary>A retransmission timer expired: back off (RFC 6298 §5.5).</summary>

@@ -75,6 +75,8 @@ internal sealed class Simulation : IDisposable
     /// </summary>
     public string? Violation()
     {
+        if (WindowViolation() is { } window)
+            return window; // a safety violation names the cause better than its consequences below
         if (Sends.FirstOrDefault(s => !s.IsCompleted) is not null)
             return $"{Sends.Count(s => !s.IsCompleted)} sends never completed";
         if (Sends.FirstOrDefault(s => s.IsFaulted) is { } failed)
@@ -95,7 +97,7 @@ internal sealed class Simulation : IDisposable
             }
             return null;
         }
-        return Compare("P→Q", SentByP, DeliveredAtQ) ?? Compare("Q→P", SentByQ, DeliveredAtP) ?? WindowViolation();
+        return Compare("P→Q", SentByP, DeliveredAtQ) ?? Compare("Q→P", SentByQ, DeliveredAtP);
     }
 
     private string? WindowViolation()
