@@ -1,0 +1,34 @@
+namespace VerifiedIpc.Reference.Buffers;
+
+/// <summary>
+/// Seeded bugs for verification tests (Coyote, FsCheck, trace validation). Each value turns one correct step
+/// of the monitor into a classic concurrency mistake. Only the internal constructors accept it, so a mutant
+/// exists only where a test asked for one; <see cref="None"/> is what every public constructor uses.
+/// </summary>
+[Flags]
+internal enum BufferFaults
+{
+    None = 0,
+
+    /// <summary>Waits are guarded by <c>if</c> instead of <c>while</c>: a woken waiter acts on a stale
+    /// condition (Mesa semantics give no guarantee that the condition still holds on wake-up).</summary>
+    IfInsteadOfWhile = 1 << 0,
+
+    /// <summary><c>Monitor.Pulse</c> instead of <c>PulseAll</c>: senders and receivers share the lock's one
+    /// wait set, so a single pulse can wake a waiter of the wrong kind and the right one sleeps on.</summary>
+    PulseInsteadOfPulseAll = 1 << 1,
+
+    /// <summary>A synchronous send checks for space under the lock, releases it, and enqueues under a second
+    /// acquisition without checking again: two senders can both see the last free slot.</summary>
+    CheckThenAct = 1 << 2,
+
+    /// <summary><c>Close</c> sets the closed flag but neither wakes blocked synchronous waiters nor completes
+    /// asynchronous ones: they stay blocked on a closed buffer.</summary>
+    LostWakeupOnClose = 1 << 3,
+}
+
+/// <summary>
+/// Raised when a monitor invariant does not hold. Correct code never raises it; the seeded mutants do, which is
+/// how tests (and Coyote, which reports any unhandled exception as a bug) observe the mistake.
+/// </summary>
+internal sealed class BufferInvariantException(string message) : InvalidOperationException(message);

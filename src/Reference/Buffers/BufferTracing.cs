@@ -1,0 +1,70 @@
+namespace VerifiedIpc.Reference.Buffers;
+
+/// <summary>
+/// What happened in a buffer, in the vocabulary of the TLA+ actions of <c>spec/BoundedBuffer.tla</c> and
+/// <c>spec/Rendezvous.tla</c>, so a trace can be validated against the spec step by step.
+/// </summary>
+public enum BufferAction
+{
+    /// <summary>A message entered the buffer, or was handed straight to a waiting receiver.</summary>
+    Send,
+    /// <summary>A receiver took a message.</summary>
+    Receive,
+    /// <summary>A caller found its condition false and started waiting (blocked thread or queued async waiter).</summary>
+    Wait,
+    /// <summary>A blocked synchronous caller returned from <c>Monitor.Wait</c> (it then re-checks its condition).</summary>
+    Wake,
+    /// <summary>One waiter was notified (<c>Monitor.Pulse</c>): only the Pulse-instead-of-PulseAll mutant does this.</summary>
+    Signal,
+    /// <summary>All blocked synchronous waiters were notified (<c>Monitor.PulseAll</c>).</summary>
+    Broadcast,
+    /// <summary>A waiting caller gave up because its <see cref="CancellationToken"/> was cancelled.</summary>
+    Cancel,
+    /// <summary>A waiting caller gave up because its timeout elapsed.</summary>
+    Timeout,
+    /// <summary>The buffer was closed; no further sends are accepted.</summary>
+    Close,
+    /// <summary>A message that was not delivered went back to its sender (close while blocked) or to the caller of <c>Drain</c>.</summary>
+    HandBack,
+    /// <summary>A decision taken under the lock that a later step relies on; only the check-then-act mutant acts
+    /// on it after releasing the lock, which is the window this event marks.</summary>
+    Check,
+}
+
+/// <summary>Which side of the buffer an event concerns.</summary>
+public enum BufferRole
+{
+    /// <summary>The buffer itself (close, drain).</summary>
+    Buffer,
+    /// <summary>A sending caller.</summary>
+    Sender,
+    /// <summary>A receiving caller.</summary>
+    Receiver,
+}
+
+/// <summary>One traced step: the buffer, the action, who did it, the message if any, and the number of buffered
+/// messages right after the step (for a rendezvous: senders waiting with a message).</summary>
+public readonly record struct BufferEvent(string Buffer, BufferAction Action, BufferRole Role, object? Message, int Count);
+
+/// <summary>
+/// Receives every step of a buffer when set in <see cref="BufferOptions.Tracer"/>; with no tracer a step costs one
+/// null check. Events are raised under the buffer's lock, in exactly the order the steps take effect, so the
+/// trace is a linearisation of the buffer's history. An implementation must be quick and must not block; it may
+/// call the same buffer's non-blocking operations (the monitor lock is re-entrant), which tests use to force a
+/// particular interleaving.
+/// </summary>
+public interface IBufferTracer
+{
+    /// <summary>Called once per step, under the buffer's lock.</summary>
+    void OnEvent(in BufferEvent e);
+}
+
+/// <summary>Options shared by every buffer kind.</summary>
+public sealed class BufferOptions
+{
+    /// <summary>Name used in exceptions and trace events; defaults to the kind of buffer.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Receives every step of the buffer; null (the default) turns tracing off.</summary>
+    public IBufferTracer? Tracer { get; init; }
+}

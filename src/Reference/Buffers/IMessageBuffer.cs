@@ -1,0 +1,314 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Diagnostics;
+using System.Threading.Channels;
+
+namespace VerifiedIpc.Reference.Buffers;
+
+/// <summary>
+/// A one-way link between senders and receivers in one process, with the seed's send and receive styles.
+/// Three kinds implement it: <see cref="RendezvousBuffer{T}"/> (no buffering), <see cref="BoundedBuffer{T}"/>
+/// (a Mesa monitor; senders block on full) and <see cref="UnboundedBuffer{T}"/> (senders never block). Every
+/// member is thread-safe; any number of senders and receivers may use one buffer.
+/// </summary>
+/// <remarks>
+/// <para><b>Delivery.</b> Messages are delivered in send order per sender, each to exactly one receiver. A
+/// message is never dropped: it is delivered, or it goes back to whoever holds it — the sender, when its send
+/// failed (an <see cref="EndpointClosedException"/> carrying it in <see cref="EndpointClosedException.Undelivered"/>,
+/// or a cancellation/timeout that leaves it with the caller), or the caller of <see cref="Drain"/>.</para>
+/// <para><b>Close.</b> <see cref="Close"/> (and <see cref="IDisposable.Dispose"/>, which is the same) stops new
+/// sends; blocked senders fail with their message handed back; buffered messages stay receivable, so a close is
+/// graceful. Once the buffer is closed and empty, receivers (blocked or new) get
+/// <see cref="EndpointClosedException"/>. <see cref="Drain"/> closes and hands every buffered message back at once.</para>
+/// <para><b>Blocking.</b> Synchronous calls block on the buffer's monitor and never spin; asynchronous calls never
+/// block a thread. Every blocking call takes a <see cref="CancellationToken"/> (and the synchronous ones a timeout):
+/// a cancelled or timed-out send did not send.</para>
+/// </remarks>
+public interface IMessageBuffer<T> : IDisposable
+{
+    /// <summary>Name used in errors and traces.</summary>
+    string Name { get; }
+
+    /// <summary>Messages waiting to be received (for a rendezvous: senders blocked with a message).</summary>
+    int Count { get; }
+
+    /// <summary>Whether <see cref="Close"/> (or <see cref="Drain"/>, or <c>Dispose</c>) was called.</summary>
+    bool IsClosed { get; }
+
+    /// <summary>Completes once the buffer is closed and every buffered message has been received or drained.</summary>
+    Task Completion { get; }
+
+    /// <summary>Synchronous send: returns once the message is out of the caller's hands — in the buffer, or, for a
+    /// rendezvous, taken by a receiver. Blocks while the buffer is full.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null.</exception>
+    /// <exception cref="EndpointClosedException">The buffer is or became closed; the message is in <c>Undelivered</c>.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while blocked; the message was not sent.</exception>
+    void Send(T message, CancellationToken cancellationToken = default);
+
+    /// <summary>Sends only if that needs no waiting; false leaves the message with the caller.</summary>
+    bool TrySend(T message);
+
+    /// <summary>Synchronous send that gives up after <paramref name="timeout"/> (false: not sent).
+    /// <see cref="Timeout.InfiniteTimeSpan"/> waits forever.</summary>
+    bool TrySend(T message, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Asynchronous send: returns at once with a status handle. Poll <see cref="ValueTask.IsCompleted"/>,
+    /// await it, or be called back (<see cref="MessageBufferExtensions.OnCompleted"/>). It completes when the message
+    /// is out of the caller's hands, and faults with <see cref="EndpointClosedException"/> (message in
+    /// <c>Undelivered</c>) or cancels without sending. The handle may be awaited once.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="message"/> is null (thrown synchronously).</exception>
+    ValueTask SendAsync(T message, CancellationToken cancellationToken = default);
+
+    /// <summary>Synchronous receive: blocks while the buffer is empty.</summary>
+    /// <exception cref="EndpointClosedException">The buffer is closed and empty.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled while blocked; nothing was taken.</exception>
+    T Receive(CancellationToken cancellationToken = default);
+
+    /// <summary>The seed's asynchronous receive: a message if one is there, else false at once.</summary>
+    /// <exception cref="EndpointClosedException">The buffer is closed and empty (so a polling loop ends).</exception>
+    bool TryReceive([MaybeNullWhen(false)] out T message);
+
+    /// <summary>Synchronous receive that gives up after <paramref name="timeout"/> (false: nothing taken).</summary>
+    bool TryReceive([MaybeNullWhen(false)] out T message, TimeSpan timeout, CancellationToken cancellationToken = default);
+
+    /// <summary>Receive without blocking a thread: completes with the next message, or faults with
+    /// <see cref="EndpointClosedException"/> once the buffer is closed and empty.</summary>
+    ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Stops new sends; blocked senders fail with their message handed back; buffered messages stay
+    /// receivable. Idempotent.</summary>
+    void Close();
+
+    /// <summary>Closes (if not yet closed) and hands back every message still buffered, in order.</summary>
+    IReadOnlyList<T> Drain();
+
+    /// <summary>The same buffer seen as a <see cref="Channel{T}"/>, for code written against System.Threading.Channels.</summary>
+    Channel<T> AsChannel();
+}
+
+/// <summary>
+/// Base of the three buffer kinds: name, tracing, argument checks and the hooks the <see cref="Channel{T}"/>
+/// adapter needs. Only this assembly can derive from it.
+/// </summary>
+public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
+{
+    private protected readonly object _lock = new();
+    private protected readonly IBufferTracer? _tracer;
+    private protected readonly BufferFaults _faults;
+    private protected readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private protected bool _closed;
+    private protected Exception? _closeError;
+    private Channel<T>? _channel;
+
+    private protected MessageBuffer(string defaultName, BufferOptions? options, BufferFaults faults)
+    {
+        Name = options?.Name ?? defaultName;
+        _tracer = options?.Tracer;
+        _faults = faults;
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public abstract int Count { get; }
+
+    /// <inheritdoc/>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_lock) return _closed;
+        }
+    }
+
+    /// <inheritdoc/>
+    public Task Completion => _completion.Task;
+
+    object IWaiterOwner.SyncRoot => _lock;
+
+    void IWaiterOwner.OnWaiterCancelled(BufferRole role) => Trace(BufferAction.Cancel, role, null);
+
+    /// <inheritdoc/>
+    public void Send(T message, CancellationToken cancellationToken = default)
+    {
+        bool sent = SendCore(message, Timeout.Infinite, cancellationToken);
+        Debug.Assert(sent, "an untimed send either sends or throws");
+    }
+
+    /// <inheritdoc/>
+    public bool TrySend(T message) => SendCore(message, 0, default);
+
+    /// <inheritdoc/>
+    public bool TrySend(T message, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        SendCore(message, ToMilliseconds(timeout), cancellationToken);
+
+    /// <inheritdoc/>
+    public abstract ValueTask SendAsync(T message, CancellationToken cancellationToken = default);
+
+    /// <inheritdoc/>
+    public T Receive(CancellationToken cancellationToken = default)
+    {
+        bool received = ReceiveCore(out T message, Timeout.Infinite, cancellationToken);
+        Debug.Assert(received, "an untimed receive either receives or throws");
+        return message;
+    }
+
+    /// <inheritdoc/>
+    public bool TryReceive([MaybeNullWhen(false)] out T message) => ReceiveCore(out message, 0, default);
+
+    /// <inheritdoc/>
+    public bool TryReceive([MaybeNullWhen(false)] out T message, TimeSpan timeout, CancellationToken cancellationToken = default) =>
+        ReceiveCore(out message, ToMilliseconds(timeout), cancellationToken);
+
+    /// <inheritdoc/>
+    public abstract ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default);
+
+    /// <inheritdoc/>
+    public void Close() => CloseCore(null, drain: false);
+
+    /// <inheritdoc/>
+    public IReadOnlyList<T> Drain() => CloseCore(null, drain: true) ?? [];
+
+    /// <summary>Same as <see cref="Close"/>: buffered messages stay receivable (and drainable), so disposing
+    /// never drops one.</summary>
+    public void Dispose() => Close();
+
+    /// <inheritdoc/>
+    public Channel<T> AsChannel() => _channel ??= new BufferChannel<T>(this);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{GetType().Name.TrimEnd('`', '1')} '{Name}' ({Count} buffered{(IsClosed ? ", closed" : "")})";
+
+    // ---- the kind-specific monitor -------------------------------------------------------------------------
+
+    /// <summary>timeoutMs: -1 infinite, 0 never wait. False only on timeout (or would-block when 0).</summary>
+    private protected abstract bool SendCore(T message, int timeoutMs, CancellationToken cancellationToken);
+
+    private protected abstract bool ReceiveCore(out T message, int timeoutMs, CancellationToken cancellationToken);
+
+    /// <summary>Closes; with <paramref name="drain"/> also takes every buffered message. Returns the drained
+    /// messages (drain) or null. Returns without effect on the flag when already closed.</summary>
+    private protected abstract IReadOnlyList<T>? CloseCore(Exception? error, bool drain);
+
+    // ---- hooks for the Channel<T> adapter (Channels semantics: false instead of exceptions on close) ------
+
+    internal abstract bool TryWriteForChannel(T message);
+
+    internal abstract bool TryReadForChannel([MaybeNullWhen(false)] out T message);
+
+    internal abstract ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken);
+
+    internal abstract ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken);
+
+    /// <summary>Close with an optional error for the channel's <c>Completion</c>; false if already closed.</summary>
+    internal bool TryComplete(Exception? error)
+    {
+        lock (_lock)
+        {
+            if (_closed) return false;
+        }
+        // Race: another closer may win between the check and CloseCore; CloseCore re-checks under the lock and
+        // then does nothing, so at worst this caller reports true for a close that another caller performed,
+        // which is exactly what Channels' TryComplete also allows (both happened "at the same time").
+        CloseCore(error, drain: false);
+        return true;
+    }
+
+    internal Exception? CloseError
+    {
+        get
+        {
+            lock (_lock) return _closeError;
+        }
+    }
+
+    // ---- shared helpers -----------------------------------------------------------------------------------
+
+    private protected static void ThrowIfNull(T message)
+    {
+        if (message is null) throw new ArgumentNullException(nameof(message), "A buffer does not carry null messages.");
+    }
+
+    private protected EndpointClosedException ClosedError() => new(Name);
+
+    private protected EndpointClosedException ClosedError(T undelivered) => new(Name, undelivered, hasUndelivered: true);
+
+    private protected void Trace(BufferAction action, BufferRole role, object? message)
+    {
+        // Tracing off costs this one check; on, events are raised under the lock in linearisation order.
+        if (_tracer is { } tracer)
+        {
+            Debug.Assert(Monitor.IsEntered(_lock) || action == BufferAction.Check);
+            tracer.OnEvent(new BufferEvent(Name, action, role, message, CountLocked));
+        }
+    }
+
+    private protected abstract int CountLocked { get; }
+
+    /// <summary>Wake blocked synchronous waiters. PulseAll, because senders and receivers share the lock's one
+    /// wait set: a single Pulse could wake the wrong kind (the PulseInsteadOfPulseAll mutant does exactly that).</summary>
+    private protected void WakeAllLocked()
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
+        if ((_faults & BufferFaults.PulseInsteadOfPulseAll) != 0)
+        {
+            Trace(BufferAction.Signal, BufferRole.Buffer, null);
+            Monitor.Pulse(_lock);
+        }
+        else
+        {
+            Trace(BufferAction.Broadcast, BufferRole.Buffer, null);
+            Monitor.PulseAll(_lock);
+        }
+    }
+
+    /// <summary>Registration that wakes this buffer's synchronous waiters when a token is cancelled, so a blocked
+    /// caller re-checks its token. Dispose it outside the lock: Dispose waits for a running callback, and the
+    /// callback takes the lock.</summary>
+    private protected CancellationTokenRegistration RegisterWake(CancellationToken cancellationToken)
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
+        if (!cancellationToken.CanBeCanceled) return default;
+        return cancellationToken.UnsafeRegister(static state =>
+        {
+            var buffer = (MessageBuffer<T>)state!;
+            lock (buffer._lock) buffer.WakeAllLocked();
+        }, this);
+    }
+
+    /// <summary>One Mesa wait: releases the lock, sleeps until pulsed (or the deadline), re-acquires. The caller
+    /// must re-check its condition — nothing guarantees it still holds (that is what <c>while</c> is for).
+    /// Returns false when the deadline has passed.</summary>
+    private protected bool WaitLocked(BufferRole role, long deadline)
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
+        Trace(BufferAction.Wait, role, null);
+        bool inTime;
+        if (deadline < 0)
+        {
+            Monitor.Wait(_lock);
+            inTime = true;
+        }
+        else
+        {
+            long remaining = deadline - Environment.TickCount64;
+            inTime = remaining > 0 && Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
+        }
+        Trace(BufferAction.Wake, role, null);
+        return inTime;
+    }
+
+    private protected static long Deadline(int timeoutMs) =>
+        timeoutMs < 0 ? -1 : Environment.TickCount64 + timeoutMs;
+
+    private static int ToMilliseconds(TimeSpan timeout)
+    {
+        long ms = (long)timeout.TotalMilliseconds;
+        if (timeout != Timeout.InfiniteTimeSpan && (ms < 0 || ms > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(timeout), timeout,
+                "The timeout must be between zero and int.MaxValue milliseconds, or Timeout.InfiniteTimeSpan.");
+        }
+        return timeout == Timeout.InfiniteTimeSpan ? Timeout.Infinite : (int)ms;
+    }
+}

@@ -1,0 +1,465 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+
+namespace VerifiedIpc.Reference.Buffers;
+
+/// <summary>
+/// No buffering (the seed's "sender must wait until the receiver receives the message; rendezvous on each
+/// message"): every send, synchronous or asynchronous, completes only once a receiver has taken its message.
+/// </summary>
+/// <remarks>
+/// Monitor with one private lock and two FIFO queues of waiting records — senders with their message, receivers
+/// with an empty slot. A caller that finds a partner waiting completes the exchange at once; otherwise it queues a
+/// record and waits (synchronous callers in <c>Monitor.Wait</c> in a <c>while</c> loop over their record's
+/// <c>Done</c> flag; asynchronous ones on the record's task). Both queues are never non-empty together.
+/// <see cref="IMessageBuffer{T}.TrySend(T)"/> succeeds only when a receiver is already waiting, and
+/// <see cref="IMessageBuffer{T}.TryReceive(out T)"/> only when a sender is. <see cref="IMessageBuffer{T}.Count"/>
+/// is the number of senders waiting. Close fails every waiting sender with its message handed back and every
+/// waiting receiver with <see cref="EndpointClosedException"/>; there is never anything to drain.
+/// </remarks>
+public sealed class RendezvousBuffer<T> : MessageBuffer<T>
+{
+    private readonly WaiterQueue<bool> _senders = new();      // SendWaiter<T>, sync or async
+    private readonly WaiterQueue<T> _receivers = new();       // Waiter<T>, sync or async
+    private readonly WaiterQueue<bool> _readWaiters = new();  // channel adapter: WaitToReadAsync
+    private readonly WaiterQueue<bool> _writeWaiters = new(); // channel adapter: WaitToWriteAsync
+    private int _blocked;                                     // sync callers between Wait entry and exit
+
+    /// <summary>Creates a rendezvous.</summary>
+    public RendezvousBuffer(BufferOptions? options = null) : this(options, BufferFaults.None) { }
+
+    internal RendezvousBuffer(BufferOptions? options, BufferFaults faults) : base("rendezvous", options, faults) { }
+
+    /// <inheritdoc/>
+    public override int Count
+    {
+        get
+        {
+            lock (_lock) return _senders.Count;
+        }
+    }
+
+    private protected override int CountLocked => _senders.Count;
+
+    private struct Completions
+    {
+        public Waiter<T>? Receiver;
+        public T ReceiverItem;
+        public SendWaiter<T>? Sender;
+        public Waiter<bool>? ReadReady;
+        public Waiter<bool>? WriteReady;
+    }
+
+    private static void RunCompletions(ref Completions c)
+    {
+        if (c.Receiver is { } receiver)
+        {
+            receiver.ReleaseCancellation();
+            receiver.TrySetResult(c.ReceiverItem);
+        }
+        if (c.Sender is { } sender)
+        {
+            sender.ReleaseCancellation();
+            sender.TrySetResult(true);
+        }
+        WaiterQueue<bool>.CompleteAll(c.ReadReady, true);
+        WaiterQueue<bool>.CompleteAll(c.WriteReady, true);
+    }
+
+    // ---- the exchange (under the lock) ----------------------------------------------------------------------
+
+    private void HandOverLocked(Waiter<T> receiver, T message, ref Completions c)
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
+        Debug.Assert(receiver.Queue is null, "the receiver was dequeued (claimed) first");
+        if (receiver.IsSync)
+        {
+            receiver.Result = message;
+            receiver.Done = true;
+            WakeAllLocked();
+        }
+        else
+        {
+            c.Receiver = receiver;
+            c.ReceiverItem = message;
+        }
+        Trace(BufferAction.Send, BufferRole.Sender, message);
+        Trace(BufferAction.Receive, BufferRole.Receiver, message);
+    }
+
+    private T TakeOverLocked(SendWaiter<T> sender, ref Completions c)
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
+        Debug.Assert(sender.Queue is null, "the sender was dequeued (claimed) first");
+        if (sender.IsSync)
+        {
+            sender.Done = true;
+            WakeAllLocked();
+        }
+        else
+        {
+            c.Sender = sender;
+        }
+        Trace(BufferAction.Send, BufferRole.Sender, sender.Item);
+        Trace(BufferAction.Receive, BufferRole.Receiver, sender.Item);
+        return sender.Item;
+    }
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
+        Check(_senders.IsEmpty || _receivers.IsEmpty, "a sender and a receiver never both wait (they would have met)");
+        Check(_readWaiters.IsEmpty || (_senders.IsEmpty && !_closed), "read-readiness waiters ⇒ no sender waiting, open");
+        Check(_writeWaiters.IsEmpty || (_receivers.IsEmpty && !_closed), "write-readiness waiters ⇒ no receiver waiting, open");
+        Check(!_closed || (_senders.IsEmpty && _receivers.IsEmpty && _readWaiters.IsEmpty && _writeWaiters.IsEmpty),
+            "closed ⇒ nobody is left waiting");
+        Check(_blocked >= 0, "the blocked-caller count is never negative");
+    }
+
+    private void Check(bool condition, string invariant)
+    {
+        if (!condition) throw new BufferInvariantException($"'{Name}': invariant violated: {invariant}.");
+    }
+
+    // ---- synchronous operations -----------------------------------------------------------------------------
+
+    private protected override bool SendCore(T message, int timeoutMs, CancellationToken cancellationToken)
+    {
+        ThrowIfNull(message);
+        cancellationToken.ThrowIfCancellationRequested();
+        var c = new Completions();
+        CancellationTokenRegistration wake = default;
+        try
+        {
+            lock (_lock)
+            {
+                AssertInvariants();
+                if (_closed) throw ClosedError(message);
+                if (_receivers.TryDequeue(out var receiver))
+                {
+                    HandOverLocked(receiver, message, ref c);
+                }
+                else
+                {
+                    if (timeoutMs == 0) return false;
+                    var record = new SendWaiter<T>(this, message, isSync: true);
+                    _senders.Enqueue(record);
+                    // Readers waiting for readiness must hear of this sender before we block; completing them here,
+                    // under the lock, is safe because their continuations run asynchronously.
+                    WaiterQueue<bool>.CompleteAll(_readWaiters.DetachAll(), true);
+                    AssertInvariants();
+                    wake = RegisterWake(cancellationToken);
+                    if (!WaitForPartnerLocked(record, BufferRole.Sender, timeoutMs, cancellationToken))
+                    {
+                        // Nobody took the message: it is still ours to withdraw (a partner claims by dequeuing).
+                        _senders.Remove(record);
+                        if (_closed)
+                        {
+                            Trace(BufferAction.HandBack, BufferRole.Sender, message);
+                            throw ClosedError(message);
+                        }
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            Trace(BufferAction.Cancel, BufferRole.Sender, message);
+                            throw new OperationCanceledException(cancellationToken);
+                        }
+                        Trace(BufferAction.Timeout, BufferRole.Sender, message);
+                        return false;
+                    }
+                }
+                AssertInvariants();
+            }
+        }
+        finally
+        {
+            wake.Dispose(); // outside the lock: a running wake callback needs the lock
+        }
+        RunCompletions(ref c);
+        return true;
+    }
+
+    private protected override bool ReceiveCore(out T message, int timeoutMs, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var c = new Completions();
+        CancellationTokenRegistration wake = default;
+        try
+        {
+            lock (_lock)
+            {
+                AssertInvariants();
+                if (_senders.TryDequeue(out var sender))
+                {
+                    message = TakeOverLocked((SendWaiter<T>)sender, ref c);
+                }
+                else
+                {
+                    if (_closed) throw ClosedError();
+                    if (timeoutMs == 0)
+                    {
+                        message = default!;
+                        return false;
+                    }
+                    var record = new Waiter<T>(this, isSync: true);
+                    _receivers.Enqueue(record);
+                    WaiterQueue<bool>.CompleteAll(_writeWaiters.DetachAll(), true); // as in SendCore
+                    AssertInvariants();
+                    wake = RegisterWake(cancellationToken);
+                    if (!WaitForPartnerLocked(record, BufferRole.Receiver, timeoutMs, cancellationToken))
+                    {
+                        _receivers.Remove(record);
+                        if (_closed) throw ClosedError();
+                        if (cancellationToken.IsCancellationRequested)
+                        {
+                            Trace(BufferAction.Cancel, BufferRole.Receiver, null);
+                            throw new OperationCanceledException(cancellationToken);
+                        }
+                        Trace(BufferAction.Timeout, BufferRole.Receiver, null);
+                        message = default!;
+                        return false;
+                    }
+                    message = record.Result!;
+                }
+                AssertInvariants();
+            }
+        }
+        finally
+        {
+            wake.Dispose();
+        }
+        RunCompletions(ref c);
+        return true;
+    }
+
+    /// <summary>Blocks until a partner completed the record, the buffer closed, the token fired or the deadline
+    /// passed. True when the exchange happened. A completed exchange wins over a simultaneous cancel or timeout:
+    /// the message has moved, so reporting failure would duplicate or lose it.</summary>
+    private bool WaitForPartnerLocked<TResult>(Waiter<TResult> record, BufferRole role, int timeoutMs, CancellationToken cancellationToken)
+    {
+        long deadline = Deadline(timeoutMs);
+        bool inTime = true;
+        _blocked++;
+        try
+        {
+            if ((_faults & BufferFaults.IfInsteadOfWhile) != 0)
+            {
+                if (!record.Done && !_closed && !cancellationToken.IsCancellationRequested)
+                    inTime = WaitLocked(role, deadline);
+                // The mutant takes any wake-up as its partner's arrival.
+                return record.Done || (inTime && !_closed && !cancellationToken.IsCancellationRequested && role == BufferRole.Sender);
+            }
+            while (!record.Done && !_closed && !cancellationToken.IsCancellationRequested && inTime)
+                inTime = WaitLocked(role, deadline);
+            return record.Done;
+        }
+        finally
+        {
+            _blocked--;
+        }
+    }
+
+    // ---- asynchronous operations ----------------------------------------------------------------------------
+
+    /// <inheritdoc/>
+    public override ValueTask SendAsync(T message, CancellationToken cancellationToken = default)
+    {
+        ThrowIfNull(message);
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled(cancellationToken);
+        var c = new Completions();
+        SendWaiter<T>? waiter = null;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_closed)
+            {
+                Trace(BufferAction.HandBack, BufferRole.Sender, message);
+                return ValueTask.FromException(ClosedError(message));
+            }
+            if (_receivers.TryDequeue(out var receiver))
+            {
+                HandOverLocked(receiver, message, ref c);
+            }
+            else
+            {
+                waiter = new SendWaiter<T>(this, message, isSync: false);
+                _senders.Enqueue(waiter);
+                c.ReadReady = _readWaiters.DetachAll();
+                Trace(BufferAction.Wait, BufferRole.Sender, message);
+                waiter.RegisterCancellation(cancellationToken);
+            }
+            AssertInvariants();
+        }
+        RunCompletions(ref c);
+        return waiter is null ? default : new ValueTask(waiter.Task);
+    }
+
+    /// <inheritdoc/>
+    public override ValueTask<T> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<T>(cancellationToken);
+        var c = new Completions();
+        Waiter<T>? waiter = null;
+        T message = default!;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_senders.TryDequeue(out var sender))
+            {
+                message = TakeOverLocked((SendWaiter<T>)sender, ref c);
+            }
+            else if (_closed)
+            {
+                return ValueTask.FromException<T>(ClosedError());
+            }
+            else
+            {
+                waiter = new Waiter<T>(this, isSync: false);
+                _receivers.Enqueue(waiter);
+                c.WriteReady = _writeWaiters.DetachAll();
+                Trace(BufferAction.Wait, BufferRole.Receiver, null);
+                waiter.RegisterCancellation(cancellationToken);
+            }
+            AssertInvariants();
+        }
+        RunCompletions(ref c);
+        return waiter is null ? new ValueTask<T>(message) : new ValueTask<T>(waiter.Task);
+    }
+
+    // ---- close ----------------------------------------------------------------------------------------------
+
+    private protected override IReadOnlyList<T>? CloseCore(Exception? error, bool drain)
+    {
+        Waiter<T>? receivers = null;
+        Waiter<bool>? senders = null, readers = null, writers = null;
+        bool completed = false;
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (!_closed)
+            {
+                _closed = true;
+                _closeError = error;
+                completed = true;
+                Trace(BufferAction.Close, BufferRole.Buffer, null);
+                if ((_faults & BufferFaults.LostWakeupOnClose) == 0)
+                {
+                    senders = _senders.DetachAll();
+                    receivers = _receivers.DetachAll();
+                    readers = _readWaiters.DetachAll();
+                    writers = _writeWaiters.DetachAll();
+                    for (var s = senders; s is not null; s = s.Next)
+                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item);
+                    // Synchronous records in the detached chains are not completed here: their owners wake, see the
+                    // flag and their record not Done, and report the close themselves (senders with their message).
+                    if (_blocked > 0) WakeAllLocked();
+                }
+            }
+            AssertInvariants();
+        }
+        var closed = ClosedError();
+        while (receivers is not null)
+        {
+            var next = receivers.Next;
+            receivers.Next = null;
+            if (!receivers.IsSync)
+            {
+                receivers.ReleaseCancellation();
+                receivers.TrySetException(closed);
+            }
+            receivers = next;
+        }
+        while (senders is not null)
+        {
+            var next = senders.Next;
+            senders.Next = null;
+            if (!senders.IsSync)
+            {
+                senders.ReleaseCancellation();
+                senders.TrySetException(ClosedError(((SendWaiter<T>)senders).Item));
+            }
+            senders = next;
+        }
+        if (error is null)
+        {
+            WaiterQueue<bool>.CompleteAll(readers, false);
+            WaiterQueue<bool>.CompleteAll(writers, false);
+        }
+        else
+        {
+            WaiterQueue<bool>.FailAll(readers, error);
+            WaiterQueue<bool>.FailAll(writers, error);
+        }
+        if (completed)
+        {
+            if (error is null) _completion.TrySetResult();
+            else _completion.TrySetException(error);
+        }
+        return drain ? Array.Empty<T>() : null;
+    }
+
+    // ---- channel adapter hooks ------------------------------------------------------------------------------
+
+    internal override bool TryWriteForChannel(T message)
+    {
+        ThrowIfNull(message);
+        var c = new Completions();
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_closed || !_receivers.TryDequeue(out var receiver)) return false;
+            HandOverLocked(receiver, message, ref c);
+            AssertInvariants();
+        }
+        RunCompletions(ref c);
+        return true;
+    }
+
+    internal override bool TryReadForChannel([MaybeNullWhen(false)] out T message)
+    {
+        var c = new Completions();
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (!_senders.TryDequeue(out var sender))
+            {
+                message = default;
+                return false;
+            }
+            message = TakeOverLocked((SendWaiter<T>)sender, ref c);
+            AssertInvariants();
+        }
+        RunCompletions(ref c);
+        return true;
+    }
+
+    internal override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (!_senders.IsEmpty) return new ValueTask<bool>(true);
+            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
+            var waiter = new Waiter<bool>(this, isSync: false);
+            _readWaiters.Enqueue(waiter);
+            waiter.RegisterCancellation(cancellationToken);
+            return new ValueTask<bool>(waiter.Task);
+        }
+    }
+
+    internal override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
+            if (!_receivers.IsEmpty) return new ValueTask<bool>(true);
+            var waiter = new WriteReadinessWaiter(this);
+            _writeWaiters.Enqueue(waiter);
+            waiter.RegisterCancellation(cancellationToken);
+            return new ValueTask<bool>(waiter.Task);
+        }
+    }
+}
