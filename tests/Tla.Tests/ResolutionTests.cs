@@ -243,7 +243,7 @@ public class ResolutionTests
     [InlineData("Op == Nat!Foo", DiagnosticCode.NotAnInstance, "Nat is not an instance, so Nat!... is not defined.", 3, 7)]
     [InlineData("RECURSIVE F(_)\nOp == 1", DiagnosticCode.RecursiveNotDefined, "Operator F is declared RECURSIVE but never defined in the same scope.", 3, 11)]
     [InlineData("x == 1\nOp == x(2)", DiagnosticCode.ArityMismatch, "The operator x requires 0 arguments.", 4, 8)]
-    [InlineData("I == INSTANCE Missing\nOp == 1", DiagnosticCode.ModuleNotFound, "Cannot find source file for module Missing.", 3, 15)]
+    [InlineData("I == INSTANCE Missing\nOp == 1", DiagnosticCode.ModuleNotFound, "Cannot find source file for module Missing imported in module Main.", 3, 15)]
     public void SemanticErrorsAreReportedWhereSanyReportsThem(string body, DiagnosticCode code, string message, int line, int column)
     {
         var spec = LoadText("---- MODULE Main ----\nEXTENDS Naturals\n" + body + "\n====\n");
