@@ -112,8 +112,12 @@ def parse(out, rc):
             r["trace_kind"] = "stuttering"
         else:
             r["trace_kind"] = "finite"
-    # Liveness counterexamples depend on TLC's random fingerprint polynomial.
-    r["trace_deterministic"] = None if not states else r["result"] != "property" or r["violated_named_by_tlc"] is True
+    # Counterexamples of the liveness checker ("Temporal properties were
+    # violated") depend on TLC's random fingerprint polynomial; everything found
+    # by the breadth-first search (invariants, action properties, deadlock) is
+    # a shortest trace and deterministic.
+    temporal = bool(first and first.startswith("Error: Temporal properties were violated"))
+    r["trace_deterministic"] = None if not states else not temporal
     return r
 
 
