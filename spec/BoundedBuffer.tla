@@ -23,6 +23,10 @@
 (*       (wake all, Monitor.PulseAll).                                      *)
 (* Signal is correct with two conditions; with one shared condition it can *)
 (* wake a thread of the wrong role and lose the wake-up (mutants/).        *)
+(*                                                                         *)
+(* Left out: Close, cancellation and timeouts (their hand-back semantics   *)
+(* are modelled in Rendezvous, Mailbox and Pipe); producers put a fixed     *)
+(* number of items, and consumers wait for more once all are taken.        *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets
 
