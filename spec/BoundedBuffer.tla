@@ -40,8 +40,8 @@ CONSTANTS Producers,        \* producer threads (model values)
 
 ASSUME /\ Producers \cap Consumers = {}
        /\ NoThread \notin Producers \cup Consumers
-       /\ Capacity \in Nat \ {0}
-       /\ ItemsPerProducer \in Nat \ {0}
+       /\ Capacity \in Nat /\ Capacity > 0
+       /\ ItemsPerProducer \in Nat /\ ItemsPerProducer > 0
        /\ SharedCondition \in BOOLEAN
        /\ Wakeup \in {"signal", "broadcast"}
 

@@ -34,7 +34,7 @@ CONSTANTS Senders, Receivers,   \* processes (model values)
 
 ASSUME /\ Senders \cap Receivers = {}
        /\ NoOne \notin Receivers
-       /\ MsgsPerSender \in Nat \ {0}
+       /\ MsgsPerSender \in Nat /\ MsgsPerSender > 0
        /\ Policy \in {"pair", "exclusive", "arbitrary"}
 
 Procs == Senders \cup Receivers

@@ -27,10 +27,10 @@ CONSTANTS Capacity,    \* bytes the pipe buffers
           WriteSizes,  \* the sizes a write may have (each write picks one)
           ReadMax      \* the largest read a reader asks for
 
-ASSUME /\ Capacity \in Nat \ {0}
+ASSUME /\ Capacity \in Nat /\ Capacity > 0
        /\ Writes \in Nat
-       /\ WriteSizes \subseteq Nat \ {0} /\ WriteSizes /= {}
-       /\ ReadMax \in Nat \ {0}
+       /\ (\A n \in WriteSizes : n \in Nat /\ n > 0) /\ WriteSizes /= {}
+       /\ ReadMax \in Nat /\ ReadMax > 0
 
 Max(S) == CHOOSE x \in S : \A y \in S : y <= x
 MaxBytes == Writes * Max(WriteSizes)

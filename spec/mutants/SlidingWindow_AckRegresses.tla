@@ -37,7 +37,7 @@ CONSTANTS NA,   \* messages A sends to B
           W,    \* window: most messages a sender may have unacknowledged
           LinkCapacity  \* distinct packets one direction of the link holds
 
-ASSUME NA \in Nat /\ NB \in Nat /\ W \in Nat \ {0} /\ LinkCapacity \in Nat \ {0}
+ASSUME NA \in Nat /\ NB \in Nat /\ W \in Nat /\ W > 0 /\ LinkCapacity \in Nat /\ LinkCapacity > 0
 
 Ends == {"A", "B"}
 Peer(e) == IF e = "A" THEN "B" ELSE "A"
