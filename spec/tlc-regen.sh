@@ -23,23 +23,34 @@
 # --regen refuses to change an entry's result unless --accept is given: a verdict
 # that changes is a finding, not a number to refresh.
 #
+# The same comparison against the project's own checker instead of TLC (never with --regen:
+# the manifest's numbers come from TLC only):
+#   VIPC="dotnet src/Cli/bin/Release/net10.0/vipc.dll" spec/tlc-regen.sh --vipc [--ci] [name...]
+# runs `$VIPC check -workers 1 -config <cfg> <spec>` the same way and compares the same fields.
+#
 # Exit status: 0 all match, 1 any mismatch, 2 usage error.
 # Environment: JAVA (default java), TLC_TIMEOUT (seconds per entry, default 900),
 # KEEP_SCRATCH=1 keeps the scratch folders.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-if [[ -z "${TLA2TOOLS_JAR:-}" ]]; then
+if [[ " $* " == *" --vipc "* ]]; then
+  if [[ -z "${VIPC:-}" ]]; then
+    echo "tlc-regen.sh: --vipc needs VIPC, the command that runs vipc (e.g. \"dotnet .../vipc.dll\")" >&2
+    exit 2
+  fi
+  export TLA2TOOLS_JAR=/dev/null
+elif [[ -z "${TLA2TOOLS_JAR:-}" ]]; then
   echo "tlc-regen.sh: set TLA2TOOLS_JAR to the path of tla2tools.jar" >&2
   exit 2
 fi
-if [[ ! -f "$TLA2TOOLS_JAR" ]]; then
+if [[ "$TLA2TOOLS_JAR" != /dev/null && ! -f "$TLA2TOOLS_JAR" ]]; then
   echo "tlc-regen.sh: TLA2TOOLS_JAR=$TLA2TOOLS_JAR is not a file" >&2
   exit 2
 fi
 command -v python3 >/dev/null || { echo "tlc-regen.sh: python3 is required" >&2; exit 2; }
 export SPEC_DIR="$HERE"
 exec python3 - "$@" <<'PYEOF'
-import json, os, re, shutil, subprocess, sys, tempfile, time
+import json, os, re, shlex, shutil, subprocess, sys, tempfile, time
 
 SPEC = os.environ["SPEC_DIR"]
 MANIFEST = os.path.join(SPEC, "manifest.json")
@@ -121,7 +132,10 @@ def parse(out, rc):
     return r
 
 
-def run(entry):
+VIPC = shlex.split(os.environ.get("VIPC", ""))
+
+
+def run(entry, use_vipc=False):
     spec_rel, cfg_rel = entry["spec"], entry["cfg"]
     scratch = tempfile.mkdtemp(prefix="vipc-tlc-")
     try:
@@ -129,9 +143,12 @@ def run(entry):
         os.makedirs(os.path.join(scratch, "jtmp"))
         workdir = os.path.join(scratch, "spec", os.path.dirname(spec_rel))
         cfg_arg = os.path.relpath(os.path.join(scratch, "spec", cfg_rel), workdir)
-        cmd = [JAVA, "-XX:+UseParallelGC", "-Djava.io.tmpdir=" + os.path.join(scratch, "jtmp"),
-               "-cp", JAR, "tlc2.TLC", "-workers", "1", "-cleanup",
-               "-dumpTrace", "json", "trace.json", "-config", cfg_arg, os.path.basename(spec_rel)]
+        if use_vipc:
+            cmd = VIPC + ["check", "-workers", "1", "-config", cfg_arg, os.path.basename(spec_rel)]
+        else:
+            cmd = [JAVA, "-XX:+UseParallelGC", "-Djava.io.tmpdir=" + os.path.join(scratch, "jtmp"),
+                   "-cp", JAR, "tlc2.TLC", "-workers", "1", "-cleanup",
+                   "-dumpTrace", "json", "trace.json", "-config", cfg_arg, os.path.basename(spec_rel)]
         t0 = time.time()
         try:
             p = subprocess.run(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -153,10 +170,14 @@ def main(argv):
     regen = "--regen" in argv
     accept = "--accept" in argv
     ci_only = "--ci" in argv
+    use_vipc = "--vipc" in argv
     names = [a for a in argv if not a.startswith("--")]
-    bad = [a for a in argv if a.startswith("--") and a not in ("--regen", "--accept", "--ci")]
+    bad = [a for a in argv if a.startswith("--") and a not in ("--regen", "--accept", "--ci", "--vipc")]
     if bad:
         print("tlc-regen.sh: unknown option %s" % bad[0], file=sys.stderr)
+        return 2
+    if use_vipc and regen:
+        print("tlc-regen.sh: --regen takes its numbers from TLC only, not with --vipc", file=sys.stderr)
         return 2
     with open(MANIFEST) as f:
         manifest = json.load(f)
@@ -176,9 +197,10 @@ def main(argv):
                   file=sys.stderr)
             return 1
     todo = [e for e in entries if (not names or e["name"] in names) and (not ci_only or e["ci"])]
+    who = "vipc" if use_vipc else "TLC"
     mismatches, t_all = 0, time.time()
     for e in todo:
-        r, out = run(e)
+        r, out = run(e, use_vipc)
         if r is None:
             print("FAIL %-40s %s" % (e["name"], out))
             mismatches += 1
@@ -190,13 +212,13 @@ def main(argv):
             if k == "violated" and r["violated_named_by_tlc"] is False:
                 got = want  # TLC does not name temporal violations; the entry does
             if want != got:
-                diffs.append("%s: manifest %r, TLC %r" % (k, want, got))
+                diffs.append(("%s: manifest %r, " + who + " %r") % (k, want, got))
         if r["trace_deterministic"] is not False:
             for k in SHAPE:
                 if e.get(k) != r[k]:
-                    diffs.append("%s: manifest %r, TLC %r" % (k, e.get(k), r[k]))
+                    diffs.append(("%s: manifest %r, " + who + " %r") % (k, e.get(k), r[k]))
         if e["kind"] in ("mutant", "witness") and r["result"] == "success":
-            diffs.append("a %s must be caught, but TLC found no error" % e["kind"])
+            diffs.append("a %s must be caught, but %s found no error" % (e["kind"], who))
         status = "ok  " if not diffs else ("new " if regen else "FAIL")
         print("%s %-40s %-10s distinct=%-7s generated=%-8s depth=%-4s (%.1fs)" % (
             status, e["name"], r["result"], r["distinct_states"], r["states_generated"],
