@@ -74,7 +74,7 @@ public static class DiagnosticMessages
         [DiagnosticCode.UnknownOperator] = "Unknown operator: `{0}'.",
         [DiagnosticCode.ArityMismatch] = "The operator {0} requires {1} arguments.",
         [DiagnosticCode.MultiplyDefined] = "Multiply-defined symbol '{0}': this definition or declaration conflicts with the one at {1}.",
-        [DiagnosticCode.ModuleNotFound] = "Cannot find source file for module {0}.",
+        [DiagnosticCode.ModuleNotFound] = "Cannot find source file for module {0} imported in module {1}.",
         [DiagnosticCode.CircularModuleDependency] = "Circular dependency among modules: {0}.",
         [DiagnosticCode.NotAnInstanceParameter] = "{0} is not a CONSTANT or VARIABLE of module {1} and cannot be substituted.",
         [DiagnosticCode.AtOutsideExcept] = "'@' used outside the value of an EXCEPT clause.",
