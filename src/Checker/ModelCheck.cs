@@ -116,16 +116,22 @@ public static class ModelCheck
             output.WriteLine($"Error: {e.Message}");
             return new CheckOutcome(150, null, model, e.Message, sw.Elapsed);
         }
-        TlcReport.Write(result, model, output, markChanges: true);
-        if (request.DumpTraceJsonPath is { } path && result.Trace is { Count: > 0 } trace)
+        if (result.Verdict == Verdict.TemporalViolated) Liveness.LassoBuilder.Write(result, model, output, markChanges: true);
+        else
         {
-            File.WriteAllText(path, TraceJson.Write(model, trace));
+            if (result.Verdict == Verdict.ActionPropertyViolated) output.WriteLine($"Error: Action property {result.Violated} is violated.");
+            TlcReport.Write(result, model, output, markChanges: true);
+        }
+        if (request.DumpTraceJsonPath is { } path && result.Trace is { Count: > 0 })
+        {
+            File.WriteAllText(path, Liveness.LassoBuilder.TraceJsonFor(result, model));
             output.WriteLine($"\"CounterExample written: {path}\"");
         }
         output.WriteLine($"Finished in {sw.ElapsedMilliseconds} ms.");
         return new CheckOutcome(result.ExitCode, result, model, result.Error?.Message, sw.Elapsed)
         {
-            ErrorLocation = result.Error?.Span is { } span ? (span.StartLine, span.StartColumn) : null,
+            ErrorLocation = result.Error?.Span is { } span ? (span.StartLine, span.StartColumn)
+                : result.PropertySpan is { } ps && result.Violated != null && result.Violated.StartsWith("line ", StringComparison.Ordinal) ? (ps.StartLine, ps.StartColumn) : null,
         };
     }
 }

@@ -30,6 +30,10 @@ public enum Verdict
     ModuleError,
     /// <summary>The search stopped at <see cref="CheckOptions.StateLimit"/> distinct states (vipc only; exit 153, TLC's "system" code).</summary>
     StateLimitReached,
+    /// <summary>A liveness property fails on a fair behaviour: "Temporal properties were violated." (exit 13).</summary>
+    TemporalViolated,
+    /// <summary>An action property [][A]_v fails on a transition (exit 13).</summary>
+    ActionPropertyViolated,
 }
 
 /// <summary>One state of a counterexample and the action that reached it (null for the initial state).</summary>
@@ -59,6 +63,15 @@ public sealed class CheckResult
     /// <summary>For an incomplete successor: the action's name and the unassigned variables.</summary>
     public string? IncompleteDetail { get; init; }
 
+    /// <summary>For a lasso counterexample: TLC's 1-based number of the state the cycle returns to.</summary>
+    public int? LoopBackTo { get; init; }
+    /// <summary>The action of the step that closes the lasso.</summary>
+    public ActionInfo? LoopAction { get; init; }
+    /// <summary>True when the counterexample ends by stuttering forever in its last state.</summary>
+    public bool Stuttering { get; init; }
+    /// <summary>Where a property violation points (TLC names split action properties by this location).</summary>
+    public VerifiedIpc.Tla.Syntax.SourceSpan? PropertySpan { get; init; }
+
     /// <summary>TLC's exit code for this outcome.</summary>
     public int ExitCode => Verdict switch
     {
@@ -71,6 +84,7 @@ public sealed class CheckResult
         Verdict.InvariantError => 76,
         Verdict.Overflow or Verdict.ModuleError => 255,
         Verdict.StateLimitReached => 153,
+        Verdict.TemporalViolated or Verdict.ActionPropertyViolated => 13,
         _ => 1,
     };
 }

@@ -30,9 +30,13 @@ public sealed class Explorer
         _model = model;
         _options = options;
         _checkDeadlock = model.CheckDeadlock && !options.DisableDeadlock;
+        if (model.Temporal is { IsEmpty: false } t) _live = new Liveness.LivenessRecorder(model, t);
     }
 
-    private sealed record Failure(Verdict Verdict, string? Name, Value?[]? Bad, ulong ParentFp, bool HasParent, int Action, EvalException? Error, string? Detail, bool Initial);
+    // Temporal properties: the behaviour graph is recorded by one worker, in the order states are expanded.
+    private readonly Liveness.LivenessRecorder? _live;
+
+    private sealed record Failure(Verdict Verdict, string? Name, Value?[]? Bad, ulong ParentFp, bool HasParent, int Action, EvalException? Error, string? Detail, bool Initial, VerifiedIpc.Tla.Syntax.SourceSpan? Span = null);
 
     /// <summary>Record kept per distinct state: how it was first reached.</summary>
     internal readonly record struct Rec(ulong ParentFp, int Action, int Depth);
@@ -81,12 +85,14 @@ public sealed class Explorer
                 _options.Progress(depth, Interlocked.Read(ref _generated), _seen.Count, level.Count);
             }
         }
+        if (_failure is null && _live is { NeedsGraph: true } && _live.Check() is { } cex)
+            return Liveness.LassoBuilder.Build(this, _model, cex, _generated, _seen.Count, _maxDepth);
         return Result();
     }
 
     private List<Value[]> ExpandLevel(List<Value[]> level, int depth)
     {
-        int workers = Math.Max(1, Math.Min(_options.Workers, level.Count / 64 + 1));
+        int workers = _live is { NeedsGraph: true } ? 1 : Math.Max(1, Math.Min(_options.Workers, level.Count / 64 + 1));
         if (workers == 1)
         {
             var w = new Worker(this, depth);
@@ -249,6 +255,21 @@ public sealed class Explorer
                 }
             }
         }
+        if (_live != null)
+        {
+            (string Name, VerifiedIpc.Tla.Syntax.SourceSpan Span)? bad;
+            try { bad = _live.OnTransition(s, fp, inModel, isNew, cur, parentFp, eval); }
+            catch (EvalException e)
+            {
+                Fail(new Failure(Classify(e, true), null, s, parentFp, hasParent, action, e, null, action < 0));
+                return false;
+            }
+            if (bad is { } b)
+            {
+                Fail(new Failure(Verdict.ActionPropertyViolated, b.Name, s, parentFp, hasParent, action, null, null, action < 0, b.Span));
+                return false;
+            }
+        }
         // As TLC: a new state joins the queue only once its invariants hold.
         if (isNew) queue.Add(s);
         return true;
@@ -374,11 +395,12 @@ public sealed class Explorer
             Error = f.Error,
             IncompleteDetail = f.Detail,
             InInitialState = f.Initial,
+            PropertySpan = f.Span,
         };
     }
 
     /// <summary>Recovers the states from the initial state to <paramref name="fp"/> by replaying recorded actions.</summary>
-    private List<TraceStep> Replay(ulong fp)
+    internal List<TraceStep> Replay(ulong fp)
     {
         var chain = new List<(ulong Fp, Rec Rec)>();
         for (ulong cur = fp; ;)

@@ -93,6 +93,8 @@ public sealed class CompiledModel
     public bool CheckDeadlock { get; internal set; } = true;
     /// <summary>Properties that need liveness checking, which this checker does not do yet.</summary>
     public List<string> PendingTemporalProperties { get; } = [];
+    /// <summary>Fairness of the SPECIFICATION and the temporal PROPERTYs (action properties, liveness), null when none.</summary>
+    public Liveness.TemporalSpec? Temporal { get; internal set; }
 
     /// <summary>
     /// What a trace shows for state <paramref name="i"/>: the variables, or the ALIAS record evaluated with the
@@ -139,6 +141,7 @@ public sealed class SpecLoader
     private readonly DiagnosticBag _diagnostics = new();
     private readonly string _dir;
     private Compiler _compiler = null!;
+    private Liveness.TemporalBuilder? _temporal;
     private readonly Dictionary<(Instance, string), Scope> _instances = [];
     private readonly Dictionary<string, ModelValue> _modelValues = new(StringComparer.Ordinal);
 
@@ -267,6 +270,7 @@ public sealed class SpecLoader
                 assumptions.Add(new CompiledAssumption(a, Formula("ASSUME", a.Body, scope, a.Body.Span)));
         model.Assumptions = assumptions.ToArray();
 
+        _temporal = new Liveness.TemporalBuilder(_compiler, runtime, vars.Count);
         // Init and Next, directly or from SPECIFICATION.
         Expr? init = null, next = null;
         Scope initScope = scope, nextScope = scope;
@@ -320,8 +324,9 @@ public sealed class SpecLoader
         {
             var (body, bscope) = DefinitionBody(scope, name);
             if (AsAlwaysStatePredicate(body, bscope) is { } p) invariants.Add(Formula(name, p.Body, p.Scope, body.Span));
-            else model.PendingTemporalProperties.Add(name);
+            else _temporal.AddProperty(name, body, bscope);
         }
+        if (!_temporal.Spec.IsEmpty) model.Temporal = _temporal.Spec;
         model.Invariants = invariants.ToArray();
         model.Constraints = cfg.Constraints.Select(n => { var (b, s) = DefinitionBody(scope, n); return Formula(n, b, s, b.Span); }).ToArray();
         model.ActionConstraints = cfg.ActionConstraints.Select(n => { var (b, s) = DefinitionBody(scope, n); return Formula(n, b, s, b.Span); }).ToArray();
@@ -412,8 +417,8 @@ public sealed class SpecLoader
                 if (sub.Action is OpApp { Prefix.IsEmpty: true, Arguments.IsEmpty: true } na) nextName = na.Name;
                 return;
             case Fairness:
-                return;
-            case Quantified { Kind: QuantifierKind.Forall } q when ContainsFairness(q.Body):
+            case Quantified { Kind: QuantifierKind.Forall } when ContainsFairness(e):
+                _temporal?.AddSpecFairness(e, scope);
                 return;
             case OpApp { Prefix.IsEmpty: true, Arguments.IsEmpty: true } r when scope.Lookup(r.Name) is DefB d && d.Def.Arity == 0:
                 {
