@@ -66,6 +66,9 @@ public sealed record ChartMessage
     public bool IsDuplicate { get; init; }
 }
 
+/// <summary>A wake-up: in step <paramref name="Step"/> process <paramref name="From"/> made <paramref name="To"/> runnable (a signal or notify).</summary>
+public sealed record ChartSignal(int Step, string From, string To);
+
 /// <summary>A watched variable shown beside the chart: its value in the state each row leads to.</summary>
 /// <param name="Variable">The variable.</param>
 /// <param name="Values">Per row (row 0 = state 1), the value in TLA+ syntax.</param>
@@ -85,4 +88,7 @@ public sealed record Chart(
 {
     /// <summary>Variables shown beside the chart (the mapping's <c>watch</c> list).</summary>
     public ImmutableArray<WatchColumn> Watches { get; init; } = [];
+
+    /// <summary>Wake-ups drawn as dashed arrows within a row (the mapping's <c>signals</c>).</summary>
+    public ImmutableArray<ChartSignal> Signals { get; init; } = [];
 }

@@ -58,6 +58,7 @@ public static partial class ChartBuilder
         }
 
         var events = ImmutableArray.CreateBuilder<ChartEvent>();
+        var signalList = ImmutableArray.CreateBuilder<ChartSignal>();
         foreach (var step in trace.Steps)
         {
             var before = trace.State(step.From);
@@ -69,6 +70,9 @@ public static partial class ChartBuilder
             var label = entry?.Label ?? Label(step, formatter, ambiguousNames.Contains(step.ActionName));
             var process = ProcessOf(step, entry, before, after, formatter, ambiguousNames.Contains(step.ActionName));
             var (sent, received) = builder.Apply(step, kind, process, before, after, entry);
+            if (entry?.Signals is { } signals)
+                foreach (var woken in signals.EvaluateAll(before, after, step, null))
+                    if (Name(woken, formatter) is { } target) signalList.Add(new ChartSignal(step.Number, process, target));
             var onLifeline = kind switch
             {
                 ActionKind.Lose => null,
@@ -95,6 +99,7 @@ public static partial class ChartBuilder
         var byRow = events.Select(e => (Row: e.Step, Name: e.Lifeline))
             .Concat(messages.Select(m => (Row: m.SendStep, Name: (string?)m.From)))
             .Concat(messages.Select(m => (Row: m.EndStep ?? int.MaxValue, Name: m.To)))
+            .Concat(signalList.Select(sg => (Row: sg.Step, Name: (string?)sg.To)))
             .OrderBy(x => x.Row);
         foreach (var (_, name) in byRow) Use(name);
 
@@ -123,6 +128,7 @@ public static partial class ChartBuilder
             trace.Steps.Length, trace.Kind, trace.LoopBackTo, trace.States.Length)
         {
             Watches = watches.ToImmutable(),
+            Signals = signalList.ToImmutable(),
         };
     }
 

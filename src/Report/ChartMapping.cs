@@ -62,9 +62,12 @@ public sealed class MappingExpr
             name = ReadIdent(t, ref pos, where, text);
             source = Source.Param;
         }
+        else if (!char.IsLetterOrDigit(t[0]) && t[0] != '_')
+        {
+            return new MappingExpr(Source.Literal, t, [], text);
+        }
         else
         {
-            var start = pos;
             name = ReadIdent(t, ref pos, where, text);
             if (pos < t.Length && t[pos] == '(')
             {
@@ -88,7 +91,6 @@ public sealed class MappingExpr
                 // Any other text is a lifeline name; names may contain spaces or punctuation.
                 return new MappingExpr(Source.Literal, t, [], text);
             }
-            _ = start;
         }
         var accessors = ImmutableArray.CreateBuilder<string>();
         while (pos < t.Length)
@@ -134,8 +136,8 @@ public sealed class MappingExpr
             Source.Old => before[_name],
             Source.New => after[_name],
             Source.Changed => ChangedKey(before[_name], after[_name]),
-            Source.Added => FirstOf(ValueDiff.Diff(before[_name], after[_name]).Added),
-            Source.Removed => FirstOf(ValueDiff.Diff(before[_name], after[_name]).Removed),
+            Source.Added => FirstOf(ValueDiff.Elements(before[_name], after[_name]).Added),
+            Source.Removed => FirstOf(ValueDiff.Elements(before[_name], after[_name]).Removed),
             _ => null,
         };
         foreach (var a in _accessors)
@@ -144,6 +146,26 @@ public sealed class MappingExpr
             v = Access(v, a);
         }
         return v;
+    }
+
+    /// <summary>
+    /// Like <see cref="Evaluate"/>, but <c>added(v)</c> and <c>removed(v)</c> yield every element the step added or
+    /// removed (a broadcast wakes all waiters), each with the accessors applied.
+    /// </summary>
+    internal IReadOnlyList<TraceValue> EvaluateAll(TraceState before, TraceState after, TraceStep? step, TraceValue? message)
+    {
+        if (_source is not (Source.Added or Source.Removed))
+            return Evaluate(before, after, step, message) is { } single ? [single] : [];
+        var d = ValueDiff.Elements(before[_name], after[_name]);
+        var result = new List<TraceValue>();
+        foreach (var e in _source == Source.Added ? d.Added : d.Removed)
+        {
+            TraceValue? v = e;
+            foreach (var a in _accessors)
+                v = v is null ? null : Access(v, a);
+            if (v is not null) result.Add(v);
+        }
+        return result;
     }
 
     private static TraceValue? FirstOf(ImmutableArray<TraceValue> values) => values.IsDefaultOrEmpty ? null : values[0];
@@ -201,7 +223,9 @@ public sealed record ReceiveMapping(string Channel, MappingExpr? Message, Mappin
 /// <param name="Receives">Extra receives not visible as a channel shrinking.</param>
 /// <param name="Loses">Channels from which this action's removals are losses although the action is not a
 /// <see cref="ActionKind.Lose"/> action (e.g. a fetch that overwrites a full slot).</param>
-public sealed record ActionMapping(string Key, ActionKind Kind, MappingExpr? Process, string? Label, ImmutableArray<ReceiveMapping> Receives, ImmutableArray<string> Loses = default)
+/// <param name="Signals">The processes this action wakes (e.g. <c>removed(waiting)</c> for a monitor's notify): drawn
+/// as a dashed arrow in the step's row from the acting process to each of them.</param>
+public sealed record ActionMapping(string Key, ActionKind Kind, MappingExpr? Process, string? Label, ImmutableArray<ReceiveMapping> Receives, ImmutableArray<string> Loses = default, MappingExpr? Signals = null)
 {
     /// <summary>The channels this action loses from (never default).</summary>
     public ImmutableArray<string> LosesFrom => Loses.IsDefault ? [] : Loses;
@@ -308,10 +332,10 @@ public sealed class ChartMapping
                 Lifelines = Strings(root, "lifelines"),
                 ModelValues = Strings(root, "modelValues"),
                 Watch = Strings(root, "watch"),
-                Shapes = Object(root, "shapes").ToImmutableDictionary(p => p.Name, p => ValueShape.Parse(String(p.Value, "$.shapes." + p.Name), "$.shapes." + p.Name)),
-                Properties = Object(root, "properties").ToImmutableDictionary(p => p.Name, p => String(p.Value, "$.properties." + p.Name)),
-                Channels = root.TryGetProperty("channels", out _) ? Object(root, "channels").Select(ReadChannel).ToImmutableArray() : null,
-                Actions = Object(root, "actions").Select(ReadAction).ToImmutableDictionary(a => a.Key),
+                Shapes = Unique(Object(root, "shapes"), "$.shapes").ToImmutableDictionary(p => p.Name, p => ValueShape.Parse(String(p.Value, "$.shapes." + p.Name), "$.shapes." + p.Name)),
+                Properties = Unique(Object(root, "properties"), "$.properties").ToImmutableDictionary(p => p.Name, p => String(p.Value, "$.properties." + p.Name)),
+                Channels = root.TryGetProperty("channels", out _) ? Unique(Object(root, "channels"), "$.channels").Select(ReadChannel).ToImmutableArray() : null,
+                Actions = Unique(Object(root, "actions"), "$.actions").Select(ReadAction).ToImmutableDictionary(a => a.Key),
             };
             return mapping;
         }
@@ -329,7 +353,7 @@ public sealed class ChartMapping
         if (p.Value.TryGetProperty("route", out var r))
         {
             if (r.ValueKind != JsonValueKind.Object) throw new MappingFormatException(where + ".route", "expected an object from 'to' values to lifelines");
-            route = r.EnumerateObject().ToImmutableDictionary(x => x.Name, x => String(x.Value, $"{where}.route.{x.Name}"));
+            route = Unique(r.EnumerateObject(), where + ".route").ToImmutableDictionary(x => x.Name, x => String(x.Value, $"{where}.route.{x.Name}"));
         }
         return new ChannelMapping(p.Name, OptExpr(p.Value, "from", where), OptExpr(p.Value, "to", where), OptExpr(p.Value, "label", where), empty, route);
     }
@@ -345,7 +369,7 @@ public sealed class ChartMapping
         {
             switch (f.Name)
             {
-                case "process" or "label": break;
+                case "process" or "label" or "signals": break;
                 case "loses":
                     if (f.Value.ValueKind != JsonValueKind.Array) throw new MappingFormatException(where + ".loses", "expected an array of channel names");
                     loses.AddRange(f.Value.EnumerateArray().Select((x, i) => String(x, $"{where}.loses[{i}]")));
@@ -380,11 +404,20 @@ public sealed class ChartMapping
                     }
                     break;
                 default:
-                    throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: kind, process, label, receives, loses)");
+                    throw new MappingFormatException(where + "." + f.Name, "unknown entry (known: kind, process, label, receives, loses, signals)");
             }
         }
         var label = p.Value.TryGetProperty("label", out var l) ? String(l, where + ".label") : null;
-        return new ActionMapping(p.Name, kind, OptExpr(p.Value, "process", where), label, receives.ToImmutable(), [.. loses]);
+        return new ActionMapping(p.Name, kind, OptExpr(p.Value, "process", where), label, receives.ToImmutable(), [.. loses], OptExpr(p.Value, "signals", where));
+    }
+
+    // JSON allows a name twice in one object; a mapping that does so is ambiguous.
+    private static IEnumerable<JsonProperty> Unique(IEnumerable<JsonProperty> properties, string where)
+    {
+        var list = properties.ToList();
+        var twice = list.GroupBy(p => p.Name).FirstOrDefault(g => g.Count() > 1);
+        if (twice is not null) throw new MappingFormatException($"{where}.{twice.Key}", "given twice");
+        return list;
     }
 
     private static MappingExpr? OptExpr(JsonElement obj, string name, string where) =>

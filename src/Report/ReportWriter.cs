@@ -99,9 +99,14 @@ public static class ReportWriter
         if (trace is not null)
         {
             var chart = ChartBuilder.Build(trace, mapping, formatter);
-            sb.Append("<div class=\"ce\">\n<figure class=\"chart\">\n");
-            sb.Append(SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace))));
-            sb.Append($"\n<figcaption>Message sequence chart: {chart.Lifelines.Length} lifeline{(chart.Lifelines.Length == 1 ? "" : "s")}, {chart.Messages.Length} message{(chart.Messages.Length == 1 ? "" : "s")}");
+            var svg = SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace)), out var chartWidth);
+            // Side by side when both fit a common screen; otherwise the table goes under the chart at full width
+            // rather than being squeezed into a column of broken values.
+            var stacked = chartWidth + EstimateTableWidth(trace, formatter) + 80 > 1340;
+            sb.Append($"<div class=\"ce{(stacked ? " stacked" : "")}\">\n<figure class=\"chart\">\n");
+            sb.Append(svg);
+            // The caption must not make the figure wider than its chart (that would push the table off the page).
+            sb.Append($"\n<figcaption style=\"max-width: {Html.N(chartWidth)}px\">Message sequence chart: {chart.Lifelines.Length} lifeline{(chart.Lifelines.Length == 1 ? "" : "s")}, {chart.Messages.Length} message{(chart.Messages.Length == 1 ? "" : "s")}");
             sb.Append(chart.Channels.IsEmpty ? ", no channel variables" : $" over {string.Join(", ", chart.Channels)}");
             sb.Append(m.Mapping is null ? " (automatic mapping)" : "");
             sb.Append(". Numbers are state numbers, as in the table.</figcaption>\n</figure>\n");
@@ -140,9 +145,12 @@ public static class ReportWriter
                 if (changed.Contains(v))
                 {
                     var was = prev![v] is { } old ? formatter.FormatVariable(v, old) : "";
-                    sb.Append($"<td class=\"changed\" title=\"was {Html.Escape(was)}\">{Html.Escape(text)}</td>");
+                    var delta = Delta(v, prev[v], state.Values[v], formatter);
+                    sb.Append($"<td class=\"changed{(text.Length > LongCell ? " long" : "")}\" title=\"was {Html.Escape(was)}\">{Html.Escape(text)}");
+                    if (delta is not null) sb.Append($"<div class=\"delta\">{Html.Escape(delta)}</div>");
+                    sb.Append("</td>");
                 }
-                else sb.Append($"<td>{Html.Escape(text)}</td>");
+                else sb.Append($"<td{(text.Length > LongCell ? " class=\"long\"" : "")}>{Html.Escape(text)}</td>");
             }
             sb.Append("</tr>\n");
         }
@@ -156,6 +164,59 @@ public static class ReportWriter
                 sb.Append($"<tr class=\"back\"><th class=\"no\">⟳</th><td colspan=\"{span}\"><b>Stuttering</b>: state {trace.States.Length} repeats forever; nothing changes again.</td></tr>\n");
         }
         sb.Append("</tbody></table></div>\n");
+    }
+
+    // Values up to this many characters stay on one line; longer ones wrap inside a bounded column.
+    private const int LongCell = 40;
+
+    private static double EstimateTableWidth(Counterexample trace, TlaFormatter formatter)
+    {
+        const double charW = 7.3;
+        var width = 60.0 + 18 + charW * trace.Steps.Select(s => ChartBuilder.Label(s, formatter, false).Length).DefaultIfEmpty(14).Max();
+        foreach (var v in trace.Variables)
+        {
+            var longest = trace.States.Select(s => Math.Min(formatter.FormatVariable(v, s.Values[v]).Length, LongCell)).Append(v.Length).Max();
+            width += longest * charW + 18;
+        }
+        return width;
+    }
+
+    /// <summary>
+    /// What changed inside a compound value, in a few words: the entries of a function or record that changed
+    /// (<c>c1: "acq" → "chk"</c>), or the elements a collection gained and lost (<c>+&lt;&lt;sa, 2&gt;&gt;  −&lt;&lt;sa, 1&gt;&gt;</c>).
+    /// Null for scalars, whose new value says it all.
+    /// </summary>
+    internal static string? Delta(string variable, TraceValue? before, TraceValue after, TlaFormatter formatter)
+    {
+        const int MaxParts = 3;
+        var shape = formatter.ShapeOf(variable);
+        var parts = new List<string>();
+        if (before is ObjectValue bo && after is ObjectValue ao)
+        {
+            foreach (var f in ao.Fields)
+            {
+                var old = bo[f.Key];
+                if (old is not null && old.Equals(f.Value)) continue;
+                parts.Add(old is null ? $"{f.Key}: new {formatter.Format(f.Value, shape.Inner)}" : $"{f.Key}: {formatter.Format(old, shape.Inner)} → {formatter.Format(f.Value, shape.Inner)}");
+            }
+            parts.AddRange(bo.Fields.Where(f => ao[f.Key] is null).Select(f => $"{f.Key}: removed"));
+        }
+        else if (before is ArrayValue ba && after is ArrayValue aa)
+        {
+            // Same length and few changes read best as positions (pc = <<"idle", "wait">>); otherwise as elements.
+            var changedAt = Enumerable.Range(0, Math.Min(ba.Items.Length, aa.Items.Length)).Where(i => !ba.Items[i].Equals(aa.Items[i])).ToList();
+            if (ba.Items.Length == aa.Items.Length && shape.Kind != ShapeKind.Set && changedAt.Count <= 2)
+                parts.AddRange(changedAt.Select(i => $"[{i + 1}]: {formatter.Format(ba.Items[i], shape.Inner)} → {formatter.Format(aa.Items[i], shape.Inner)}"));
+            else
+            {
+                var d = ValueDiff.Diff(ba, aa);
+                parts.AddRange(d.Added.Select(x => "+" + formatter.Format(x, shape.Inner)));
+                parts.AddRange(d.Removed.Select(x => "−" + formatter.Format(x, shape.Inner)));
+            }
+        }
+        else return null;
+        if (parts.Count == 0) return null;
+        return string.Join("  ", parts.Take(MaxParts)) + (parts.Count > MaxParts ? $"  (+{parts.Count - MaxParts} more)" : "");
     }
 
     // The mapping's label when it gives one (it is what the chart shows), else the action with its parameters.
@@ -178,10 +239,12 @@ public static class ReportWriter
             "a message still in flight when the trace ends");
         Item(sb, "<rect x=\"10\" y=\"2\" width=\"70\" height=\"18\" rx=\"4\" fill=\"#fdf2e0\" stroke=\"#c98a2b\"/><circle cx=\"10\" cy=\"11\" r=\"8\" fill=\"#2c3e50\"/><text x=\"10\" y=\"15\" fill=\"#fff\" font-size=\"10\" text-anchor=\"middle\">4</text>",
             "an internal step of a process (blue boxes send or receive); the number is the state it leads to");
+        Item(sb, "<line x1=\"6\" y1=\"11\" x2=\"76\" y2=\"11\" stroke=\"#b9770e\" stroke-width=\"1.8\" stroke-dasharray=\"4 3\"/><circle cx=\"80\" cy=\"11\" r=\"3.5\" fill=\"#b9770e\"/>",
+            "a wake-up: the step notifies a waiting process");
         Item(sb, "<path d=\"M 10 18 H 60 V 4 H 20\" fill=\"none\" stroke=\"#b9770e\" stroke-width=\"2.2\"/><path d=\"M 26 0 L 16 4 L 26 8 z\" fill=\"#b9770e\"/>",
             "a lasso: the last step leads back to an earlier state and the loop repeats forever");
         Item(sb, "<rect x=\"4\" y=\"2\" width=\"82\" height=\"18\" fill=\"#fff3b0\" stroke=\"#e0c341\"/>",
-            "a table cell whose variable changed in that step (hover for the old value)");
+            "a table cell whose variable changed in that step; the small line under it says what changed inside (hover for the old value)");
         sb.Append("</ul>\n<p class=\"note\">Values are printed in TLA+ syntax. TLC's JSON traces write sets and sequences alike as arrays; they are shown as <code>&lt;&lt;…&gt;&gt;</code> unless the model's chart mapping declares a set.</p></section>\n");
     }
 
@@ -268,10 +331,14 @@ figure.chart { margin: 0; overflow-x: auto; max-width: 100%; border: 1px solid #
 figure.chart svg { display: block; }
 figcaption { color: #5d6d7e; font-size: 12px; margin-top: 4px; max-width: 60em; }
 .table { overflow-x: auto; max-width: 100%; flex: 1 1 420px; }
-table.states td { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 12px; max-width: 30em; overflow-wrap: anywhere; }
+table.states td { font-family: "DejaVu Sans Mono", ui-monospace, Menlo, Consolas, monospace; font-size: 12px; white-space: nowrap; }
+table.states td.long { white-space: normal; min-width: 18em; max-width: 34em; overflow-wrap: break-word; }
+.ce.stacked { flex-direction: column; }
+.ce.stacked .table { flex: none; }
 table.states th.no { text-align: right; background: #eef2f7; }
 table.states td.action { font-weight: bold; white-space: nowrap; }
 table.states td.changed { background: #fff3b0; box-shadow: inset 0 0 0 1px #e0c341; }
+table.states .delta { color: #7e5109; font-size: 11px; margin-top: 2px; white-space: normal; }
 table.states tr.violation th.no, table.states tr.violation td.action { background: #fdecea; }
 table.states tr.violation { outline: 2px solid #c0392b; }
 table.states tr.loop-start th.no { background: #fcf3cf; }

@@ -26,7 +26,10 @@ public static class SvgChartWriter
     private const int MaxLabel = 34;
 
     /// <summary>Writes the SVG element.</summary>
-    public static string Write(Chart chart, SvgChartOptions? options = null)
+    public static string Write(Chart chart, SvgChartOptions? options = null) => Write(chart, options, out _);
+
+    /// <summary>Writes the SVG element and reports its width in pixels (for the page layout).</summary>
+    internal static string Write(Chart chart, SvgChartOptions? options, out double svgWidth)
     {
         options ??= new SvgChartOptions();
         var p = options.IdPrefix;
@@ -75,6 +78,7 @@ public static class SvgChartWriter
         double HalfBox(int row, string? lifeline) =>
             lifeline is not null && eventAt.TryGetValue((row, lifeline), out var e) ? BoxW(e) / 2 : 0;
 
+        svgWidth = width;
         var sb = new StringBuilder();
         sb.Append($"<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"msc\" width=\"{Html.N(width)}\" height=\"{Html.N(height)}\" viewBox=\"0 0 {Html.N(width)} {Html.N(height)}\" role=\"img\" aria-label=\"message sequence chart\" font-family=\"'DejaVu Sans Mono', ui-monospace, Menlo, Consolas, monospace\" font-size=\"12\">\n");
         sb.Append("<title>Message sequence chart</title>\n");
@@ -252,6 +256,22 @@ public static class SvgChartWriter
             sb.Append("</g>\n");
         }
         sb.Append("</g>\n");
+
+        // Wake-ups: a dashed arrow within the row, from the notifying box to the woken lifeline.
+        foreach (var sg in chart.Signals)
+        {
+            var y = Y(sg.Step) + 6;
+            var fx = X(sg.From);
+            var tx = X(sg.To);
+            if (Math.Abs(tx - fx) < 1) continue;
+            var dir = tx > fx ? 1 : -1;
+            var sx = fx + dir * HalfBox(sg.Step, sg.From);
+            var ex = tx - dir * 3;
+            sb.Append($"<g class=\"signal\" data-step=\"{sg.Step}\" data-from=\"{Html.Escape(sg.From)}\" data-to=\"{Html.Escape(sg.To)}\"><title>{Html.Escape($"{sg.From} wakes {sg.To} (into state {sg.Step + 1})")}</title>");
+            sb.Append($"<path d=\"M {Html.N(sx)} {Html.N(y)} L {Html.N(ex)} {Html.N(y)}\" fill=\"none\" stroke=\"#b9770e\" stroke-width=\"1.8\" stroke-dasharray=\"4 3\" marker-end=\"url(#{p}-arrow-loop)\"/>");
+            sb.Append($"<circle cx=\"{Html.N(tx)}\" cy=\"{Html.N(y)}\" r=\"3.5\" fill=\"#b9770e\"/>");
+            sb.Append($"<text x=\"{Html.N((sx + ex) / 2)}\" y=\"{Html.N(y + 14)}\" text-anchor=\"middle\" fill=\"#b9770e\" font-size=\"11\" stroke=\"#fff\" stroke-width=\"4\" paint-order=\"stroke\">wakes {Html.Escape(Html.Clip(sg.To, 20))}</text></g>\n");
+        }
 
         // Watched variables: a small table at the right, one cell per row, changed values highlighted.
         foreach (var (w, wx, ww) in watchX)

@@ -152,6 +152,26 @@ public static class ValueDiff
             [.. Enumerable.Repeat(-1, added.Count)], added.ToImmutable());
     }
 
+    /// <summary>
+    /// Elements added and removed, also inside a function of collections (a monitor's
+    /// <c>waitSet = [c \in Conditions |-> {threads}]</c>): the diffs of its entries together.
+    /// </summary>
+    public static CollectionDiff Elements(TraceValue? before, TraceValue? after)
+    {
+        if (before is not ObjectValue bo || after is not ObjectValue ao) return Diff(before, after);
+        var removed = ImmutableArray.CreateBuilder<TraceValue>();
+        var added = ImmutableArray.CreateBuilder<TraceValue>();
+        foreach (var key in bo.Fields.Select(f => f.Key).Union(ao.Fields.Select(f => f.Key)))
+        {
+            var d = Diff(bo[key] ?? new ArrayValue([]), ao[key] ?? new ArrayValue([]));
+            removed.AddRange(d.Removed);
+            added.AddRange(d.Added);
+        }
+        return new CollectionDiff(
+            [.. Enumerable.Repeat(-1, removed.Count)], removed.ToImmutable(),
+            [.. Enumerable.Repeat(-1, added.Count)], added.ToImmutable());
+    }
+
     /// <summary>The variables whose values differ between two states.</summary>
     public static ImmutableHashSet<string> ChangedVariables(TraceState before, TraceState after)
     {

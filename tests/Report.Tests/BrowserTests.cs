@@ -175,7 +175,7 @@ public sealed partial class BrowserTests(ITestOutputHelper output) : IDisposable
                  {
                      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--hide-scrollbars", $"--user-data-dir={profile}", "--window-size=1400,1000", mode, url,
+                     "--hide-scrollbars", "--disable-dev-shm-usage", $"--user-data-dir={profile}", "--window-size=1400,1000", mode, url,
                  })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;

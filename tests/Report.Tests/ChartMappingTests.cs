@@ -43,6 +43,7 @@ public sealed class ChartMappingTests
         Assert.Equal(new StringValue("c1"), MappingExpr.Parse("changed(pc)", "w").Evaluate(before, after, step, null));
         Assert.Equal(new StringValue("chk"), MappingExpr.Parse("new(pc).c1", "w").Evaluate(before, after, step, null));
         Assert.Equal(new StringValue("consumer one"), MappingExpr.Parse("consumer one", "w").Evaluate(before, after, step, null));
+        Assert.Equal(new StringValue("<link>"), MappingExpr.Parse("<link>", "w").Evaluate(before, after, step, null));
         var t55 = Corpus.Trace("55");
         Assert.Equal(new StringValue("sa"), MappingExpr.Parse("added(chan)[1]", "w").Evaluate(t55.State(1), t55.State(2), t55.Steps[0], null));
         Assert.Equal(new IntValue(2), MappingExpr.Parse("removed(chan)[2]", "w").Evaluate(t55.State(3), t55.State(4), t55.Steps[2], null));

@@ -9,7 +9,7 @@ public sealed class ReportWriterTests
 
     private static List<string> ChangedColumns(XElement row, IReadOnlyList<string> variables) =>
         [.. row.Elements().Where(e => e.Name.LocalName == "td").Skip(1).Select((td, i) => (td, i))
-            .Where(x => x.td.Attribute("class")?.Value == "changed").Select(x => variables[x.i])];
+            .Where(x => x.td.Attribute("class")?.Value.Split(' ').Contains("changed") == true).Select(x => variables[x.i])];
 
     [Fact]
     public void ChangedCellsAreHighlightedExactly()
@@ -25,7 +25,8 @@ public sealed class ReportWriterTests
         Assert.Equal(["got", "chan"], ChangedColumns(rows[3], vars));
         // Cells print TLA+ syntax; the old value is kept for hovering.
         var chanCell = rows[2].Elements().Last();
-        Assert.Equal("<<<<sa, 1>>, <<sa, 2>>>>", chanCell.Value);
+        Assert.Equal("<<<<sa, 1>>, <<sa, 2>>>>", chanCell.Nodes().OfType<XText>().First().Value);
+        Assert.Equal("+<<sa, 2>>", chanCell.Elements().Single().Value);
         Assert.Equal("was <<<<sa, 1>>>>", chanCell.Attribute("title")!.Value);
         Assert.Contains("violation", rows[3].Attribute("class")!.Value);
         Assert.Contains("RecvAny (not head!)", rows[3].Value);
@@ -127,4 +128,33 @@ public sealed class ReportWriterTests
         var html = ReportWriter.ToHtml([Corpus.Model("61", Corpus.Mapping("ABP"))]);
         Assert.Contains("<b>InOrder</b> says: the receiver&#39;s output is 1, 2, 3, ... with nothing repeated or skipped", html);
     }
+
+    [Fact]
+    public void ChangedCellsSayWhatChangedInside()
+    {
+        var model = Corpus.Model("57", Corpus.Mapping("Monitor"));
+        var rows = Rows(Corpus.Html(ReportWriter.ToHtml([model])));
+        static string? DeltaOf(XElement row, int column) =>
+            row.Elements().Where(e => e.Name.LocalName == "td").ElementAt(column).Descendants().FirstOrDefault(d => d.Attribute("class")?.Value == "delta")?.Value;
+        var vars = model.Counterexample!.Variables.ToList();
+        Assert.Equal("c1: \"acq\" → \"chk\"", DeltaOf(rows[1], 1 + vars.IndexOf("pc")));
+        Assert.Equal("+c1", DeltaOf(rows[2], 1 + vars.IndexOf("waiting")));
+        Assert.Equal("p1: \"op\" → \"rel\"  c1: \"wait\" → \"reacq\"", DeltaOf(rows[5], 1 + vars.IndexOf("pc")));
+        Assert.Null(DeltaOf(rows[5], 1 + vars.IndexOf("count"))); // a number says it all
+        var f = TlaFormatter.Default;
+        Assert.Equal("[1]: \"idle\" → \"wait\"", ReportWriter.Delta("pc", V("[\"idle\", \"idle\"]"), V("[\"wait\", \"idle\"]"), f));
+        Assert.Equal("+<<sa, 2>>", ReportWriter.Delta("chan", V("[[\"sa\", 1]]"), V("[[\"sa\", 1], [\"sa\", 2]]"), new TlaFormatter(["sa"], new Dictionary<string, ValueShape>())));
+        Assert.Equal("+5  +6  +7  (+1 more)", ReportWriter.Delta("s", V("[1]"), V("[1, 5, 6, 7, 8]"), f));
+    }
+
+    [Fact]
+    public void WideTablesGoUnderTheChartNarrowOnesBeside()
+    {
+        var wide = Corpus.Html(ReportWriter.ToHtml([Corpus.Model("57", Corpus.Mapping("Monitor"))]));
+        Assert.Equal("ce stacked", wide.Root!.WithClass("ce").Single().Attribute("class")!.Value);
+        var narrow = Corpus.Html(ReportWriter.ToHtml([Corpus.Model("30")]));
+        Assert.Equal("ce", narrow.Root!.WithClass("ce").Single().Attribute("class")!.Value);
+    }
+
+    private static TraceValue V(string json) => TraceJson.ReadValue(System.Text.Json.JsonDocument.Parse(json).RootElement, "$", 0);
 }

@@ -76,4 +76,23 @@ public sealed class SvgStructureTests
         Assert.Equal(["1", "0", "-1"], column.WithClass("watch-cell", "changed").Select(c => c.Value).ToList());
         Assert.Throws<MappingFormatException>(() => ChartBuilder.Build(trace, ChartMapping.Parse("""{ "watch": ["nothing"] }""")));
     }
+
+    [Fact]
+    public void NotifyIsDrawnAsAWakeUpFromTheNotifierToTheWaiter()
+    {
+        var chart = ChartBuilder.Build(Corpus.Trace("57"), Corpus.Mapping("Monitor"));
+        var signal = Assert.Single(chart.Signals);
+        Assert.Equal(new ChartSignal(5, "p1", "c1"), signal); // Operate(p1), the step into state 6, wakes c1
+        var g = Assert.Single(Corpus.Svg(chart).WithClass("signal"));
+        Assert.Equal(("p1", "c1"), (g.Attribute("data-from")!.Value, g.Attribute("data-to")!.Value));
+        Assert.Contains("wakes c1", g.Value);
+        // A broadcast wakes every waiter; waiters may sit in a function of condition -> set.
+        var json = """
+            {"state": [[1, {"waitSet": {"notEmpty": ["c1", "c2"], "notFull": []}}], [2, {"waitSet": {"notEmpty": [], "notFull": []}}]],
+             "action": [[[1, {"waitSet": {"notEmpty": ["c1", "c2"], "notFull": []}}], {"name": "Broadcast", "context": {"t": "p1"}, "parameters": ["t"]}, [2, {"waitSet": {"notEmpty": [], "notFull": []}}]]]}
+            """;
+        var broadcast = ChartBuilder.Build(TraceJson.Parse(json), ChartMapping.Parse("""{ "channels": {}, "actions": { "Broadcast": { "process": "$t", "signals": "removed(waitSet)" } } }"""));
+        Assert.Equal(["c1", "c2"], broadcast.Signals.Select(x => x.To).ToList());
+        Assert.Equal(["p1", "c1", "c2"], broadcast.Lifelines.ToList());
+    }
 }

@@ -186,7 +186,7 @@ public sealed partial class Parser
                     }
 
                     break;
-                case TokenKind.DefEq or TokenKind.ModuleEnd or TokenKind.EndOfFile or TokenKind.Separator:
+                case TokenKind.ModuleEnd or TokenKind.EndOfFile or TokenKind.Separator:
                     return -1;
             }
         }

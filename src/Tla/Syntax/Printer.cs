@@ -437,7 +437,7 @@ public sealed class Printer
 
     private void Subscript(Expr subscript)
     {
-        if (subscript is OpApp { Fixity: Fixity.Name, Arguments.IsEmpty: true } or TupleExpr)
+        if (subscript is OpApp { Fixity: Fixity.Name, Arguments.IsEmpty: true, Prefix.IsEmpty: true } or TupleExpr)
         {
             Expr(subscript);
             return;
