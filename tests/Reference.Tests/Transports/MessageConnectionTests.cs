@@ -236,3 +236,42 @@ public sealed class UdpReliableConnectionTests : MessageConnectionTests
         Assert.True(((ReliableConnection)Client).Endpoint.Statistics.Retransmissions > 0);
     }
 }
+
+/// <summary>Messages far larger than what the inner connection carries, split and reassembled.</summary>
+public sealed class FragmentingOverUdpConnectionTests : MessageConnectionTests
+{
+    protected override bool HasOrderlyClose => false;
+
+    protected override Task<(IMessageConnection, IMessageConnection)> ConnectAsync()
+    {
+        var rates = new FaultRates { Loss = 0.1, Duplication = 0.05, Reorder = 0.1, BaseDelay = TimeSpan.Zero, MaxReorderDelay = TimeSpan.FromMilliseconds(3) };
+        var schedule = new SeededFaultSchedule(7, rates);
+        var (a, b) = UdpDatagramLink.CreateLoopbackPair(ClientId, ServerId);
+        var reliable = new ReliableOptions { WindowSize = 64, InitialRetransmitTimeout = TimeSpan.FromMilliseconds(50), MaxRetransmissions = 30 };
+        var limits = new VerifiedIpc.Reference.Streams.FragmentationOptions { MaxMessageSize = 2 * 1024 * 1024 };
+        IMessageConnection client = new FragmentingConnection(new ReliableConnection(new FaultInjectingLink(a, schedule, LinkDirection.AToB), reliable), limits, 8 * 1024);
+        IMessageConnection server = new FragmentingConnection(new ReliableConnection(new FaultInjectingLink(b, schedule, LinkDirection.BToA), reliable), limits, 8 * 1024);
+        return Task.FromResult((client, server));
+    }
+}
+
+public sealed class FragmentingOverTcpConnectionTests : MessageConnectionTests
+{
+    protected override async Task<(IMessageConnection, IMessageConnection)> ConnectAsync()
+    {
+        var small = new SocketTransportOptions { MaxMessageSize = 4096 };
+        await using var listener = SocketTransport.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0), ServerId, small);
+        var accept = listener.AcceptAsync();
+        var client = await SocketTransport.ConnectTcpAsync((IPEndPoint)listener.LocalEndPoint, ClientId, small);
+        var limits = new VerifiedIpc.Reference.Streams.FragmentationOptions { MaxMessageSize = 1024 * 1024 };
+        return (new FragmentingConnection(client, limits), new FragmentingConnection(await accept, limits));
+    }
+
+    [Fact]
+    public void Packets_are_sized_to_the_inner_connection()
+    {
+        var fragmenting = (FragmentingConnection)Client;
+        Assert.Equal(4096 - VerifiedIpc.Reference.Streams.Packet.HeaderSize, fragmenting.Options.PacketPayloadSize);
+        Assert.Equal(1024 * 1024, Client.MaxMessageSize);
+    }
+}
