@@ -79,7 +79,7 @@ public sealed class Explorer
             if (_stop) break;
             level = nextLevel;
             if (level.Count > 0) depth++;
-            if (_options.Progress != null && _options.Time.GetElapsedTime(lastReport) >= _options.ProgressInterval)
+            if (level.Count > 0 && _options.Progress != null && _options.Time.GetElapsedTime(lastReport) >= _options.ProgressInterval)
             {
                 lastReport = _options.Time.GetTimestamp();
                 _options.Progress(depth, Interlocked.Read(ref _generated), _seen.Count, level.Count);
