@@ -117,6 +117,12 @@ public static class ModelCheck
             return new CheckOutcome(150, null, model, e.Message, sw.Elapsed);
         }
         if (result.Verdict == Verdict.TemporalViolated) Liveness.LassoBuilder.Write(result, model, output, markChanges: true);
+        else if (result.Verdict == Verdict.ActionPropertyViolated && result.InInitialState)
+        {
+            // The initial predicate of a PROPERTY (e.g. a refined spec's Init) fails: reported like an invariant of the initial state.
+            output.WriteLine($"Error: Property {result.Violated} is violated by the initial state:");
+            if (result.Trace is { Count: > 0 } t0) output.WriteLine(TlcReport.FormatState(model.Render(t0, t0.Count - 1)));
+        }
         else
         {
             if (result.Verdict == Verdict.ActionPropertyViolated) output.WriteLine($"Error: Action property {result.Violated} is violated.");

@@ -43,7 +43,7 @@ internal sealed class LivenessRecorder
         {
             eval.Cur = s;
             foreach (var ip in _t.InitProperties)
-                if (!Truth(ip.Formula.Eval(eval), ip.Property)) return (ip.Property, ip.Span);
+                if (!Truth(ip.Formula.Eval(eval), ip.Property)) return (ip.DisplayName, ip.Span);
         }
         else if (_t.ActionProperties.Count > 0)
         {

@@ -31,7 +31,7 @@ public sealed record LiveObligation(string Property, LiveForm Form, int P, int Q
 public sealed record ActionProperty(string Property, string DisplayName, SourceSpan Span, NamedFormula Formula);
 
 /// <summary>A state predicate that must hold in every initial state (the Init part of a refined spec).</summary>
-public sealed record InitProperty(string Property, SourceSpan Span, NamedFormula Formula);
+public sealed record InitProperty(string Property, string DisplayName, SourceSpan Span, NamedFormula Formula);
 
 /// <summary>A fairness condition of the SPECIFICATION: <see cref="Edge"/> indexes the edge predicate <c>&lt;&lt;A&gt;&gt;_v</c>.</summary>
 public sealed record SpecFairness(bool Strong, int Edge, string Text);
@@ -147,7 +147,7 @@ internal sealed class TemporalBuilder(Compiler compiler, ModelRuntime runtime, i
                 return;
             default:
                 if (IsTemporal(e, s, 0) || MentionsPrime(e, s, 0)) throw new CheckerException(Unsupported());
-                _spec.InitProperties.Add(new InitProperty(name, e.Span, Compile(name, e, s)));
+                _spec.InitProperties.Add(new InitProperty(name, direct ? name : e.Span.ToTlcString(), e.Span, Compile(name, e, s)));
                 return;
         }
     }
