@@ -150,6 +150,17 @@ internal sealed class Graph
         }
     }
 
+    private int[]? _index;
+    private int[]? _low;
+    private bool[]? _onStack;
+
+    private static int[] NewFilled(int n)
+    {
+        var a = new int[n];
+        Array.Fill(a, -1);
+        return a;
+    }
+
     private bool NodeBit(int v, int bit) => (_nlab[v] & (1UL << bit)) != 0;
 
     public LivenessCounterexample? Find(LiveObligation ob)
@@ -379,20 +390,30 @@ internal sealed class Graph
     /// <summary>Tarjan's strongly connected components over the nodes accepted by <paramref name="inSub"/>, iteratively (no recursion on big graphs).</summary>
     private List<List<int>> Sccs(IEnumerable<int> nodes, Func<int, bool> inSub, ulong forbid)
     {
+        // Per-node arrays are allocated once per graph and reset after each call (only the touched entries).
+        _index ??= NewFilled(_n);
+        _low ??= new int[_n];
+        _onStack ??= new bool[_n];
+        var index = _index;
+        var low = _low;
+        var onStack = _onStack;
+        var touched = new List<int>();
         var result = new List<List<int>>();
-        var index = new Dictionary<int, int>();
-        var low = new Dictionary<int, int>();
-        var onStack = new HashSet<int>();
         var stack = new Stack<int>();
         var work = new Stack<(int V, int K)>();
         int counter = 0;
+        void Open(int v)
+        {
+            index[v] = low[v] = counter++;
+            touched.Add(v);
+            stack.Push(v);
+            onStack[v] = true;
+        }
         foreach (var root in nodes)
         {
-            if (index.ContainsKey(root)) continue;
+            if (index[root] >= 0) continue;
+            Open(root);
             work.Push((root, _start[root]));
-            index[root] = low[root] = counter++;
-            stack.Push(root);
-            onStack.Add(root);
             while (work.Count > 0)
             {
                 var (v, k) = work.Pop();
@@ -401,24 +422,22 @@ internal sealed class Graph
                 {
                     int w = _succ[k];
                     if (!inSub(w) || (_elab[k] & forbid) != 0) continue;
-                    if (!index.ContainsKey(w))
+                    if (index[w] < 0)
                     {
                         work.Push((v, k + 1));
-                        index[w] = low[w] = counter++;
-                        stack.Push(w);
-                        onStack.Add(w);
+                        Open(w);
                         work.Push((w, _start[w]));
                         descended = true;
                         break;
                     }
-                    if (onStack.Contains(w)) low[v] = Math.Min(low[v], index[w]);
+                    if (onStack[w]) low[v] = Math.Min(low[v], index[w]);
                 }
                 if (descended) continue;
                 if (low[v] == index[v])
                 {
                     var comp = new List<int>();
                     int x;
-                    do { x = stack.Pop(); onStack.Remove(x); comp.Add(x); } while (x != v);
+                    do { x = stack.Pop(); onStack[x] = false; comp.Add(x); } while (x != v);
                     result.Add(comp);
                 }
                 if (work.Count > 0)
@@ -428,6 +447,7 @@ internal sealed class Graph
                 }
             }
         }
+        foreach (var v in touched) index[v] = -1;
         return result;
     }
 }
