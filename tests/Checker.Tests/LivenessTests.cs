@@ -290,4 +290,33 @@ public sealed class LivenessTests : IDisposable
         Assert.Equal(o.Result.LoopBackTo, (int)actions[^1]![2]![0]!);
         Assert.Equal("Shortcut", (string)actions[^1]![1]!["name"]!);
     }
+
+    [Fact]
+    public void A_spec_checked_as_its_own_property_holds()
+    {
+        var (o, output) = Check("SelfSpec", Ring + "\nSpec == Init /\\ [][Around]_x /\\ WF_x(Around)", "SPECIFICATION Spec\nPROPERTY Spec\n");
+        Assert.True(o.ExitCode == 0, output);
+    }
+
+    [Theory]
+    [InlineData(false, 0)]
+    [InlineData(true, 13)]
+    public void A_long_ring_is_searched_without_recursion(bool trap, int exit)
+    {
+        // 30000 states in one cycle: the SCC search must not recurse per state. The seeded variant adds an exit
+        // into a two-state loop that never returns to 0.
+        var body = """
+            VARIABLE x
+            Init == x = 0
+            Step == x < 29999 /\ x' = x + 1
+            Wrap == x = 29999 /\ x' = 0
+            Trap == x = 29999 /\ x' = 30000
+            Stay == x >= 30000 /\ x' = IF x = 30000 THEN 30001 ELSE 30000
+            Next == Step \/ Wrap \/ Stay
+            """ + (trap ? "\nAll == Next \\/ Trap" : "\nAll == Next") + "\nSpec == Init /\\ [][All]_x /\\ WF_x(All)\nP == []<>(x = 0)";
+        var (o, output) = Check("LongRing" + trap, body, "SPECIFICATION Spec\nPROPERTY P\n");
+        Assert.True(exit == o.ExitCode, output.Length > 2000 ? output[..2000] : output);
+        Assert.Equal(trap ? 30002 : 30000, o.Result!.DistinctStates);
+        if (trap) AssertTemporalViolation(o, output, "lasso");
+    }
 }
