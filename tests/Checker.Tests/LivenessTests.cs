@@ -39,6 +39,7 @@ public sealed class LivenessTests : IDisposable
         Assert.Equal(kind, got);
         if (kind == "stuttering") Assert.Contains($"State {r.Trace!.Count + 1}: Stuttering", output);
         if (kind == "lasso") Assert.Contains($"Back to state {r.LoopBackTo}: <", output);
+        if (kind == "lasso") Assert.Contains("\\* the cycle starts here", output);
     }
 
     [Fact]

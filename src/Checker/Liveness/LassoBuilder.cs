@@ -87,6 +87,9 @@ public static class LassoBuilder
             {
                 var shown = model.Render(trace, i);
                 w.WriteLine($"State {i + 1}: <{(trace[i].Action is null ? "Initial predicate" : trace[i].Action!.Label)}>");
+                // vipc's own mark (a TLA+ comment, so TLC-style parsers skip it): where the repeated part begins.
+                if (markChanges && r.LoopBackTo == i + 1) w.WriteLine($"\\* the cycle starts here: states {i + 1} to {trace.Count} repeat forever");
+                if (markChanges && r.Stuttering && i == trace.Count - 1) w.WriteLine("\\* the behaviour stutters in this state forever");
                 w.WriteLine(TlcReport.FormatState(shown, prev, markChanges));
                 prev = shown;
             }
