@@ -94,8 +94,6 @@ public static class ModelCheck
             output.WriteLine($"Error: {e.Message}");
             return new CheckOutcome(255, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
         }
-        foreach (var p in model.PendingTemporalProperties)
-            output.WriteLine($"Warning: temporal property {p} is not checked: liveness checking is not implemented yet (safety part only).");
 
         output.WriteLine("Computing initial states...");
         CheckResult result;

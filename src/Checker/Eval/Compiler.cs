@@ -208,7 +208,7 @@ internal sealed partial class Compiler
             case Lambda lam:
                 throw new CheckerException($"{Loc(lam.Span)}: LAMBDA may only appear as an operator argument.");
             case Fairness f:
-                throw new CheckerException($"{Loc(f.Span)}: fairness formulas are temporal; this checker does not check liveness yet.");
+                throw new CheckerException($"{Loc(f.Span)}: fairness formulas are temporal: they belong in SPECIFICATION or PROPERTY, not in a state or action formula.");
             case ErrorExpr err:
                 throw new CheckerException($"{Loc(err.Span)}: the specification has a syntax error here.");
             default:

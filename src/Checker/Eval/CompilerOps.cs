@@ -432,7 +432,7 @@ internal sealed partial class Compiler
             case Operators.Eventually:
             case Operators.LeadsTo:
             case Operators.Plusarrow:
-                throw new TemporalFormulaException($"{Loc(span)}: temporal operator {name} cannot be evaluated on a state; liveness checking is not implemented yet.");
+                throw new TemporalFormulaException($"{Loc(span)}: temporal operator {name} cannot be evaluated on a state or a step; temporal formulas belong in SPECIFICATION (fairness) or PROPERTY.");
             case "+": Arity(2); return Binary(args[0], args[1], cc, Stdlib.Plus, span);
             case "-": Arity(2); return Binary(args[0], args[1], cc, Stdlib.Minus, span);
             case "*": Arity(2); return Binary(args[0], args[1], cc, Stdlib.Times, span);
