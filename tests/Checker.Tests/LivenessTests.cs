@@ -320,4 +320,12 @@ public sealed class LivenessTests : IDisposable
         Assert.Equal(trap ? 30002 : 30000, o.Result!.DistinctStates);
         if (trap) AssertTemporalViolation(o, output, "lasso");
     }
+
+    [Fact]
+    public void A_temporal_forall_over_a_state_dependent_set_is_a_clear_error()
+    {
+        var (o, output) = Check("StateBound", Counter + "\nSpec == Init /\\ [][Next]_x\nP == \\A i \\in 0..x : <>(x > i)", "SPECIFICATION Spec\nPROPERTY P\nCHECK_DEADLOCK FALSE\n");
+        Assert.Null(o.Result);
+        Assert.Contains("must be a constant set", output);
+    }
 }

@@ -194,7 +194,12 @@ internal sealed class TemporalBuilder(Compiler compiler, ModelRuntime runtime, i
                         var next = new List<Scope>();
                         foreach (var sc in scopes)
                         {
-                            var dom = Compile(what, b.Domain, sc).Eval(new Ctx(runtime, nvars));
+                            Value dom;
+                            try { dom = Compile(what, b.Domain, sc).Eval(new Ctx(runtime, nvars)); }
+                            catch (EvalException ex)
+                            {
+                                throw new CheckerException($"{Compiler.Loc(b.Domain.Span)}: the bound set of a temporal \\A in {what} must be a constant set: {ex.Message}");
+                            }
                             if (dom is not SetBase set) throw new CheckerException($"{Compiler.Loc(b.Domain.Span)}: the bound of a temporal \\A is not a set.");
                             next.AddRange(ExpandMulti(sc, b, set));
                         }
