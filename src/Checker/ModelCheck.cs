@@ -114,7 +114,7 @@ public static class ModelCheck
         catch (CheckerException e)
         {
             output.WriteLine($"Error: {e.Message}");
-            return new CheckOutcome(150, null, model, e.Message, sw.Elapsed);
+            return new CheckOutcome(150, null, model, e.Message, sw.Elapsed) { LoadFailure = "semantic-error" };
         }
         TlcReport.Write(result, model, output, markChanges: true);
         if (request.DumpTraceJsonPath is { } path && result.Trace is { Count: > 0 } trace)
