@@ -112,7 +112,7 @@ public static class ModelCheck
         catch (CheckerException e)
         {
             output.WriteLine($"Error: {e.Message}");
-            return new CheckOutcome(150, null, model, e.Message, sw.Elapsed);
+            return new CheckOutcome(150, null, model, e.Message, sw.Elapsed) { LoadFailure = "semantic-error" };
         }
         if (result.Verdict == Verdict.TemporalViolated) Liveness.LassoBuilder.Write(result, model, output, markChanges: true);
         else if (result.Verdict == Verdict.ActionPropertyViolated && result.InInitialState)

@@ -43,6 +43,7 @@ public sealed class RobustnessTests(ITestOutputHelper log)
                 var output = new StringWriter();
                 var outcome = ModelCheck.Run(new CheckRequest(Path.Combine(dir, Path.GetFileName(c.Tla)), Path.Combine(dir, Path.GetFileName(c.Cfg)), StateLimit: 20_000), output, (_, _, _, _) => { });
                 Assert.True(outcome.ExitCode != 1, $"mutation {i} at offset {pos} made the checker fail:\n{output}"); // 1 = the checker itself failed
+                Assert.True(outcome.LoadFailure != null || outcome.Result != null, $"mutation {i} at offset {pos} gave neither a verdict nor a diagnostic:\n{output}");
                 var kind = outcome.LoadFailure ?? outcome.Result!.Verdict.ToString();
                 verdicts[kind] = verdicts.GetValueOrDefault(kind) + 1;
             }
