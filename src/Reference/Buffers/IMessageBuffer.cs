@@ -95,6 +95,7 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     private protected readonly IBufferTracer? _tracer;
     private protected readonly BufferFaults _faults;
     private protected readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly bool _controlledScheduling;
     private protected bool _closed;
     private protected Exception? _closeError;
     private Channel<T>? _channel;
@@ -104,6 +105,7 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         Name = options?.Name ?? defaultName;
         _tracer = options?.Tracer;
         _faults = faults;
+        _controlledScheduling = options?.ControlledScheduling ?? false;
     }
 
     /// <inheritdoc/>
@@ -126,7 +128,9 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     object IWaiterOwner.SyncRoot => _lock;
 
-    void IWaiterOwner.OnWaiterCancelled(BufferRole role) => Trace(BufferAction.Cancel, role, null);
+    bool IWaiterOwner.ControlledScheduling => _controlledScheduling;
+
+    void IWaiterOwner.OnWaiterCancelled(BufferRole role) => Trace(BufferAction.Cancel, role);
 
     /// <inheritdoc/>
     public void Send(T message, CancellationToken cancellationToken = default)
@@ -233,13 +237,24 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     private protected EndpointClosedException ClosedError(T undelivered) => new(Name, undelivered, hasUndelivered: true);
 
-    private protected void Trace(BufferAction action, BufferRole role, object? message)
+    /// <summary>Traces a step that carries a message. Generic in the message so that, with tracing off, a value-type
+    /// message is never boxed: the one null check is the whole cost.</summary>
+    private protected void Trace(BufferAction action, BufferRole role, T message)
     {
-        // Tracing off costs this one check; on, events are raised under the lock in linearisation order.
         if (_tracer is { } tracer)
         {
             Debug.Assert(Monitor.IsEntered(_lock) || action == BufferAction.Check);
             tracer.OnEvent(new BufferEvent(Name, action, role, message, CountLocked));
+        }
+    }
+
+    /// <summary>Traces a step without a message. Events are raised under the lock, in linearisation order.</summary>
+    private protected void Trace(BufferAction action, BufferRole role)
+    {
+        if (_tracer is { } tracer)
+        {
+            Debug.Assert(Monitor.IsEntered(_lock));
+            tracer.OnEvent(new BufferEvent(Name, action, role, null, CountLocked));
         }
     }
 
@@ -252,12 +267,12 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         Debug.Assert(Monitor.IsEntered(_lock));
         if ((_faults & BufferFaults.PulseInsteadOfPulseAll) != 0)
         {
-            Trace(BufferAction.Signal, BufferRole.Buffer, null);
+            Trace(BufferAction.Signal, BufferRole.Buffer);
             Monitor.Pulse(_lock);
         }
         else
         {
-            Trace(BufferAction.Broadcast, BufferRole.Buffer, null);
+            Trace(BufferAction.Broadcast, BufferRole.Buffer);
             Monitor.PulseAll(_lock);
         }
     }
@@ -282,7 +297,7 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     private protected bool WaitLocked(BufferRole role, long deadline)
     {
         Debug.Assert(Monitor.IsEntered(_lock));
-        Trace(BufferAction.Wait, role, null);
+        Trace(BufferAction.Wait, role);
         bool inTime;
         if (deadline < 0)
         {
@@ -294,7 +309,7 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
             long remaining = deadline - Environment.TickCount64;
             inTime = remaining > 0 && Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
         }
-        Trace(BufferAction.Wake, role, null);
+        Trace(BufferAction.Wake, role);
         return inTime;
     }
 
