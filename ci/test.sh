@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet tool restore
+# The HTML report is checked in a real browser: Debian's Chromium, installed when absent.
+bash ci/install-chromium.sh
 dotnet build VerifiedIpc.sln -c Release
 log=$(mktemp)
 set +e

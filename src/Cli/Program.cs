@@ -9,6 +9,10 @@ public static class Program
     public static RootCommand BuildRoot()
     {
         var root = new RootCommand("vipc — TLA+ model checking, a reference message-passing library, and the spec as its oracle.");
+        root.Add(DemoCommand.Create());
+        root.Subcommands.Add(TestCommand.Create());
+        root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(CheckCommand.Build());
         return root;
     }
 

@@ -1,0 +1,685 @@
+using System.Diagnostics;
+using VerifiedIpc.Reference.Framing;
+using VerifiedIpc.Reference.Links;
+
+namespace VerifiedIpc.Reference.Reliable;
+
+/// <summary>
+/// Exactly-once, in-order delivery of messages over a link that loses, duplicates, reorders and delays them —
+/// the seed's "Exception: losing messages": every message carries a sequence number; the receiver acknowledges,
+/// removes duplicates and puts messages back in order; the sender retransmits on timeout and on out-of-sequence
+/// (duplicate) acks, and gives up with a typed error after a bounded number of retries.
+/// </summary>
+/// <remarks>
+/// <para><b>Protocol.</b> Selective-repeat sliding window of <see cref="ReliableOptions.WindowSize"/> messages.
+/// Acknowledgements are cumulative ("I have every message below n"), so one ack covers many messages (bundling);
+/// every data frame carries the sender's own cumulative ack in its header (piggy-backing), and a stand-alone ack
+/// is sent only when no reverse traffic took it within <see cref="ReliableOptions.AckDelay"/>, after
+/// <see cref="ReliableOptions.AckEvery"/> messages, or at once when something unusual arrives (a gap, a duplicate,
+/// a message beyond the window). A gap also earns a negative ack naming the first missing message. The sender runs
+/// one retransmission timer for its oldest unacknowledged message, set from an adaptive timeout
+/// (<see cref="RttEstimator"/>, Jacobson/Karels) and restarted whenever an ack brings progress (RFC 6298 §5); on
+/// expiry it retransmits that message only and backs off — later messages usually arrived and wait in the
+/// receiver's buffer, and the cumulative ack the repair provokes covers them. Holes are also repaired without
+/// waiting for the timer: on a negative ack, and on <see cref="ReliableOptions.DuplicateAckThreshold"/> duplicate
+/// acks (at most once per smoothed round trip).</para>
+/// <para><b>Sending.</b> <see cref="SendAsync"/> returns a task that completes when the message is acknowledged
+/// (the seed's blocking <c>send(dest, msg, timeout)</c> is <see cref="Send"/>). Messages beyond the window wait in
+/// order. Cancelling the token stops the caller's wait; the message stays queued and will still be delivered.</para>
+/// <para><b>Receiving.</b> With a delivery handler, it runs for every message in order, one at a time, on the
+/// thread that processed the arrival (the link's). Without one, messages queue for <see cref="ReceiveAsync"/>;
+/// that queue is not bounded (no flow control beyond the window).</para>
+/// <para><b>Failure and close.</b> When a message exhausts its retries, the endpoint fails: that send faults
+/// with <see cref="RetriesExhaustedException"/>, every other unacknowledged send with
+/// <see cref="EndpointClosedException"/> carrying its message, and later receives (after the queue drains)
+/// rethrow the failure. <see cref="Dispose"/> does the same with <see cref="EndpointClosedException"/>.
+/// Nothing is dropped silently.</para>
+/// <para><b>Concurrency.</b> One private lock; decisions under it, link sends, deliveries and task completions
+/// after it. The link runs arrivals one at a time, which keeps deliveries in order without holding the lock.</para>
+/// </remarks>
+public sealed class ReliableEndpoint : IDisposable
+{
+    private readonly object _gate = new();
+    private readonly IDatagramLink _link;
+    private readonly ReliableOptions _options;
+    private readonly TimeProvider _time;
+    private readonly IDeliveryTracer? _tracer;
+    private readonly SeededBugs _bugs;
+    private readonly FrameCodec _codec;
+    private readonly Action<ReadOnlyMemory<byte>>? _onDelivered;
+    private readonly RttEstimator _rtt;
+    private readonly ITimer _retransmitTimer;
+    private readonly ITimer _ackTimer;
+
+    // Sender: messages [_sendBase, _nextSeq) are in flight; _waiting have no sequence number yet.
+    private ulong _nextSeq;
+    private ulong _sendBase;
+    private readonly Dictionary<ulong, Outgoing> _inFlight = [];
+    private readonly Queue<Outgoing> _waiting = new();
+    private int _duplicateAcks;
+    // One round-trip measurement at a time (as in Jacobson's BSD implementation): a cumulative ack may cover
+    // messages that waited in the receiver's buffer for a hole to be repaired, so only a message timed from its
+    // first transmission, with no retransmission of it or of an earlier message in between (Karn), yields a sample.
+    private (ulong Seq, DateTimeOffset SentAt)? _timed;
+    private DateTimeOffset? _oldestDeadline; // the retransmission timer of message _sendBase; null when none in flight
+
+    // Receiver: everything below _expected was delivered; _buffered holds arrivals in (_expected, _expected + W).
+    private ulong _expected;
+    private readonly Dictionary<ulong, byte[]> _buffered = [];
+    private bool _ackPending;
+    private bool _ackTimerArmed;
+    private int _inOrderSinceAck;
+    private ulong? _nackedFor;
+    private int _outOfOrderSinceNack;
+    private const int MaxNackList = 32;
+    private ulong? _echo; // the latest data arrival not yet echoed in an ack
+
+    // Application side when there is no delivery handler.
+    private readonly Queue<byte[]> _received = new();
+    private TaskCompletionSource? _receiveWaiter;
+
+    private Exception? _failure;
+    private bool _disposed;
+    private Counters _n;
+
+    /// <summary>Runs reliable delivery over <paramref name="link"/>, attaching to its arrivals.</summary>
+    /// <param name="link">The unreliable link; not owned (disposing the endpoint leaves it open).</param>
+    /// <param name="options">Window, timeouts, retries; defaults when null.</param>
+    /// <param name="timeProvider">Clock for every timer; <see cref="TimeProvider.System"/> when null.</param>
+    /// <param name="onDelivered">Runs for each message in order; when null, messages queue for
+    /// <see cref="ReceiveAsync"/>. The memory is valid only during the call.</param>
+    /// <param name="tracer">Receives protocol events; null for none.</param>
+    public ReliableEndpoint(IDatagramLink link, ReliableOptions? options = null, TimeProvider? timeProvider = null,
+        Action<ReadOnlyMemory<byte>>? onDelivered = null, IDeliveryTracer? tracer = null)
+        : this(link, options, timeProvider, onDelivered, tracer, SeededBugs.None)
+    {
+    }
+
+    internal ReliableEndpoint(IDatagramLink link, ReliableOptions? options, TimeProvider? timeProvider,
+        Action<ReadOnlyMemory<byte>>? onDelivered, IDeliveryTracer? tracer, SeededBugs bugs)
+    {
+        ArgumentNullException.ThrowIfNull(link);
+        _options = options ?? new ReliableOptions();
+        _options.Validate();
+        if (link.MaxDatagramSize <= FrameCodec.Overhead)
+            throw new ArgumentException($"The link's datagrams ({link.MaxDatagramSize} bytes) cannot hold a frame header.", nameof(link));
+        _link = link;
+        _time = timeProvider ?? TimeProvider.System;
+        _tracer = tracer;
+        _bugs = bugs;
+        _onDelivered = onDelivered;
+        _codec = new FrameCodec(link.MaxDatagramSize - FrameCodec.Overhead);
+        _rtt = new RttEstimator(_options.InitialRetransmitTimeout, _options.MinRetransmitTimeout, _options.MaxRetransmitTimeout);
+        var never = System.Threading.Timeout.InfiniteTimeSpan;
+        _retransmitTimer = _time.CreateTimer(static s => ((ReliableEndpoint)s!).OnRetransmitTimer(), this, never, never);
+        _ackTimer = _time.CreateTimer(static s => ((ReliableEndpoint)s!).OnAckTimer(), this, never, never);
+        Name = $"reliable {link.Local}→{link.Remote}";
+        link.Attach(OnDatagram);
+    }
+
+    public string Name { get; }
+
+    /// <summary>Largest message <see cref="SendAsync"/> accepts (the link's datagram minus the frame overhead).</summary>
+    public int MaxMessageSize => _codec.MaxPayloadLength;
+
+    public ReliableStatistics Statistics
+    {
+        get
+        {
+            lock (_gate)
+                return new ReliableStatistics(_n.Sent, _n.Retransmissions, _n.Timeouts, _n.FastRetransmissions, _n.Delivered,
+                    _n.DuplicatesDiscarded, _n.OutOfWindow, _n.AcksSent, _n.AcksPiggybacked, _n.NacksSent, _n.AcksReceived,
+                    _n.InvalidAcks, _n.Malformed, _rtt.Samples, _rtt.Timeout, _rtt.SmoothedRtt);
+        }
+    }
+
+    /// <summary>Messages sent and not yet acknowledged, plus those waiting for room in the window.</summary>
+    public int Unacknowledged
+    {
+        get { lock (_gate) return _inFlight.Count + _waiting.Count; }
+    }
+
+    // ================================================================ application API
+
+    /// <summary>
+    /// Queues <paramref name="message"/> (copied) for reliable delivery; the task completes when the peer has
+    /// acknowledged it.
+    /// </summary>
+    /// <exception cref="MessageTooLargeException">Over <see cref="MaxMessageSize"/>; nothing is sent.</exception>
+    /// <exception cref="EndpointClosedException">Closed or failed; the message is handed back.</exception>
+    public Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        if (message.Length > MaxMessageSize)
+            throw new MessageTooLargeException(message.Length, MaxMessageSize);
+        var outgoing = new Outgoing(message.ToArray());
+        var fx = new Effects();
+        lock (_gate)
+        {
+            if (_disposed || _failure is not null)
+                throw new EndpointClosedException(Name, outgoing.Payload, hasUndelivered: true);
+            _waiting.Enqueue(outgoing);
+            FillWindow(fx);
+            ArmRetransmitTimer();
+            AssertInvariants();
+        }
+        Execute(fx);
+        return cancellationToken.CanBeCanceled ? outgoing.Done.Task.WaitAsync(cancellationToken) : outgoing.Done.Task;
+    }
+
+    /// <summary>
+    /// The seed's <c>status = send(dest, msg, timeout)</c>: blocks until the message is acknowledged, or throws
+    /// <see cref="TimeoutException"/> when <paramref name="timeout"/> (on this endpoint's clock) passes first — the
+    /// message then stays queued and may still be delivered.
+    /// </summary>
+    public void Send(ReadOnlySpan<byte> message, TimeSpan timeout)
+    {
+        var task = SendAsync(message.ToArray());
+        task.WaitAsync(timeout, _time).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Next delivered message, in order (only when no delivery handler was given).</summary>
+    public async ValueTask<byte[]> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        if (_onDelivered is not null)
+            throw new InvalidOperationException("This endpoint delivers to its handler; there is nothing to receive.");
+        while (true)
+        {
+            TaskCompletionSource wait;
+            lock (_gate)
+            {
+                if (_received.TryDequeue(out var m))
+                    return m;
+                if (_failure is not null)
+                    throw _failure;
+                if (_disposed)
+                    throw new EndpointClosedException(Name);
+                wait = _receiveWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            await wait.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A delivered message if one is queued (only when no delivery handler was given).</summary>
+    public bool TryReceive(out byte[] message)
+    {
+        lock (_gate)
+            return _received.TryDequeue(out message!);
+    }
+
+    /// <summary>
+    /// Stops the endpoint: timers stop, unacknowledged sends fault with <see cref="EndpointClosedException"/>
+    /// holding their messages, waiting receivers wake with the same error. The link stays open.
+    /// </summary>
+    public void Dispose()
+    {
+        var fx = new Effects();
+        lock (_gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            AbandonAll(fx, except: null, error: null);
+        }
+        _retransmitTimer.Dispose();
+        _ackTimer.Dispose();
+        Execute(fx);
+    }
+
+    // ================================================================ arrivals
+
+    private void OnDatagram(ReadOnlyMemory<byte> datagram)
+    {
+        Frame frame;
+        try
+        {
+            frame = _codec.DecodeDatagram(datagram);
+        }
+        catch (FrameFormatException)
+        {
+            // On a datagram link a bad frame costs only itself: count it and carry on.
+            lock (_gate)
+                _n.Malformed++;
+            return;
+        }
+
+        var h = frame.Header;
+        var fx = new Effects();
+        lock (_gate)
+        {
+            if (h.Source != _link.Remote || (h.Destination != _link.Local && !h.Destination.IsAny))
+            {
+                _n.Malformed++;
+                return;
+            }
+            if (_disposed || _failure is not null)
+                return;
+
+            if (h.Kind == FrameKind.Ack || h.Kind == FrameKind.Nack || (h.Flags & FrameFlags.AckValid) != 0)
+                OnAck(h.Ack, pure: h.Kind == FrameKind.Ack,
+                    echo: h.Kind == FrameKind.Ack && (h.Flags & FrameFlags.Echo) != 0 ? h.Sequence : null, fx);
+            if (h.Kind == FrameKind.Nack && _failure is null)
+                OnNack(h.Ack, frame.Payload.Span, fx);
+            if (h.Kind == FrameKind.Data)
+                OnData(h.Sequence, frame.Payload.Span, fx);
+            ArmRetransmitTimer();
+            AssertInvariants();
+        }
+        Execute(fx);
+    }
+
+    private void OnData(ulong seq, ReadOnlySpan<byte> payload, Effects fx)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        _echo = seq;
+        if (seq < _expected)
+        {
+            if ((_bugs & SeededBugs.MissingDuplicateCheck) != 0)
+            {
+                Deliver(seq, payload.ToArray(), fx); // seeded bug: the duplicate goes to the application again
+            }
+            else
+            {
+                _n.DuplicatesDiscarded++;
+                Trace(DeliveryAction.DiscardDuplicate, seq, 0);
+            }
+            SendAck(fx); // the sender evidently missed our ack
+            return;
+        }
+        if (seq - _expected >= (ulong)_options.WindowSize)
+        {
+            _n.OutOfWindow++;
+            SendAck(fx);
+            return;
+        }
+        if (seq > _expected)
+        {
+            if (_buffered.TryAdd(seq, payload.ToArray()))
+            {
+                // A gap: tell the sender at once (a duplicate ack), and list the holes — when a new hole appears
+                // at the front, and again after every few further out-of-order arrivals while it persists (the
+                // first repair may have been lost too).
+                if (_options.SendNegativeAcks && (_nackedFor != _expected || ++_outOfOrderSinceNack >= _options.DuplicateAckThreshold))
+                    SendNack(fx);
+            }
+            else
+            {
+                _n.DuplicatesDiscarded++;
+                Trace(DeliveryAction.DiscardDuplicate, seq, 0);
+            }
+            SendAck(fx);
+            return;
+        }
+
+        // In order: deliver it and whatever it unblocks.
+        bool filledGap = _buffered.Count > 0;
+        Deliver(seq, payload.ToArray(), fx);
+        _expected++;
+        _inOrderSinceAck++;
+        while (_buffered.Remove(_expected, out byte[]? next))
+        {
+            Deliver(_expected, next, fx);
+            _expected++;
+            _inOrderSinceAck++;
+        }
+        _ackPending = true;
+        if (filledGap && _buffered.Count > 0 && _options.SendNegativeAcks && _nackedFor != _expected)
+            SendNack(fx); // the repair uncovered the next hole: name it now rather than after another arrival
+        if (filledGap || _inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
+        {
+            SendAck(fx);
+        }
+        else if (!_ackTimerArmed)
+        {
+            _ackTimerArmed = true;
+            _ackTimer.Change(_options.AckDelay, System.Threading.Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void Deliver(ulong seq, byte[] payload, Effects fx)
+    {
+        _n.Delivered++;
+        Trace(DeliveryAction.Deliver, seq, 0);
+        if (_onDelivered is not null)
+        {
+            (fx.Deliveries ??= []).Add(payload);
+        }
+        else
+        {
+            _received.Enqueue(payload);
+            fx.ReceiveWake ??= _receiveWaiter;
+            _receiveWaiter = null;
+        }
+    }
+
+    private void OnAck(ulong ack, bool pure, ulong? echo, Effects fx)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        if (ack > _nextSeq)
+        {
+            _n.InvalidAcks++; // acknowledges what was never sent: a confused or hostile peer
+            return;
+        }
+        var now = _time.GetUtcNow();
+        if (echo is { } e && _inFlight.TryGetValue(e, out var echoed) && echoed.Transmissions == 1)
+        {
+            // The receiver says which arrival prompted this ack: an exact round trip, even across holes (a
+            // message sent more than once is skipped: the echo cannot say which copy it answers — Karn).
+            _rtt.Sample(now - echoed.LastSentAt);
+            if (_timed is { } t && t.Seq <= e)
+                _timed = null;
+        }
+        if (ack < _sendBase)
+            return; // stale: overtaken by a later ack
+        if (ack == _sendBase)
+        {
+            // An out-of-sequence (duplicate) ack: the receiver is missing _sendBase. Data frames repeat the same
+            // piggy-backed ack without meaning that, so only stand-alone acks count.
+            if (pure && _inFlight.Count > 0 && ++_duplicateAcks >= _options.DuplicateAckThreshold)
+                FastRetransmit(_sendBase, fx);
+            return;
+        }
+
+        if (_timed is { } timed && ack > timed.Seq)
+        {
+            _rtt.Sample(now - timed.SentAt);
+            _timed = null;
+        }
+        for (ulong s = _sendBase; s < ack; s++)
+        {
+            _inFlight.Remove(s, out var done);
+            (fx.Completions ??= []).Add((done!.Done, null));
+        }
+        _sendBase = ack;
+        _duplicateAcks = 0;
+        _rtt.ResetBackOff();
+        _oldestDeadline = _inFlight.Count > 0 ? now + _rtt.Timeout : null; // progress restarts the timer
+        _n.AcksReceived++;
+        Trace(DeliveryAction.AckReceived, 0, ack);
+        FillWindow(fx);
+    }
+
+    /// <summary>
+    /// A negative ack names the first missing message in its ack field and, in its payload, up to
+    /// <see cref="MaxNackList"/> missing sequence numbers (big-endian u64) below the receiver's highest arrival:
+    /// a selective repair list, so several holes in one window are mended in one round trip.
+    /// </summary>
+    private void SendNack(Effects fx)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        _nackedFor = _expected;
+        _outOfOrderSinceNack = 0;
+        ulong highest = _expected;
+        foreach (var s in _buffered.Keys)
+            if (s > highest)
+                highest = s;
+        var missing = new List<ulong>();
+        for (ulong s = _expected; s < highest && missing.Count < MaxNackList; s++)
+            if (!_buffered.ContainsKey(s))
+                missing.Add(s);
+        var payload = new byte[missing.Count * 8];
+        for (int i = 0; i < missing.Count; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(i * 8), missing[i]);
+        SendFrame(fx, new FrameHeader(FrameKind.Nack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), payload);
+        _n.NacksSent++;
+    }
+
+    private void OnNack(ulong firstMissing, ReadOnlySpan<byte> list, Effects fx)
+    {
+        if (list.Length % 8 != 0 || list.Length > MaxNackList * 8)
+        {
+            _n.Malformed++; // keep the part that is certain: the cumulative ack names the first hole
+            list = default;
+        }
+        if (firstMissing >= _sendBase && firstMissing < _nextSeq)
+            FastRetransmit(firstMissing, fx);
+        for (int i = 0; i < list.Length; i += 8)
+        {
+            ulong s = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(list[i..]);
+            if (s != firstMissing && s >= _sendBase && s < _nextSeq)
+                FastRetransmit(s, fx);
+        }
+    }
+
+    private void FastRetransmit(ulong seq, Effects fx)
+    {
+        var m = _inFlight[seq];
+        // Duplicate acks and nacks for the same hole often arrive in bunches: the first repair goes at once, a
+        // further one only once the previous could have been acknowledged (a retransmission timeout later; a
+        // bare round trip is too tight, since acks queue behind the repaired data).
+        var now = _time.GetUtcNow();
+        if (m.Transmissions > 1 && now - m.LastSentAt < _rtt.Timeout)
+            return;
+        _n.FastRetransmissions++;
+        Transmit(seq, m, retransmission: true, fx);
+    }
+
+    // ================================================================ sending
+
+    private void FillWindow(Effects fx)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        bool ignoreWindow = (_bugs & SeededBugs.WindowOverrun) != 0;
+        while (_waiting.Count > 0 && (ignoreWindow || _nextSeq - _sendBase < (ulong)_options.WindowSize))
+        {
+            var m = _waiting.Dequeue();
+            ulong seq = _nextSeq++;
+            _inFlight.Add(seq, m);
+            _n.Sent++;
+            Transmit(seq, m, retransmission: false, fx);
+        }
+    }
+
+    private void Transmit(ulong seq, Outgoing m, bool retransmission, Effects fx)
+    {
+        var now = _time.GetUtcNow();
+        m.Transmissions++;
+        m.LastSentAt = now;
+        _oldestDeadline ??= now + _rtt.Timeout; // start the timer if it is not running
+        if (retransmission)
+        {
+            _n.Retransmissions++;
+            if (_timed is { } timed && seq <= timed.Seq)
+                _timed = null; // the timed message's ack may now wait for (or answer) this repair: no clean sample
+        }
+        else
+        {
+            _timed ??= (seq, now);
+        }
+        Trace(retransmission ? DeliveryAction.Retransmit : DeliveryAction.Send, seq, 0);
+        if (_ackPending)
+        {
+            _n.AcksPiggybacked++;
+            Trace(DeliveryAction.Ack, 0, AckValue());
+            ClearAckPending();
+        }
+        var flags = FrameFlags.AckValid | (retransmission ? FrameFlags.Retransmission : 0);
+        SendFrame(fx, new FrameHeader(FrameKind.Data, flags, _link.Local, _link.Remote, seq, AckValue()), m.Payload);
+    }
+
+    private void SendAck(Effects fx)
+    {
+        _n.AcksSent++;
+        Trace(DeliveryAction.Ack, 0, AckValue());
+        var echo = _echo;
+        ClearAckPending();
+        var flags = FrameFlags.AckValid | (echo is null ? 0 : FrameFlags.Echo);
+        SendFrame(fx, new FrameHeader(FrameKind.Ack, flags, _link.Local, _link.Remote, echo ?? 0, AckValue()), null);
+    }
+
+    private void ClearAckPending()
+    {
+        _ackPending = false;
+        _inOrderSinceAck = 0;
+        _echo = null; // an echo is only exact for the ack sent when its message arrived
+        if (_ackTimerArmed)
+        {
+            _ackTimerArmed = false;
+            _ackTimer.Change(System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private ulong AckValue() => (_bugs & SeededBugs.AckWrongSequence) != 0 ? _expected + 1 : _expected;
+
+    private static void SendFrame(Effects fx, FrameHeader header, byte[]? payload) =>
+        (fx.Frames ??= []).Add((header, payload));
+
+    // ================================================================ timers
+
+    private void OnRetransmitTimer()
+    {
+        var fx = new Effects();
+        lock (_gate)
+        {
+            if (_disposed || _failure is not null)
+                return;
+            var now = _time.GetUtcNow();
+            if (_oldestDeadline is { } deadline && deadline <= now && _inFlight.TryGetValue(_sendBase, out var m))
+            {
+                _n.Timeouts++;
+                m.Timeouts++;
+                Trace(DeliveryAction.Timeout, _sendBase, 0);
+                if (m.Timeouts > _options.MaxRetransmissions)
+                {
+                    Trace(DeliveryAction.GiveUp, _sendBase, 0);
+                    var error = new RetriesExhaustedException(_link.Remote, _sendBase, m.Transmissions, m.Payload);
+                    _failure = error;
+                    AbandonAll(fx, except: m, error);
+                }
+                else
+                {
+                    _rtt.BackOff();
+                    _oldestDeadline = now + _rtt.Timeout;
+                    Transmit(_sendBase, m, retransmission: true, fx);
+                }
+            }
+            ArmRetransmitTimer();
+            AssertInvariants();
+        }
+        Execute(fx);
+    }
+
+    private void OnAckTimer()
+    {
+        var fx = new Effects();
+        lock (_gate)
+        {
+            // Race: the timer may fire just after a piggy-back cleared the pending ack; then there is nothing to do.
+            _ackTimerArmed = false;
+            if (_disposed || _failure is not null || !_ackPending)
+                return;
+            SendAck(fx);
+        }
+        Execute(fx);
+    }
+
+    private void ArmRetransmitTimer()
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        if (_disposed || _failure is not null)
+            return;
+        var never = System.Threading.Timeout.InfiniteTimeSpan;
+        if (_oldestDeadline is not { } deadline)
+        {
+            _retransmitTimer.Change(never, never);
+            return;
+        }
+        var due = deadline - _time.GetUtcNow();
+        _retransmitTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, never);
+    }
+
+    // ================================================================ failure, effects, invariants
+
+    /// <summary>Hands every unacknowledged message back through its task; wakes receivers.</summary>
+    private void AbandonAll(Effects fx, Outgoing? except, Exception? error)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        var all = new List<Outgoing>();
+        for (ulong s = _sendBase; s < _nextSeq; s++)
+            all.Add(_inFlight[s]);
+        all.AddRange(_waiting);
+        _inFlight.Clear();
+        _waiting.Clear();
+        _sendBase = _nextSeq;
+        _oldestDeadline = null;
+        _timed = null;
+        foreach (var m in all)
+        {
+            Exception e = ReferenceEquals(m, except) && error is not null
+                ? error
+                : new EndpointClosedException(Name, m.Payload, hasUndelivered: true);
+            (fx.Completions ??= []).Add((m.Done, e));
+        }
+        fx.ReceiveWake ??= _receiveWaiter;
+        _receiveWaiter = null;
+    }
+
+    private void Execute(Effects fx)
+    {
+        if (fx.Frames is { } frames)
+        {
+            foreach (var (header, payload) in frames)
+            {
+                try
+                {
+                    _link.Send(_codec.Encode(header, payload));
+                }
+                catch (EndpointClosedException)
+                {
+                    // The link is closed under us: what we send is lost, which the protocol already tolerates;
+                    // the retry bound turns a permanently closed link into RetriesExhaustedException.
+                }
+            }
+        }
+        if (fx.Deliveries is { } deliveries)
+            foreach (var d in deliveries)
+                _onDelivered!(d);
+        fx.ReceiveWake?.TrySetResult();
+        if (fx.Completions is { } completions)
+            foreach (var (tcs, error) in completions)
+                if (error is null) tcs.TrySetResult();
+                else tcs.TrySetException(error);
+    }
+
+    private void Trace(DeliveryAction action, ulong seq, ulong ack) =>
+        _tracer?.Trace(new DeliveryTraceEvent(action, _link.Local, _link.Remote, _time.GetUtcNow(), seq, ack));
+
+    [Conditional("DEBUG")]
+    private void AssertInvariants()
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        Debug.Assert(_sendBase <= _nextSeq, "acknowledged ≤ sent");
+        Debug.Assert((ulong)_inFlight.Count == _nextSeq - _sendBase, "exactly the messages in [sendBase, nextSeq) are in flight");
+        Debug.Assert((_bugs & SeededBugs.WindowOverrun) != 0 || _inFlight.Count <= _options.WindowSize,
+            "in flight ≤ window");
+        Debug.Assert(_waiting.Count == 0 || _inFlight.Count >= _options.WindowSize || (_bugs & SeededBugs.WindowOverrun) != 0,
+            "messages wait only when the window is full");
+        Debug.Assert(_buffered.Keys.All(s => s > _expected && s - _expected < (ulong)_options.WindowSize),
+            "buffered arrivals lie strictly inside the receive window");
+        Debug.Assert(!_ackTimerArmed || _ackPending, "ack timer armed ⇒ an ack is pending");
+        Debug.Assert((_oldestDeadline is null) == (_inFlight.Count == 0) || _failure is not null || _disposed,
+            "the retransmission timer runs exactly while something is in flight");
+    }
+
+    private sealed class Outgoing(byte[] payload)
+    {
+        public byte[] Payload { get; } = payload;
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Transmissions { get; set; }
+        public DateTimeOffset LastSentAt { get; set; }
+        public int Timeouts { get; set; }
+    }
+
+    private sealed class Effects
+    {
+        public List<(FrameHeader Header, byte[]? Payload)>? Frames;
+        public List<byte[]>? Deliveries;
+        public List<(TaskCompletionSource Done, Exception? Error)>? Completions;
+        public TaskCompletionSource? ReceiveWake;
+    }
+
+    private struct Counters
+    {
+        public long Sent, Retransmissions, Timeouts, FastRetransmissions, Delivered, DuplicatesDiscarded, OutOfWindow,
+            AcksSent, AcksPiggybacked, NacksSent, AcksReceived, InvalidAcks, Malformed;
+    }
+}
