@@ -260,6 +260,15 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     private protected abstract int CountLocked { get; }
 
+    /// <summary>For tests and Coyote: checks the monitor invariants now (DEBUG builds; a no-op in Release).
+    /// Every operation already checks them on entry and exit, under the lock.</summary>
+    internal void VerifyInvariants()
+    {
+        lock (_lock) VerifyInvariantsLocked();
+    }
+
+    private protected abstract void VerifyInvariantsLocked();
+
     /// <summary>Wake blocked synchronous waiters. PulseAll, because senders and receivers share the lock's one
     /// wait set: a single Pulse could wake the wrong kind (the PulseInsteadOfPulseAll mutant does exactly that).</summary>
     private protected void WakeAllLocked()

@@ -140,6 +140,8 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         return message;
     }
 
+    private protected override void VerifyInvariantsLocked() => AssertInvariants();
+
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {

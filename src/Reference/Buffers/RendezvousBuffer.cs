@@ -105,6 +105,8 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         return sender.Item;
     }
 
+    private protected override void VerifyInvariantsLocked() => AssertInvariants();
+
     [Conditional("DEBUG")]
     private void AssertInvariants()
     {

@@ -601,6 +601,7 @@ public abstract class BufferTestBase
         var all = received.Concat(handedBack).Concat(withdrawn).Concat(drained).Order().ToList();
         Assert.Equal(Enumerable.Range(0, senders * perSender), all);
         await buffer.Completion.Bounded();
+        ((MessageBuffer<int>)buffer).VerifyInvariants();
     }
 }
 
