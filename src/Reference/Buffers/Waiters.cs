@@ -13,16 +13,82 @@ namespace VerifiedIpc.Reference.Buffers;
 /// Membership of a <see cref="WaiterQueue{TResult}"/> is the claim on a waiter: whoever removes it from its queue,
 /// under the buffer's lock, owns its completion — a partner that delivers to it, <c>Close</c>, or its own
 /// cancellation callback. Nobody else can complete it afterwards, so a message is never both delivered and
-/// reported as cancelled. Completion itself (<c>TrySet*</c>) happens after the lock is released (habit 1), and
-/// continuations always run asynchronously so a completer never runs foreign code on its own stack.
+/// reported as cancelled. Completion itself happens after the lock is released (habit 1), and the awaiting
+/// continuation never runs on the completer's stack: by default the waiter queues itself to the thread pool's
+/// global queue as a work item (no allocation) and completes its task there, so the continuation runs inline on
+/// an idle worker — the same hand-off System.Threading.Channels makes. A buffer built for Coyote
+/// (<see cref="BufferOptions.ControlledScheduling"/>) uses a task with RunContinuationsAsynchronously instead,
+/// which Coyote's scheduler controls; a raw thread-pool work item would escape it.
 /// </remarks>
-internal class Waiter<TResult> : TaskCompletionSource<TResult>
+internal class Waiter<TResult> : TaskCompletionSource<TResult>, IThreadPoolWorkItem
 {
     internal Waiter(IWaiterOwner owner, bool isSync)
-        : base(TaskCreationOptions.RunContinuationsAsynchronously)
+        : base(owner.ControlledScheduling ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None)
     {
         Owner = owner;
         IsSync = isSync;
+        _controlled = owner.ControlledScheduling;
+    }
+
+    private readonly bool _controlled;
+    private TResult _pendingResult = default!;
+    private Exception? _pendingError;
+    private CancellationToken _pendingCancellation;
+    private byte _pendingKind; // 1 result, 2 error, 3 cancelled
+
+    /// <summary>Completes the task, off the caller's stack (see remarks). Called once, by whoever claimed the waiter.</summary>
+    internal void Complete(TResult result)
+    {
+        if (_controlled)
+        {
+            TrySetResult(result);
+            return;
+        }
+        _pendingResult = result;
+        _pendingKind = 1;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    internal void Fail(Exception error)
+    {
+        if (_controlled)
+        {
+            TrySetException(error);
+            return;
+        }
+        _pendingError = error;
+        _pendingKind = 2;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    internal void Cancel(CancellationToken token)
+    {
+        if (_controlled)
+        {
+            TrySetCanceled(token);
+            return;
+        }
+        _pendingCancellation = token;
+        _pendingKind = 3;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        // The fields were written before queuing; the thread pool's queue publishes them to this thread.
+        switch (_pendingKind)
+        {
+            case 1:
+                TrySetResult(_pendingResult);
+                _pendingResult = default!;
+                break;
+            case 2:
+                TrySetException(_pendingError!);
+                break;
+            default:
+                TrySetCanceled(_pendingCancellation);
+                break;
+        }
     }
 
     internal readonly IWaiterOwner Owner;
@@ -56,7 +122,7 @@ internal class Waiter<TResult> : TaskCompletionSource<TResult>
         }
         if (removed)
         {
-            waiter.TrySetCanceled(token);
+            waiter.Cancel(token);
         }
     };
 
@@ -158,7 +224,7 @@ internal sealed class WaiterQueue<TResult>
             var next = chain.Next;
             chain.Next = null;
             chain.ReleaseCancellation();
-            chain.TrySetResult(result);
+            chain.Complete(result);
             chain = next;
         }
     }
@@ -170,7 +236,7 @@ internal sealed class WaiterQueue<TResult>
             var next = chain.Next;
             chain.Next = null;
             chain.ReleaseCancellation();
-            chain.TrySetException(error);
+            chain.Fail(error);
             chain = next;
         }
     }
@@ -231,6 +297,9 @@ internal sealed class RingBuffer<T>(int initialSize)
 internal interface IWaiterOwner
 {
     object SyncRoot { get; }
+
+    /// <summary>Complete waiters through Coyote-controllable task continuations (see <see cref="Waiter{TResult}"/>).</summary>
+    bool ControlledScheduling { get; }
 
     /// <summary>Called under the lock when a waiter's cancellation removed it from its queue.</summary>
     void OnWaiterCancelled(BufferRole role);
