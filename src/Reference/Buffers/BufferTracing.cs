@@ -67,11 +67,4 @@ public sealed class BufferOptions
 
     /// <summary>Receives every step of the buffer; null (the default) turns tracing off.</summary>
     public IBufferTracer? Tracer { get; init; }
-
-    /// <summary>
-    /// For systematic testing (Coyote): complete asynchronous waiters through task continuations
-    /// (TaskCompletionSource with RunContinuationsAsynchronously), which Coyote's rewritten scheduler controls,
-    /// instead of the default thread-pool work item, which it cannot see. Slower; never needed in production.
-    /// </summary>
-    internal bool ControlledScheduling { get; init; }
 }

@@ -103,7 +103,6 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     /// </summary>
     private protected readonly bool _checkInvariants;
     private protected readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly bool _controlledScheduling;
     private protected bool _closed;
     private protected Exception? _closeError;
     private Channel<T>? _channel;
@@ -119,7 +118,6 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         const bool debugBuild = false;
 #endif
         _checkInvariants = faults == BufferFaults.None ? debugBuild : (faults & BufferFaults.CheckInvariants) != 0;
-        _controlledScheduling = options?.ControlledScheduling ?? false;
     }
 
     /// <inheritdoc/>
@@ -142,7 +140,6 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     object IWaiterOwner.SyncRoot => _lock;
 
-    bool IWaiterOwner.ControlledScheduling => _controlledScheduling;
 
     void IWaiterOwner.OnWaiterCancelled(BufferRole role) => Trace(BufferAction.Cancel, role);
 

@@ -13,83 +13,27 @@ namespace VerifiedIpc.Reference.Buffers;
 /// Membership of a <see cref="WaiterQueue{TResult}"/> is the claim on a waiter: whoever removes it from its queue,
 /// under the buffer's lock, owns its completion — a partner that delivers to it, <c>Close</c>, or its own
 /// cancellation callback. Nobody else can complete it afterwards, so a message is never both delivered and
-/// reported as cancelled. Completion itself happens after the lock is released (habit 1), and the awaiting
-/// continuation never runs on the completer's stack: by default the waiter queues itself to the thread pool's
-/// global queue as a work item (no allocation) and completes its task there, so the continuation runs inline on
-/// an idle worker — the same hand-off System.Threading.Channels makes. A buffer built for Coyote
-/// (<see cref="BufferOptions.ControlledScheduling"/>) uses a task with RunContinuationsAsynchronously instead,
-/// which Coyote's scheduler controls; a raw thread-pool work item would escape it.
+/// reported as cancelled. Completion itself happens after the lock is released (habit 1). The task is completed
+/// at once, so a caller that polls <c>IsCompleted</c> right after its partner's operation returned sees it done
+/// (as with System.Threading.Channels), while RunContinuationsAsynchronously keeps the awaiting continuation off
+/// the completer's stack. Coyote's rewritten scheduler controls these continuations; a raw thread-pool work item
+/// would escape it.
 /// </remarks>
-internal class Waiter<TResult> : TaskCompletionSource<TResult>, IThreadPoolWorkItem
+internal class Waiter<TResult> : TaskCompletionSource<TResult>
 {
     internal Waiter(IWaiterOwner owner, bool isSync)
-        : base(owner.ControlledScheduling ? TaskCreationOptions.RunContinuationsAsynchronously : TaskCreationOptions.None)
+        : base(TaskCreationOptions.RunContinuationsAsynchronously)
     {
         Owner = owner;
         IsSync = isSync;
-        _controlled = owner.ControlledScheduling;
     }
 
-    private readonly bool _controlled;
-    private TResult _pendingResult = default!;
-    private Exception? _pendingError;
-    private CancellationToken _pendingCancellation;
-    private byte _pendingKind; // 1 result, 2 error, 3 cancelled
+    /// <summary>Completes the task. Called once, by whoever claimed the waiter, outside the lock.</summary>
+    internal void Complete(TResult result) => TrySetResult(result);
 
-    /// <summary>Completes the task, off the caller's stack (see remarks). Called once, by whoever claimed the waiter.</summary>
-    internal void Complete(TResult result)
-    {
-        if (_controlled)
-        {
-            TrySetResult(result);
-            return;
-        }
-        _pendingResult = result;
-        _pendingKind = 1;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-    }
+    internal void Fail(Exception error) => TrySetException(error);
 
-    internal void Fail(Exception error)
-    {
-        if (_controlled)
-        {
-            TrySetException(error);
-            return;
-        }
-        _pendingError = error;
-        _pendingKind = 2;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-    }
-
-    internal void Cancel(CancellationToken token)
-    {
-        if (_controlled)
-        {
-            TrySetCanceled(token);
-            return;
-        }
-        _pendingCancellation = token;
-        _pendingKind = 3;
-        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-    }
-
-    void IThreadPoolWorkItem.Execute()
-    {
-        // The fields were written before queuing; the thread pool's queue publishes them to this thread.
-        switch (_pendingKind)
-        {
-            case 1:
-                TrySetResult(_pendingResult);
-                _pendingResult = default!;
-                break;
-            case 2:
-                TrySetException(_pendingError!);
-                break;
-            default:
-                TrySetCanceled(_pendingCancellation);
-                break;
-        }
-    }
+    internal void Cancel(CancellationToken token) => TrySetCanceled(token);
 
     internal readonly IWaiterOwner Owner;
     internal readonly bool IsSync;
@@ -297,9 +241,6 @@ internal sealed class RingBuffer<T>(int initialSize)
 internal interface IWaiterOwner
 {
     object SyncRoot { get; }
-
-    /// <summary>Complete waiters through Coyote-controllable task continuations (see <see cref="Waiter{TResult}"/>).</summary>
-    bool ControlledScheduling { get; }
 
     /// <summary>Called under the lock when a waiter's cancellation removed it from its queue.</summary>
     void OnWaiterCancelled(BufferRole role);

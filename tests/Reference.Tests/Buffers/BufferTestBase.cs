@@ -634,23 +634,3 @@ public sealed class UnboundedBufferTests : BufferTestBase
 
     private protected override IMessageBuffer<T> Create<T>(BufferOptions? options = null) => new UnboundedBuffer<T>(options);
 }
-
-/// <summary>The configuration Coyote tests use: waiters complete through task continuations Coyote controls.</summary>
-public sealed class BoundedBufferControlledSchedulingTests : BufferTestBase
-{
-    protected override int? Capacity => 2;
-
-    private protected override IMessageBuffer<T> Create<T>(BufferOptions? options = null) =>
-        new BoundedBuffer<T>(2, Controlled(options));
-
-    internal static BufferOptions Controlled(BufferOptions? options) =>
-        new() { Name = options?.Name, Tracer = options?.Tracer, ControlledScheduling = true };
-}
-
-public sealed class RendezvousBufferControlledSchedulingTests : BufferTestBase
-{
-    protected override int? Capacity => 0;
-
-    private protected override IMessageBuffer<T> Create<T>(BufferOptions? options = null) =>
-        new RendezvousBuffer<T>(BoundedBufferControlledSchedulingTests.Controlled(options));
-}
