@@ -10,19 +10,24 @@
 (*                                                                         *)
 (* The model works at the grain where the classic monitor bugs live: a     *)
 (* thread acquires the lock, tests its condition, either waits (joining a  *)
-(* wait set and releasing the lock in one step) or operates, then notifies *)
-(* and releases.  A notified thread is only made runnable: it must win the *)
-(* lock again, and by then the condition may be false again (Mesa, not     *)
-(* Hoare, semantics) -- which is why the test is a `while`.                *)
+(* wait set and releasing the lock in one step) or operates (Send puts an  *)
+(* item, Receive takes one), then notifies and releases.  A notified      *)
+(* thread is only made runnable (Wake): it must win the lock again, and by *)
+(* then the condition may be false again (Mesa, not Hoare, semantics) --   *)
+(* which is why the test is a `while`.                                     *)
 (*                                                                         *)
 (* Two design axes are constants, because both are legitimate builds:      *)
 (*   SharedCondition = TRUE : one condition queue for producers and        *)
 (*       consumers, as System.Threading.Monitor provides (Wait/Pulse on    *)
 (*       the lock object); FALSE : separate notFull and notEmpty queues.   *)
 (*   Wakeup = "signal" (wake one waiter, Monitor.Pulse) or "broadcast"     *)
-(*       (wake all, Monitor.PulseAll).                                      *)
+(*       (wake all, Monitor.PulseAll).                                     *)
 (* Signal is correct with two conditions; with one shared condition it can *)
 (* wake a thread of the wrong role and lose the wake-up (mutants/).        *)
+(*                                                                         *)
+(* Left out: Close, cancellation and timeouts (their hand-back semantics   *)
+(* are modelled in Rendezvous, Mailbox and Pipe); producers put a fixed    *)
+(* number of items, and consumers wait for more once all are taken.        *)
 (***************************************************************************)
 EXTENDS Integers, Sequences, FiniteSets
 
@@ -36,8 +41,8 @@ CONSTANTS Producers,        \* producer threads (model values)
 
 ASSUME /\ Producers \cap Consumers = {}
        /\ NoThread \notin Producers \cup Consumers
-       /\ Capacity \in Nat \ {0}
-       /\ ItemsPerProducer \in Nat \ {0}
+       /\ Capacity \in Nat /\ Capacity > 0
+       /\ ItemsPerProducer \in Nat /\ ItemsPerProducer > 0
        /\ SharedCondition \in BOOLEAN
        /\ Wakeup \in {"signal", "broadcast"}
 
@@ -102,10 +107,20 @@ Init ==
   /\ sent = [p \in Producers |-> 0]
   /\ taken = [p \in Producers |-> 0]
 
-\* Seed: "use mesa-monitor": entering the monitor, or re-entering it after a
-\* wake-up.  Either way the thread then re-tests its condition (the `while`).
+\* Seed: "use mesa-monitor": entering the monitor; the thread then tests its
+\* condition.
 Acquire(t) ==
-  /\ pc[t] \in {"acquire", "woken"}
+  /\ pc[t] = "acquire"
+  /\ lock = NoThread
+  /\ lock' = t
+  /\ pc' = [pc EXCEPT ![t] = "check"]
+  /\ UNCHANGED <<slots, head, count, waitSet, sent, taken>>
+
+\* Mesa semantics: a notified thread returns from Monitor.Wait only once it
+\* has won the lock again -- and then re-tests its condition (the `while`),
+\* because another thread may have got in first.
+Wake(t) ==
+  /\ pc[t] = "woken"
   /\ lock = NoThread
   /\ lock' = t
   /\ pc' = [pc EXCEPT ![t] = "check"]
@@ -121,8 +136,8 @@ Wait(t) ==
   /\ pc' = [pc EXCEPT ![t] = "waiting"]
   /\ UNCHANGED <<slots, head, count, sent, taken>>
 
-\* Seed: send(dest, msg) into a bounded buffer with room.
-Put(p) ==
+\* Seed: send(dest, msg) into a bounded buffer with room: put the item.
+Send(p) ==
   /\ p \in Producers
   /\ pc[p] = "check"
   /\ ~MustWait(p)
@@ -132,8 +147,8 @@ Put(p) ==
   /\ pc' = [pc EXCEPT ![p] = "notify"]
   /\ UNCHANGED <<head, lock, waitSet, taken>>
 
-\* Seed: receive(src, msg) from a non-empty buffer: the oldest item.
-Take(c) ==
+\* Seed: receive(src, msg) from a non-empty buffer: take the oldest item.
+Receive(c) ==
   /\ c \in Consumers
   /\ pc[c] = "check"
   /\ ~MustWait(c)
@@ -180,7 +195,7 @@ Release(t) ==
                               THEN "done" ELSE "acquire"]
   /\ UNCHANGED <<slots, head, count, waitSet, sent, taken>>
 
-Step(t) == Acquire(t) \/ Wait(t) \/ Put(t) \/ Take(t)
+Step(t) == Acquire(t) \/ Wake(t) \/ Wait(t) \/ Send(t) \/ Receive(t)
            \/ Signal(t) \/ Broadcast(t) \/ Release(t)
 
 \* All items are put and taken; the consumers wait for more that never come.
@@ -204,7 +219,7 @@ Spec == Init /\ [][Next]_vars /\ \A t \in Threads : WF_vars(Step(t))
 
 BoundsOK == count \in 0..Capacity
 
-\* Exactly the thread between Acquire and Release holds the lock.
+\* Exactly the thread between Acquire (or Wake) and Release holds the lock.
 MutualExclusion ==
   \A t \in Threads : pc[t] \in {"check", "notify", "release"} <=> lock = t
 

@@ -34,7 +34,7 @@ CONSTANTS Senders, Receivers,   \* processes (model values)
 
 ASSUME /\ Senders \cap Receivers = {}
        /\ NoOne \notin Receivers
-       /\ MsgsPerSender \in Nat \ {0}
+       /\ MsgsPerSender \in Nat /\ MsgsPerSender > 0
        /\ Policy \in {"pair", "exclusive", "arbitrary"}
 
 Procs == Senders \cup Receivers
@@ -91,38 +91,59 @@ Open(p) ==
           /\ bound' = bound \cup {p}
   /\ UNCHANGED <<disposed, box, next, deliveredTo, told, returned>>
 
-\* Seed: send(dest, msg) with a mailbox as dest.  Returns once the message
-\* is in the mailbox; the status tells later who received it.
+\* Seed: send(dest, msg) with a mailbox as dest, when no receiver is
+\* waiting: the message goes into the mailbox's buffer and the send returns
+\* (it is out of the sender's memory); its status tells later who received it.
 Send(s) ==
   /\ s \in Senders
   /\ pc[s] = "open"
   /\ next[s] <= MsgsPerSender
+  /\ Waiting = {}
   /\ box' = Append(box, <<s, next[s]>>)
   /\ next' = [next EXCEPT ![s] = @ + 1]
   /\ UNCHANGED <<pc, bound, disposed, deliveredTo, told, returned>>
 
-\* Seed: receive(src, msg) on the mailbox: the receiver blocks until the
-\* system hands it a message.  Under "exclusive" only one receive at a time.
+\* Seed: "the system selects arbitrarily the receiver.  Sender is notified
+\* who the receiver was."  A send that finds receivers waiting hands its
+\* message straight to one of them -- any one: that is the arbitrary choice
+\* (src/Reference picks the longest-waiting, or a seeded random one, both
+\* among the behaviours allowed here) -- and tells the sender who it was.
+Deliver(s, r) ==
+  /\ s \in Senders
+  /\ pc[s] = "open"
+  /\ next[s] <= MsgsPerSender
+  /\ r \in Waiting
+  /\ LET m == <<s, next[s]>> IN
+       /\ deliveredTo' = [deliveredTo EXCEPT ![m] = @ \cup {r}]
+       /\ told' = [told EXCEPT ![m] = r]
+  /\ next' = [next EXCEPT ![s] = @ + 1]
+  /\ pc' = [pc EXCEPT ![r] = "open"]
+  /\ UNCHANGED <<bound, disposed, box, returned>>
+
+\* Seed: receive(src, msg) on the mailbox, with a message there: take the
+\* oldest, and the sender is told who received it.  Under "exclusive" not
+\* while another process's receive is in progress (src/Reference fails the
+\* call with a typed error and changes nothing).
 Receive(r) ==
   /\ r \in Receivers
   /\ pc[r] = "open"
-  /\ Policy = "exclusive" => Waiting = {}
-  /\ pc' = [pc EXCEPT ![r] = "waiting"]
-  /\ UNCHANGED <<bound, disposed, box, next, deliveredTo, told, returned>>
-
-\* Seed: "the system selects arbitrarily the receiver.  Sender is notified
-\* who the receiver was."  Any waiting receiver may be chosen; taking the
-\* oldest message and recording the receiver is one step under the
-\* mailbox's lock.
-Deliver(r) ==
-  /\ pc[r] = "waiting"
   /\ box /= <<>>
+  /\ Policy = "exclusive" => Waiting = {}
   /\ LET m == Head(box) IN
        /\ deliveredTo' = [deliveredTo EXCEPT ![m] = @ \cup {r}]
        /\ told' = [told EXCEPT ![m] = r]
   /\ box' = Tail(box)
-  /\ pc' = [pc EXCEPT ![r] = "open"]
-  /\ UNCHANGED <<bound, disposed, next, returned>>
+  /\ UNCHANGED <<pc, bound, disposed, next, returned>>
+
+\* Seed: receive "blocks on empty buffer": the receiver starts to wait.
+\* Under "exclusive" only one receive may be in progress.
+ReceiveBlocked(r) ==
+  /\ r \in Receivers
+  /\ pc[r] = "open"
+  /\ box = <<>>
+  /\ Policy = "exclusive" => Waiting = {}
+  /\ pc' = [pc EXCEPT ![r] = "waiting"]
+  /\ UNCHANGED <<bound, disposed, box, next, deliveredTo, told, returned>>
 
 \* Seed: "... and close a mailbox".  A sender closes after its last send; a
 \* receiver may close whenever it is not blocked.  The last close disposes
@@ -147,17 +168,16 @@ Finished ==
   /\ UNCHANGED vars
 
 Next == \/ \E p \in Procs : Open(p) \/ Close(p)
-        \/ \E s \in Senders : Send(s)
-        \/ \E r \in Receivers : Receive(r) \/ Deliver(r)
+        \/ \E s \in Senders : Send(s) \/ \E r \in Receivers : Deliver(s, r)
+        \/ \E r \in Receivers : Receive(r) \/ ReceiveBlocked(r)
         \/ Finished
 
 \* Senders run their program to the end (open, send all, close).  Receivers
-\* open and keep receiving, but may close at any time (not fair).  The
-\* system delivers to some waiting receiver whenever it can.
+\* open and keep receiving, but may close at any time (not fair).
 Spec == /\ Init /\ [][Next]_vars
-        /\ \A s \in Senders : WF_vars(Open(s) \/ Send(s) \/ Close(s))
-        /\ \A r \in Receivers : WF_vars(Open(r)) /\ WF_vars(Receive(r))
-        /\ WF_vars(\E r \in Receivers : Deliver(r))
+        /\ \A s \in Senders :
+             WF_vars(Open(s) \/ Send(s) \/ (\E r \in Receivers : Deliver(s, r)) \/ Close(s))
+        /\ \A r \in Receivers : WF_vars(Open(r)) /\ WF_vars(Receive(r) \/ ReceiveBlocked(r))
 
 -----------------------------------------------------------------------------
 (* Safety *)
@@ -186,6 +206,10 @@ NoLoss ==
 SenderToldReceiver ==
   \A m \in Msg : /\ (told[m] = NoOne) <=> (deliveredTo[m] = {})
                  /\ told[m] /= NoOne => told[m] \in deliveredTo[m]
+
+\* A receiver waits only while the mailbox is empty (a send hands its
+\* message to a waiting receiver rather than buffer it).
+NoIdleWait == Waiting /= {} => box = <<>>
 
 \* The buffer keeps each sender's messages in the order they were sent.
 SenderOrder ==

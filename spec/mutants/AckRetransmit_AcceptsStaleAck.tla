@@ -36,7 +36,7 @@ EXTENDS Naturals, Sequences
 CONSTANTS N,          \* messages the application sends
           MaxCopies   \* copies of one packet the link can hold at once
 
-ASSUME N \in Nat \ {0} /\ MaxCopies \in Nat \ {0}
+ASSUME N \in Nat /\ N > 0 /\ MaxCopies \in Nat /\ MaxCopies > 0
 
 Packets == ({"data"} \X (1..N)) \cup ({"ack"} \X (1..N))
 Data(i) == <<"data", i>>

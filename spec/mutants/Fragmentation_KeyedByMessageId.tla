@@ -30,8 +30,8 @@ CONSTANTS Senders,     \* sending processes (model values); each sends one messa
           MaxSize,     \* the cap on a message's total size
           NoMsg        \* model value: nothing delivered yet
 
-ASSUME /\ PacketSize \in Nat \ {0}
-       /\ Sizes \subseteq Nat \ {0} /\ Sizes /= {}
+ASSUME /\ PacketSize \in Nat /\ PacketSize > 0
+       /\ (\A n \in Sizes : n \in Nat /\ n > 0) /\ Sizes /= {}
        /\ MaxSize \in Nat
 
 Max(S) == CHOOSE x \in S : \A y \in S : y <= x
@@ -49,8 +49,12 @@ Payload(s, n, i) ==
 Slot(p) == CHOOSE s \in Senders : TRUE
 
 Bytes   == Senders \X (1..Max(Sizes))
-Packets == [src : Senders, idx : 1..NumPackets(Max(Sizes)), last : BOOLEAN,
-            data : Seq(Bytes)]
+PacketOK(p) ==
+  /\ DOMAIN p = {"src", "idx", "last", "data"}
+  /\ p.src \in Senders
+  /\ p.idx \in 1..NumPackets(Max(Sizes))
+  /\ p.last \in BOOLEAN
+  /\ p.data \in Seq(Bytes)
 
 VARIABLES
   status,    \* sender -> "idle" | "sending" | "sent" | "refused"
@@ -66,9 +70,10 @@ TypeOK ==
   /\ status \in [Senders -> {"idle", "sending", "sent", "refused"}]
   /\ size \in [Senders -> 0..Max(Sizes)]
   /\ nextPkt \in [Senders -> 1..(NumPackets(Max(Sizes)) + 1)]
-  /\ link \in Seq(Packets)
-  /\ partial \in [Senders -> Seq(Bytes)]
-  /\ delivered \in [Senders -> Seq(Bytes) \cup {NoMsg}]
+  /\ \A i \in 1..Len(link) : PacketOK(link[i])
+  /\ DOMAIN partial = Senders /\ \A s \in Senders : partial[s] \in Seq(Bytes)
+  /\ DOMAIN delivered = Senders
+  /\ \A s \in Senders : delivered[s] = NoMsg \/ delivered[s] \in Seq(Bytes)
 
 Init ==
   /\ status = [s \in Senders |-> "idle"]

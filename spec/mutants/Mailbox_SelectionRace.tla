@@ -1,9 +1,10 @@
------------------------- MODULE Mailbox_SelectionRace ------------------------
+----------------------- MODULE Mailbox_SelectionRace -----------------------
 (***************************************************************************)
-(* MUTANT of Mailbox: a receiver-selection race.  The system's choice of   *)
-(* receiver is split in two steps: a waiting receiver first reads the      *)
-(* oldest message (Select), and only later removes the head and records    *)
-(* itself (Deliver).  Two waiting receivers can select the same message.  *)
+(* MUTANT of Mailbox: a receiver-selection race.  Taking a message out of  *)
+(* the mailbox is split in two steps: a receiver first reads the oldest    *)
+(* message (PeekHead), and only later removes the head and records itself  *)
+(* (Receive) -- the read and the removal are not one step under the lock.  *)
+(* Two receivers can both be handed the same message.                      *)
 (* Must violate: NoDuplication.  Changed lines say MUTANT.                 *)
 (***************************************************************************)
 
@@ -42,7 +43,7 @@ CONSTANTS Senders, Receivers,   \* processes (model values)
 
 ASSUME /\ Senders \cap Receivers = {}
        /\ NoOne \notin Receivers
-       /\ MsgsPerSender \in Nat \ {0}
+       /\ MsgsPerSender \in Nat /\ MsgsPerSender > 0
        /\ Policy \in {"pair", "exclusive", "arbitrary"}
 
 Procs == Senders \cup Receivers
@@ -61,7 +62,7 @@ VARIABLES
   deliveredTo, \* message -> receivers that were handed it (more than one is a bug)
   told,        \* message -> the receiver its sender's status reports, or NoOne
   returned,    \* messages handed back to their senders as undelivered
-  picked       \* MUTANT: receiver -> the message it has selected, or NoMsg
+  picked       \* MUTANT: receiver -> the message it has read, or NoMsg
 
 vars == <<pc, bound, disposed, box, next, deliveredTo, told, returned, picked>>
 NoMsg == <<NoOne, 0>>
@@ -102,53 +103,76 @@ Open(p) ==
           /\ bound' = bound \cup {p}
   /\ UNCHANGED <<picked, disposed, box, next, deliveredTo, told, returned>>
 
-\* Seed: send(dest, msg) with a mailbox as dest.  Returns once the message
-\* is in the mailbox; the status tells later who received it.
+\* Seed: send(dest, msg) with a mailbox as dest, when no receiver is
+\* waiting: the message goes into the mailbox's buffer and the send returns
+\* (it is out of the sender's memory); its status tells later who received it.
 Send(s) ==
   /\ s \in Senders
   /\ pc[s] = "open"
   /\ next[s] <= MsgsPerSender
+  /\ Waiting = {}
   /\ box' = Append(box, <<s, next[s]>>)
   /\ next' = [next EXCEPT ![s] = @ + 1]
   /\ UNCHANGED <<picked, pc, bound, disposed, deliveredTo, told, returned>>
 
-\* Seed: receive(src, msg) on the mailbox: the receiver blocks until the
-\* system hands it a message.  Under "exclusive" only one receive at a time.
-Receive(r) ==
+\* Seed: "the system selects arbitrarily the receiver.  Sender is notified
+\* who the receiver was."  A send that finds receivers waiting hands its
+\* message straight to one of them -- any one: that is the arbitrary choice
+\* (src/Reference picks the longest-waiting, or a seeded random one, both
+\* among the behaviours allowed here) -- and tells the sender who it was.
+Deliver(s, r) ==
+  /\ s \in Senders
+  /\ pc[s] = "open"
+  /\ next[s] <= MsgsPerSender
+  /\ r \in Waiting
+  /\ LET m == <<s, next[s]>> IN
+       /\ deliveredTo' = [deliveredTo EXCEPT ![m] = @ \cup {r}]
+       /\ told' = [told EXCEPT ![m] = r]
+  /\ next' = [next EXCEPT ![s] = @ + 1]
+  /\ pc' = [pc EXCEPT ![r] = "open"]
+  /\ UNCHANGED <<picked, bound, disposed, box, returned>>
+
+\* Seed: receive(src, msg) on the mailbox, with a message there: take the
+\* oldest, and the sender is told who received it.  Under "exclusive" not
+\* while another process's receive is in progress (src/Reference fails the
+\* call with a typed error and changes nothing).
+\* MUTANT: read the head ...
+PeekHead(r) ==
   /\ r \in Receivers
   /\ pc[r] = "open"
-  /\ Policy = "exclusive" => Waiting = {}
-  /\ pc' = [pc EXCEPT ![r] = "waiting"]
-  /\ UNCHANGED <<picked, bound, disposed, box, next, deliveredTo, told, returned>>
-
-\* Seed: "the system selects arbitrarily the receiver.  Sender is notified
-\* who the receiver was."  Any waiting receiver may be chosen; taking the
-\* oldest message and recording the receiver is one step under the
-\* mailbox's lock.
-\* MUTANT: the choice is not one step under the lock.
-Select(r) ==
-  /\ pc[r] = "waiting"
   /\ box /= <<>>
+  /\ Policy = "exclusive" => Waiting = {}
   /\ picked[r] = NoMsg
   /\ picked' = [picked EXCEPT ![r] = Head(box)]
   /\ UNCHANGED <<pc, bound, disposed, box, next, deliveredTo, told, returned>>
 
-Deliver(r) ==
-  /\ pc[r] = "waiting"
+\* MUTANT: ... and later take "the head", whatever it is by then.
+Receive(r) ==
+  /\ r \in Receivers
   /\ picked[r] /= NoMsg
   /\ LET m == picked[r] IN
        /\ deliveredTo' = [deliveredTo EXCEPT ![m] = @ \cup {r}]
        /\ told' = [told EXCEPT ![m] = r]
-  /\ box' = IF box = <<>> THEN box ELSE Tail(box)   \* MUTANT: removes whatever is oldest now
+  /\ box' = IF box = <<>> THEN box ELSE Tail(box)
   /\ picked' = [picked EXCEPT ![r] = NoMsg]
-  /\ pc' = [pc EXCEPT ![r] = "open"]
-  /\ UNCHANGED <<bound, disposed, next, returned>>
+  /\ UNCHANGED <<pc, bound, disposed, next, returned>>
+
+\* Seed: receive "blocks on empty buffer": the receiver starts to wait.
+\* Under "exclusive" only one receive may be in progress.
+ReceiveBlocked(r) ==
+  /\ r \in Receivers
+  /\ pc[r] = "open"
+  /\ box = <<>>
+  /\ Policy = "exclusive" => Waiting = {}
+  /\ pc' = [pc EXCEPT ![r] = "waiting"]
+  /\ UNCHANGED <<picked, bound, disposed, box, next, deliveredTo, told, returned>>
 
 \* Seed: "... and close a mailbox".  A sender closes after its last send; a
 \* receiver may close whenever it is not blocked.  The last close disposes
 \* of the mailbox and hands back what is left in it.
 Close(p) ==
   /\ pc[p] = "open"
+  /\ p \in Receivers => picked[p] = NoMsg   \* MUTANT: not in the middle of a receive
   /\ p \in Senders => next[p] > MsgsPerSender
   /\ pc' = [pc EXCEPT ![p] = "closed"]
   /\ IF \A q \in Procs \ {p} : pc[q] \notin {"open", "waiting"}
@@ -167,17 +191,16 @@ Finished ==
   /\ UNCHANGED vars
 
 Next == \/ \E p \in Procs : Open(p) \/ Close(p)
-        \/ \E s \in Senders : Send(s)
-        \/ \E r \in Receivers : Receive(r) \/ Select(r) \/ Deliver(r)
+        \/ \E s \in Senders : Send(s) \/ \E r \in Receivers : Deliver(s, r)
+        \/ \E r \in Receivers : PeekHead(r) \/ Receive(r) \/ ReceiveBlocked(r)
         \/ Finished
 
 \* Senders run their program to the end (open, send all, close).  Receivers
-\* open and keep receiving, but may close at any time (not fair).  The
-\* system delivers to some waiting receiver whenever it can.
+\* open and keep receiving, but may close at any time (not fair).
 Spec == /\ Init /\ [][Next]_vars
-        /\ \A s \in Senders : WF_vars(Open(s) \/ Send(s) \/ Close(s))
-        /\ \A r \in Receivers : WF_vars(Open(r)) /\ WF_vars(Receive(r))
-        /\ WF_vars(\E r \in Receivers : Select(r) \/ Deliver(r))
+        /\ \A s \in Senders :
+             WF_vars(Open(s) \/ Send(s) \/ (\E r \in Receivers : Deliver(s, r)) \/ Close(s))
+        /\ \A r \in Receivers : WF_vars(Open(r)) /\ WF_vars(PeekHead(r) \/ Receive(r) \/ ReceiveBlocked(r))
 
 -----------------------------------------------------------------------------
 (* Safety *)
@@ -206,6 +229,10 @@ NoLoss ==
 SenderToldReceiver ==
   \A m \in Msg : /\ (told[m] = NoOne) <=> (deliveredTo[m] = {})
                  /\ told[m] /= NoOne => told[m] \in deliveredTo[m]
+
+\* A receiver waits only while the mailbox is empty (a send hands its
+\* message to a waiting receiver rather than buffer it).
+NoIdleWait == Waiting /= {} => box = <<>>
 
 \* The buffer keeps each sender's messages in the order they were sent.
 SenderOrder ==

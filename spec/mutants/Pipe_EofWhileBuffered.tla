@@ -1,4 +1,4 @@
--------------------------- MODULE Pipe_EofWhileBuffered --------------------------
+----------------------- MODULE Pipe_EofWhileBuffered -----------------------
 (***************************************************************************)
 (* MUTANT of Pipe: the reader tests "closed?" before "bytes buffered?" and *)
 (* reports end-of-stream on a closed pipe that still holds data; the bytes *)
@@ -19,10 +19,12 @@
 (* (issue 3), a write is buffered up to the capacity and blocks while the  *)
 (* buffer is full, copying in pieces as room appears.                      *)
 (*                                                                         *)
-(* Close (either end): a write blocked in the middle gets a typed error    *)
-(* and the bytes it had not yet copied back; later writes fail; the reader *)
-(* still drains what is buffered and then gets end-of-stream.  No byte is  *)
-(* dropped silently.                                                       *)
+(* Close: a write blocked in the middle gets a typed error and the bytes   *)
+(* it had not yet copied back; later writes fail; the reader still drains  *)
+(* what is buffered and then gets end-of-stream.  CloseReader (the reader  *)
+(* giving up): writers fail the same way, and the unread buffered bytes    *)
+(* are handed back to the caller of CloseReader.  No byte is dropped       *)
+(* silently.                                                               *)
 (*                                                                         *)
 (* Byte k of the stream is the number k, so the stream's integrity is a    *)
 (* statement about numbers.                                                *)
@@ -34,10 +36,10 @@ CONSTANTS Capacity,    \* bytes the pipe buffers
           WriteSizes,  \* the sizes a write may have (each write picks one)
           ReadMax      \* the largest read a reader asks for
 
-ASSUME /\ Capacity \in Nat \ {0}
+ASSUME /\ Capacity \in Nat /\ Capacity > 0
        /\ Writes \in Nat
-       /\ WriteSizes \subseteq Nat \ {0} /\ WriteSizes /= {}
-       /\ ReadMax \in Nat \ {0}
+       /\ (\A n \in WriteSizes : n \in Nat /\ n > 0) /\ WriteSizes /= {}
+       /\ ReadMax \in Nat /\ ReadMax > 0
 
 Max(S) == CHOOSE x \in S : \A y \in S : y <= x
 MaxBytes == Writes * Max(WriteSizes)
@@ -52,9 +54,12 @@ VARIABLES
   handedBack, \* bytes given back to the writer as not written (after Close)
   closed,     \* the pipe is closed
   eof,        \* the reader has been told end-of-stream
-  spanned     \* some read returned bytes of two different writes
+  spanned,    \* some read returned bytes of two different writes
+  readerGone, \* the reader has closed its end (CloseReader)
+  readerBack  \* unread bytes handed back to the caller of CloseReader
 
-vars == <<buf, wrote, pending, writes, ends, rd, handedBack, closed, eof, spanned>>
+vars == <<buf, wrote, pending, writes, ends, rd, handedBack, closed, eof, spanned,
+          readerGone, readerBack>>
 
 TypeOK ==
   /\ buf \in Seq(1..MaxBytes)
@@ -67,6 +72,8 @@ TypeOK ==
   /\ closed \in BOOLEAN
   /\ eof \in BOOLEAN
   /\ spanned \in BOOLEAN
+  /\ readerGone \in BOOLEAN
+  /\ readerBack \in 0..MaxBytes
 
 Init ==
   /\ buf = <<>>
@@ -79,6 +86,8 @@ Init ==
   /\ closed = FALSE
   /\ eof = FALSE
   /\ spanned = FALSE
+  /\ readerGone = FALSE
+  /\ readerBack = 0
 
 Min(a, b) == IF a < b THEN a ELSE b
 
@@ -111,7 +120,7 @@ Write(n) ==
                              /\ ends' = ends \cup {wrote + k}
                         ELSE UNCHANGED <<writes, ends>>
             /\ UNCHANGED handedBack
-  /\ UNCHANGED <<rd, closed, eof, spanned>>
+  /\ UNCHANGED <<rd, closed, eof, spanned, readerGone, readerBack>>
 
 \* A blocked write resumes when the reader has made room, and copies more.
 Copy ==
@@ -119,24 +128,24 @@ Copy ==
   /\ ~closed
   /\ Len(buf) < Capacity
   /\ CopyBytes(Min(pending, Capacity - Len(buf)))
-  /\ UNCHANGED <<rd, handedBack, closed, eof, spanned>>
+  /\ UNCHANGED <<rd, handedBack, closed, eof, spanned, readerGone, readerBack>>
 
 \* Seed: "receive (called read) is blocking; message boundaries erased".
 \* A read of up to ReadMax bytes returns any non-empty prefix of the buffer.
 Read(k) ==
-  /\ ~eof
+  /\ ~eof /\ ~readerGone
   /\ k \in 1..Min(ReadMax, Len(buf))
   /\ buf' = SubSeq(buf, k + 1, Len(buf))
   /\ rd' = rd + k
   /\ spanned' = (spanned \/ \E e \in ends : rd < e /\ e < rd + k)
-  /\ UNCHANGED <<wrote, pending, writes, ends, handedBack, closed, eof>>
+  /\ UNCHANGED <<wrote, pending, writes, ends, handedBack, closed, eof, readerGone, readerBack>>
 
 \* A read on a closed, drained pipe returns end-of-stream.
 ReadEof ==
-  /\ ~eof
+  /\ ~eof /\ ~readerGone
   /\ closed                                 \* MUTANT: no test that buf = <<>>
   /\ eof' = TRUE
-  /\ UNCHANGED <<buf, wrote, pending, writes, ends, rd, handedBack, closed, spanned>>
+  /\ UNCHANGED <<buf, wrote, pending, writes, ends, rd, handedBack, closed, spanned, readerGone, readerBack>>
 
 \* Close: a blocked write fails with its uncopied bytes handed back.
 Close ==
@@ -145,20 +154,36 @@ Close ==
   /\ handedBack' = handedBack + pending
   /\ pending' = 0
   /\ writes' = IF pending > 0 THEN writes + 1 ELSE writes
-  /\ UNCHANGED <<buf, wrote, ends, rd, eof, spanned>>
+  /\ UNCHANGED <<buf, wrote, ends, rd, eof, spanned, readerGone, readerBack>>
 
-\* The writer has made all its calls and the reader has seen end-of-stream.
-Finished == eof /\ writes = Writes /\ UNCHANGED vars
+\* The reader gives up (src/Reference's CloseReader): the pipe is closed for
+\* writers as by Close, and the unread bytes go back to the caller.
+CloseReader ==
+  /\ ~readerGone /\ ~eof
+  /\ readerGone' = TRUE
+  /\ readerBack' = Len(buf)
+  /\ buf' = <<>>
+  /\ closed' = TRUE
+  /\ handedBack' = handedBack + pending
+  /\ pending' = 0
+  /\ writes' = IF pending > 0 THEN writes + 1 ELSE writes
+  /\ UNCHANGED <<wrote, ends, rd, eof, spanned>>
+
+\* The writer has made all its calls and the reader has seen end-of-stream
+\* or gone away.
+Finished == (eof \/ readerGone) /\ writes = Writes /\ UNCHANGED vars
 
 Next == \/ \E n \in WriteSizes : Write(n)
         \/ Copy
         \/ \E k \in 1..ReadMax : Read(k)
         \/ ReadEof
         \/ Close
+        \/ CloseReader
         \/ Finished
 
-\* The writer makes all its calls; the reader keeps reading.  Close is not
-\* fair: a pipe may stay open, and then the reader just blocks at the end.
+\* The writer makes all its calls; the reader keeps reading.  Neither Close
+\* nor CloseReader is fair: a pipe may stay open, and then the reader just
+\* blocks at the end.
 Spec == /\ Init /\ [][Next]_vars
         /\ WF_vars(\E n \in WriteSizes : Write(n))
         /\ WF_vars(Copy)
@@ -173,8 +198,8 @@ Bounded == Len(buf) <= Capacity
 \* No loss, no duplication, order: the buffer holds exactly the bytes
 \* after the last one read, up to the last one written.
 StreamIntact ==
-  /\ wrote = rd + Len(buf)
-  /\ buf = [i \in 1..Len(buf) |-> rd + i]
+  /\ wrote = rd + readerBack + Len(buf)
+  /\ buf = [i \in 1..Len(buf) |-> rd + readerBack + i]
 
 \* Every byte the writer offered was either copied or handed back.
 WriterAccounted == wrote + handedBack + pending <= MaxBytes
@@ -188,12 +213,13 @@ NoReadSpansWrites == ~spanned
 
 (* Liveness *)
 
-\* Every byte written is eventually read.
-EveryByteRead == \A k \in 1..MaxBytes : (wrote >= k) ~> (rd >= k)
+\* Every byte written is eventually read, or handed back to a reader that
+\* gave up.
+EveryByteRead == \A k \in 1..MaxBytes : (wrote >= k) ~> (rd + readerBack >= k)
 
 \* A blocked write eventually completes or is failed by Close.
 WriterNotStuck == (pending > 0) ~> (pending = 0)
 
-\* After Close the reader eventually sees end-of-stream.
-EofAfterClose == closed ~> eof
+\* After Close the reader eventually sees end-of-stream (unless it gave up).
+EofAfterClose == closed ~> (eof \/ readerGone)
 =============================================================================

@@ -29,7 +29,7 @@ CONSTANTS Senders,        \* sender processes (model values)
           MsgsPerSender,  \* each sender sends messages 1..MsgsPerSender
           NoMsg           \* model value: no message parked
 
-ASSUME /\ MsgsPerSender \in Nat \ {0}
+ASSUME /\ MsgsPerSender \in Nat /\ MsgsPerSender > 0
        /\ Senders \cap Receivers = {}
 
 \* Message <<s, i>> is sender s's i-th message.
@@ -49,7 +49,7 @@ TypeOK ==
   /\ next \in [Senders -> 1..(MsgsPerSender + 1)]
   /\ offer \in [Senders -> Msg \cup {NoMsg}]
   /\ waiting \subseteq Receivers
-  /\ received \in [Msg -> Nat]
+  /\ DOMAIN received = Msg /\ \A m \in Msg : received[m] \in Nat
   /\ returned \subseteq Msg
   /\ open \in BOOLEAN
 

@@ -12,6 +12,7 @@ public static class Program
         root.Add(DemoCommand.Create());
         root.Subcommands.Add(TestCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
+        root.Subcommands.Add(CheckCommand.Build());
         return root;
     }
 

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace VerifiedIpc.Cli;
 
 /// <summary>
-/// <c>vipc test [--budget N] [--strategy S] [--scenario TEXT] [--seed N] [--traces DIR] [--suite DLL]</c>: runs the
+/// <c>vipc test [--budget N] [--strategy S] [--scenario TEXT] [--seed N] [--traces DIR] [--suite DLL] [--measure SEEDS]</c>: runs the
 /// Coyote suite (the same scenarios as the xunit tests) and prints, per scenario, the iterations run, the distinct
 /// schedules explored, the time, and each bug with the trace file it saved.
 /// Exit codes: 0 all held and every seeded bug was found; 1 a check failed; 2 bad input or suite not built.
@@ -19,9 +19,10 @@ public static class TestCommand
         var seed = new Option<uint?>("--seed") { Description = "Seed for the strategy's randomness (default: fresh each run)." };
         var traces = new Option<string>("--traces") { Description = "Folder for bug traces.", DefaultValueFactory = _ => "coyote-traces" };
         var suite = new Option<string?>("--suite") { Description = "Path of VerifiedIpc.Coyote.Tests.dll (default: found under src/Coyote.Tests/bin)." };
+        var measure = new Option<uint?>("--measure") { Description = "Instead of testing: run every seeded bug with every strategy (or --strategy) for seeds 1..N and print iterations-to-bug as a Markdown table." };
         var command = new Command("test", "Run the Coyote systematic concurrency suite over the reference implementation.")
         {
-            budget, strategy, scenario, seed, traces, suite,
+            budget, strategy, scenario, seed, traces, suite, measure,
         };
         command.SetAction(parse =>
         {
@@ -31,6 +32,11 @@ public static class TestCommand
             {
                 output.WriteLine(TestSuiteLoader.NotFoundMessage(parse.GetValue(suite)));
                 return 2;
+            }
+
+            if (parse.GetValue(measure) is { } seeds)
+            {
+                return TestSuiteLoader.Invoke(path, "Measure", parse.GetValue(scenario), parse.GetValue(budget), parse.GetValue(strategy), seeds, output);
             }
 
             return TestSuiteLoader.Invoke(path, "Test",

@@ -14,8 +14,8 @@ public class ParserDiagnosticsTests
     }
 
     [Theory]
-    [InlineData("Op == (1 + ) * 2", DiagnosticCode.UnexpectedToken, "Encountered \")\" at line 2, column 12.", 2, 12)]
-    [InlineData("Op == [x \\in S |-> ]", DiagnosticCode.UnexpectedToken, "Encountered \"]\" at line 2, column 20.", 2, 20)]
+    [InlineData("Op == (1 + ) * 2", DiagnosticCode.UnexpectedToken, "Encountered \")\" at line 2, column 12 and token \"+\"", 2, 12)]
+    [InlineData("Op == [x \\in S |-> ]", DiagnosticCode.UnexpectedToken, "Encountered \"]\" at line 2, column 20 and token \"|->\"", 2, 20)]
     [InlineData("Op == IF a THEN b", DiagnosticCode.ExpectedToken, "Expected ELSE but encountered \"====\".", 3, 1)]
     [InlineData("Op == {1, 2", DiagnosticCode.ExpectedToken, "Expected '}' but encountered \"====\".", 3, 1)]
     [InlineData("Op == \"abc", DiagnosticCode.UnterminatedString, "Unterminated string literal.", 2, 7)]
@@ -24,10 +24,10 @@ public class ParserDiagnosticsTests
     [InlineData("Op == 1.5", DiagnosticCode.UnsupportedConstruct, "A decimal number is not supported.", 2, 7)]
     [InlineData("Op == \\b102", DiagnosticCode.InvalidNumber, "Invalid number literal '\\b102'.", 2, 7)]
     [InlineData("Op == 1 (* never closed", DiagnosticCode.UnterminatedComment, "Unterminated comment: '(*' without a matching '*)'.", 2, 9)]
-    [InlineData("Op == x \\div -2", DiagnosticCode.PrecedenceConflict, "Precedence conflict between ops \\div and -..", 2, 9)]
+    [InlineData("Op == x \\div -2", DiagnosticCode.PrecedenceConflict, "Precedence conflict between ops \\div in block line 2, col 9 to line 2, col 12 of module M and -..", 2, 9)]
     [InlineData("Op == [f EXCEPT !x = 1]", DiagnosticCode.ExpectedToken, "Expected '[' or '.' after '!' but encountered \"x\".", 2, 18)]
     [InlineData("VARIABLE", DiagnosticCode.ExpectedToken, "Expected a variable name but encountered \"====\".", 3, 1)]
-    [InlineData("Op == 1\n 2", DiagnosticCode.UnexpectedToken, "Encountered \"2\" at line 3, column 2.", 3, 2)]
+    [InlineData("Op == 1\n 2", DiagnosticCode.UnexpectedToken, "Encountered \"2\" at line 3, column 2 and token \"1\"", 3, 2)]
     public void MessagesAndPositionsAreExact(string body, DiagnosticCode code, string message, int line, int column)
     {
         var diagnostic = Single(body);
@@ -49,7 +49,7 @@ public class ParserDiagnosticsTests
             ====
             """);
         Assert.Equal([2, 4, 6], bag.Items.Select(d => d.Line));
-        Assert.Equal(["Encountered \")\" at line 2, column 11.", "Encountered \"]\" at line 4, column 19.", "Encountered \",\" at line 6, column 9."],
+        Assert.Equal(["Encountered \")\" at line 2, column 11 and token \"+\"", "Encountered \"]\" at line 4, column 19 and token \"|->\"", "Encountered \",\" at line 6, column 9 and token \",\""],
             bag.Items.Select(d => d.Message));
         Assert.NotNull(module);
         var names = module.Units.OfType<OperatorDefinition>().Select(d => d.Name).ToList();
@@ -98,7 +98,7 @@ public class ParserDiagnosticsTests
     {
         var diagnostic = Single("Op == (1 + ) * 2");
         var lines = diagnostic.ToString().Split(Environment.NewLine);
-        Assert.Equal("M.tla:2:12: error TLA2003: Encountered \")\" at line 2, column 12.", lines[0]);
+        Assert.Equal("M.tla:2:12: error TLA2003: Encountered \")\" at line 2, column 12 and token \"+\"", lines[0]);
         Assert.Equal("Op == (1 + ) * 2", lines[1]);
         Assert.Equal("           ^", lines[2]);
     }
@@ -129,6 +129,9 @@ public class ParserDiagnosticsTests
             ASSUME Named == N > 0
             THEOREM T == x = x
             PROOF OBVIOUS
+            LEMMA L == ASSUME NEW n \in Nat PROVE n + 0 = n
+              <1>1. QED BY DEF Helper
+            USE DEF Helper
             -----------------------------------------------------------------------
             Spec == /\ x = 0 /\ y = \b101 + \o17 + \h1F
                     /\ [][x' = x + 1]_<<x, y>>
@@ -144,7 +147,7 @@ public class ParserDiagnosticsTests
         var plus = module.Units.OfType<OperatorDefinition>().Single(d => d.Fixity == Fixity.Infix);
         Assert.Equal(Operators.Oplus, plus.Name);
         Assert.True(module.Units.OfType<OperatorDefinition>().Single(d => d.Name == "Helper").IsLocal);
-        Assert.Single(module.Units.OfType<Theorem>());
+        Assert.Equal(3, module.Units.OfType<Theorem>().Count());
         Assert.Equal("Named", module.Units.OfType<Assumption>().Single().Name!.Text);
         var spec = module.Units.OfType<OperatorDefinition>().Single(d => d.Name == "Spec");
         Assert.Contains("(5 + 15) + 31", Printer.Print(spec.Body), StringComparison.Ordinal);

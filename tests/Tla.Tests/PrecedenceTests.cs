@@ -69,11 +69,13 @@ public class PrecedenceTests
     [InlineData("x * -2", "*", "-.")]
     [InlineData("a = b = c", "=", "=")]
     [InlineData("[]x = 1", "[]", "=")]
+    [InlineData("a /\\ b \\/ c", "\\land", "\\lor")]
     public void ConflictsNameBothOperatorsAtTheLeftOne(string text, string left, string right)
     {
         var diagnostic = Assert.Single(ExpressionDiagnostics(text));
         Assert.Equal(DiagnosticCode.PrecedenceConflict, diagnostic.Code);
-        Assert.Equal($"Precedence conflict between ops {left} and {right}.", diagnostic.Message);
-        Assert.Equal(text.IndexOf(left, StringComparison.Ordinal) + 1, diagnostic.Column);
+        Assert.Matches($"^Precedence conflict between ops {System.Text.RegularExpressions.Regex.Escape(left)} in block line 1, col \\d+ to line 1, col \\d+ of module <expr> and {System.Text.RegularExpressions.Regex.Escape(right)}\\.$", diagnostic.Message);
+        var symbol = left switch { "\\land" => "/\\", _ => left };
+        Assert.Equal(text.IndexOf(symbol, StringComparison.Ordinal) + 1, diagnostic.Column);
     }
 }

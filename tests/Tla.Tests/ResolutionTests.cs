@@ -155,15 +155,15 @@ public class ResolutionTests
     }
 
     [Fact]
-    public void LetAndBoundNamesShadowOuterNames()
+    public void LetDefinitionsMayRedefineButBoundNamesMayNotShadow()
     {
         var spec = LoadText("""
             ---- MODULE Main ----
             EXTENDS Naturals
             x == 1
             Y == LET x == 2 IN x
-            Z == \E x \in {3} : x = 3
-            W == {x \in {1} : x > 0}
+            Z == \E i \in {3} : i = 3
+            W == {j \in {1} : j > 0}
             ====
             """);
         Assert.False(spec.HasErrors, string.Join("\n", spec.Diagnostics));
@@ -171,8 +171,34 @@ public class ResolutionTests
         var y = (Let)Definition<OperatorDefinition>(main, "Y").Body;
         Assert.Same(y.Definitions[0], ((OpApp)y.Body).Resolution!.Target);
         var z = (Quantified)Definition<OperatorDefinition>(main, "Z").Body;
-        Assert.Same(z.Bounds[0].Names[0], Apps(z.Body).First(a => a.Name == "x").Resolution!.Target);
-        Assert.IsType<BoundName>(Apps(Definition<OperatorDefinition>(main, "W").Body).First(a => a.Name == "x").Resolution!.Target);
+        Assert.Same(z.Bounds[0].Names[0], Apps(z.Body).First(a => a.Name == "i").Resolution!.Target);
+        Assert.IsType<BoundName>(Apps(Definition<OperatorDefinition>(main, "W").Body).First(a => a.Name == "j").Resolution!.Target);
+    }
+
+    [Theory]
+    [InlineData("VARIABLE s\nOp == [s \\in {1} |-> s]", 4, 8, "Multiply-defined symbol 's': this definition or declaration conflicts with the one at line 3, col 10 to line 3, col 10 of module Main.")]
+    [InlineData("x == 1\nOp(x) == x", 4, 4, "Multiply-defined symbol 'x': this definition or declaration conflicts with the one at line 3, col 1 to line 3, col 6 of module Main.")]
+    [InlineData("Op == \\A a, a \\in {1} : a", 3, 13, "Multiply-defined symbol 'a': this definition or declaration conflicts with the one at line 3, col 10 to line 3, col 10 of module Main.")]
+    [InlineData("Op == LAMBDA Nat : 1", 3, 14, "Multiply-defined symbol 'Nat': this definition or declaration conflicts with the one at module Naturals.")]
+    [InlineData("Op == LET BOOLEAN == 1 IN 2", 3, 11, "Multiply-defined symbol 'BOOLEAN': this definition or declaration conflicts with the one at a built-in operator.")]
+    [InlineData("F(a) == a\nOp == LET F == 1 IN F", 4, 11, "Multiply-defined symbol 'F': this definition or declaration conflicts with the one at line 3, col 1 to line 3, col 9 of module Main.")]
+    public void RedeclarationsFollowSanysRule(string body, int line, int column, string message)
+    {
+        var spec = LoadText("---- MODULE Main ----\nEXTENDS Naturals\n" + body + "\n====\n");
+        var diagnostic = spec.Diagnostics.First();
+        Assert.Equal(DiagnosticCode.MultiplyDefined, diagnostic.Code);
+        Assert.Equal(message, diagnostic.Message);
+        Assert.Equal((line, column), (diagnostic.Line, diagnostic.Column));
+    }
+
+    [Fact]
+    public void SameDefinitionFromAnotherModuleReplacesTheImportedOne()
+    {
+        // SANY only warns here ("Multiple declarations or definitions"); the local definition is used.
+        var spec = LoadText("---- MODULE Main ----\nEXTENDS Base\nMax(a, b) == a\nOp == Max(1, 2)\n====\n",
+            ("Base", "---- MODULE Base ----\nMax(a, b) == b\n====\n"));
+        Assert.False(spec.HasErrors, string.Join("\n", spec.Diagnostics));
+        Assert.Equal("Main", Apps(spec.Main!).Single(a => a.Name == "Max").Resolution!.Target is OperatorDefinition d ? d.Span.ModuleName : null);
     }
 
     [Fact]
@@ -217,7 +243,7 @@ public class ResolutionTests
     [InlineData("Op == Nat!Foo", DiagnosticCode.NotAnInstance, "Nat is not an instance, so Nat!... is not defined.", 3, 7)]
     [InlineData("RECURSIVE F(_)\nOp == 1", DiagnosticCode.RecursiveNotDefined, "Operator F is declared RECURSIVE but never defined in the same scope.", 3, 11)]
     [InlineData("x == 1\nOp == x(2)", DiagnosticCode.ArityMismatch, "The operator x requires 0 arguments.", 4, 8)]
-    [InlineData("I == INSTANCE Missing\nOp == 1", DiagnosticCode.ModuleNotFound, "Cannot find source file for module Missing.", 3, 15)]
+    [InlineData("I == INSTANCE Missing\nOp == 1", DiagnosticCode.ModuleNotFound, "Cannot find source file for module Missing imported in module Main.", 3, 15)]
     public void SemanticErrorsAreReportedWhereSanyReportsThem(string body, DiagnosticCode code, string message, int line, int column)
     {
         var spec = LoadText("---- MODULE Main ----\nEXTENDS Naturals\n" + body + "\n====\n");
@@ -257,6 +283,16 @@ public class ResolutionTests
         Assert.Null(((InstanceDefinition)len.Prefix[0].Resolution!.Target).Instance.Target);
         Assert.False(spec.MainContext!.TryLookupExported("+", out _));
         Assert.True(spec.MainContext.TryLookup("+", out _));
+    }
+
+    [Fact]
+    public void OperatorSymbolConstantsCanBeDeclaredAndUsed()
+    {
+        var spec = LoadText("---- MODULE Main ----\nCONSTANTS _ \\prec _, - _, Leq(_, _)\nOp == (1 \\prec 2) /\\ Leq(-1, 2)\n====\n");
+        Assert.False(spec.HasErrors, string.Join("\n", spec.Diagnostics));
+        Assert.Equal([("\\prec", 2), ("-.", 1), ("Leq", 2)], spec.MainContext!.Constants.Select(c => (c.Name, c.Arity)));
+        Assert.IsType<ConstantDecl>(Apps(spec.Main!).Single(a => a.Name == "\\prec").Resolution!.Target);
+        Assert.IsType<ConstantDecl>(Apps(spec.Main!).Single(a => a.Name == "-.").Resolution!.Target);
     }
 
     [Fact]

@@ -179,3 +179,19 @@ public class RobustnessTests
         Assert.Equal(0, LoadText(text));
     }
 }
+
+public class PathologicalInputTests
+{
+    [Fact]
+    public async Task ManyUnclosedDefinitionHeadsStayFast()
+    {
+        // Every line looks like the start of "f(...) ==" but none closes: recovery must not rescan the file per line.
+        var text = "---- MODULE Main ----\n" + string.Concat(Enumerable.Repeat("f(x, y, z\n", 5_000)) + "====\n";
+        var task = Task.Run(() => VerifiedIpc.Tla.Modules.SpecLoader.Load(
+            new VerifiedIpc.Tla.Syntax.SourceFile("Main.tla", text),
+            new VerifiedIpc.Tla.Modules.InMemoryModuleSource(new Dictionary<string, string>())));
+        // WaitAsync throws TimeoutException when recovery is quadratic or hangs.
+        var spec = await task.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.True(spec.HasErrors);
+    }
+}

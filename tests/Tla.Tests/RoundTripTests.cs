@@ -41,6 +41,20 @@ public class RoundTripTests
         Assert.Equal(module.Units.Length, reparsed!.Units.Length);
     }
 
+    [Fact]
+    public void DeclarationsRoundTrip()
+    {
+        const string text = "---- MODULE M ----\nCONSTANTS a, F(_, _), _ \\prec _, - _\nVARIABLES x, y\nRECURSIVE G(_)\nG(n) == G(n)\n"
+            + "LOCAL f[i \\in a] == i\nI(p) == INSTANCE N WITH q <- p\nLOCAL INSTANCE N\nASSUME Named == TRUE\n====\n";
+        var bag = new DiagnosticBag();
+        var printed = Printer.Print(Parser.ParseFile(new SourceFile("M.tla", text), bag).Module!);
+        Assert.Empty(bag.Items);
+        var again = new DiagnosticBag();
+        Assert.Equal(printed, Printer.Print(Parser.ParseFile(new SourceFile("M.tla", printed), again).Module!));
+        Assert.Empty(again.Items);
+        Assert.Contains("CONSTANTS a, F(_, _), _ \\prec _, - _", printed, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("[a |-> 1, b |-> {x \\in S : x > 0}]")]
     [InlineData("[f EXCEPT ![1].a[2] = @ + 1, !.b = {}]")]

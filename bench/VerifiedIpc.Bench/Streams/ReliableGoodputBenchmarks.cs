@@ -25,7 +25,13 @@ public class ReliableGoodputBenchmarks
     {
         var schedule = new SeededFaultSchedule(1, new FaultRates { Loss = Loss, BaseDelay = TimeSpan.Zero });
         var (a, b) = UdpDatagramLink.CreateLoopbackPair(new ProcessId(1), new ProcessId(2));
-        var options = new ReliableOptions { WindowSize = 64, InitialRetransmitTimeout = TimeSpan.FromMilliseconds(20), MaxRetransmissions = 50 };
+        var options = new ReliableOptions
+        {
+            WindowSize = 256,
+            InitialRetransmitTimeout = TimeSpan.FromMilliseconds(20),
+            MinRetransmitTimeout = TimeSpan.FromMilliseconds(1), // loopback round trips are tens of microseconds
+            MaxRetransmissions = 50,
+        };
         await using var sender = new ReliableConnection(new FaultInjectingLink(a, schedule, LinkDirection.AToB), options);
         await using var receiver = new ReliableConnection(new FaultInjectingLink(b, schedule, LinkDirection.BToA), options);
         var receiving = Task.Run(async () =>

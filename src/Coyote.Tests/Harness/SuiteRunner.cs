@@ -105,6 +105,59 @@ public static class SuiteRunner
         return same ? Ok : Failed;
     }
 
+    /// <summary>
+    /// For every seeded-bug scenario matching <paramref name="filter"/>: runs each strategy (or only
+    /// <paramref name="strategy"/>) with seeds 1..<paramref name="seeds"/> and prints a Markdown table of
+    /// iterations-to-bug (median, min–max, and how many seeds found it within the budget).
+    /// </summary>
+    public static int Measure(string? filter, uint? budget, string? strategy, uint seeds, TextWriter output)
+    {
+        if (strategy is not null && !Strategies.IsKnown(strategy))
+        {
+            output.WriteLine($"error: unknown strategy '{strategy}'; known: {string.Join(", ", Strategies.Names)}.");
+            return BadInput;
+        }
+
+        var mutants = Catalog.All.Where(s => s.IsMutant && (filter is null || s.Name.Contains(filter, StringComparison.OrdinalIgnoreCase))).ToList();
+        if (mutants.Count == 0 || seeds == 0)
+        {
+            output.WriteLine("error: nothing to measure (no seeded-bug scenario matches, or --measure 0).");
+            return BadInput;
+        }
+
+        var strategies = strategy is null ? Strategies.Names : [strategy];
+        output.WriteLine($"| seeded bug | budget | {string.Join(" | ", strategies)} |");
+        output.WriteLine($"|---|---:|{string.Concat(strategies.Select(_ => "---:|"))}");
+        var missed = 0;
+        foreach (var scenario in mutants)
+        {
+            var b = budget ?? scenario.Budget;
+            var cells = new List<string>();
+            foreach (var name in strategies)
+            {
+                var found = new List<int>();
+                for (uint seed = 1; seed <= seeds; seed++)
+                {
+                    var r = Exploration.Run(scenario, new ExplorationOptions(name, b, seed));
+                    if (r.FoundBug && scenario.IsExpected(r.Bug!))
+                    {
+                        found.Add(r.Iterations);
+                    }
+                }
+
+                found.Sort();
+                missed += found.Count < seeds ? 1 : 0;
+                cells.Add(found.Count == 0 ? $"— (0/{seeds})" : $"{found[(found.Count - 1) / 2]} ({found[0]}–{found[^1]}, {found.Count}/{seeds})");
+            }
+
+            output.WriteLine($"| {scenario.Name} | {b} | {string.Join(" | ", cells)} |");
+        }
+
+        output.WriteLine();
+        output.WriteLine("Cells: median iterations to the bug (min–max, seeds that found it within the budget / seeds run).");
+        return missed == 0 ? Ok : Failed;
+    }
+
     /// <summary>Names of all scenarios, with their default strategy and budget.</summary>
     public static IReadOnlyList<string> List() =>
         [.. Catalog.All.Select(s => $"{s.Name}  strategy={s.Strategy} budget={s.Budget}{(s.IsMutant ? " (seeded bug)" : "")}")];

@@ -94,6 +94,13 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     private protected readonly object _lock = new();
     private protected readonly IBufferTracer? _tracer;
     private protected readonly BufferFaults _faults;
+
+    /// <summary>
+    /// Whether the monitor invariants are checked after each step: always in DEBUG builds, and in any build for a
+    /// buffer constructed with seeded faults (so the fault tests see the broken invariant in Release too). A
+    /// production buffer in Release pays one field test per step.
+    /// </summary>
+    private protected readonly bool _checkInvariants;
     private protected readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private protected bool _closed;
     private protected Exception? _closeError;
@@ -104,6 +111,11 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         Name = options?.Name ?? defaultName;
         _tracer = options?.Tracer;
         _faults = faults;
+#if DEBUG
+        _checkInvariants = true;
+#else
+        _checkInvariants = faults != BufferFaults.None;
+#endif
     }
 
     /// <inheritdoc/>

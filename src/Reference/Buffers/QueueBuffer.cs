@@ -140,9 +140,9 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         return message;
     }
 
-    [Conditional("DEBUG")]
     private void AssertInvariants()
     {
+        if (!_checkInvariants) return;
         Debug.Assert(Monitor.IsEntered(_lock));
         Check(_items.Count <= _capacity, "the buffer never holds more messages than its capacity");
         Check(_receivers.IsEmpty || _items.Count == 0, "asynchronous receivers waiting ⇒ the buffer is empty");

@@ -105,9 +105,9 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         return sender.Item;
     }
 
-    [Conditional("DEBUG")]
     private void AssertInvariants()
     {
+        if (!_checkInvariants) return;
         Debug.Assert(Monitor.IsEntered(_lock));
         Check(_senders.IsEmpty || _receivers.IsEmpty, "a sender and a receiver never both wait (they would have met)");
         Check(_readWaiters.IsEmpty || (_senders.IsEmpty && !_closed), "read-readiness waiters ⇒ no sender waiting, open");

@@ -214,6 +214,8 @@ public sealed class DirectEndpoint<T>
     {
         if (message is null) throw new ArgumentNullException(nameof(message), "A message cannot be null.");
         CheckTimeout(timeout);
+        // Early answer only: a Close racing this send is decided under the target monitor's lock (the rules read
+        // the flag there), so a send that passes this check can still be refused, never half-done.
         if (_closed) throw new EndpointClosedException($"{_network.Name}:{Id}", message, hasUndelivered: true);
         var target = _network.Lookup(destination, nameof(destination));
         return _network.Layout == DirectLayout.ReceiverBuffer ? target.Monitor : Monitor;
@@ -282,6 +284,8 @@ public sealed class DirectEndpoint<T>
     private void CheckReceive(ProcessId source, TimeSpan timeout)
     {
         CheckTimeout(timeout);
+        // Early answer only, as in CheckSend: a receive racing Close is failed by the monitor (closed monitor in the
+        // receiver-buffer layout, the rules' flag in the sender-buffer layout), both read under the lock.
         if (_closed) throw new EndpointClosedException($"{_network.Name}:{Id}");
         if (!source.IsAny) _network.Lookup(source, nameof(source));
     }
@@ -302,6 +306,9 @@ public sealed class DirectEndpoint<T>
     /// </summary>
     public IReadOnlyList<Message<T>> Close()
     {
+        // Two racing Close calls may both pass this check; the second sweep finds everything already closed and
+        // drained (CloseAll and CloseProcess are idempotent under the lock), so it returns nothing and no message
+        // is handed back twice.
         if (_closed) return Array.Empty<Message<T>>();
         var drained = _network.CloseEndpoint(this);
         var result = new Message<T>[drained.Count];

@@ -702,6 +702,7 @@ internal sealed class MessageMonitor<T>
             }
             // SEEDED BUG (LostWakeupOnClose): the receivers above stay Waiting and nobody pulses them.
             foreach (var sub in _subscriptions.ToArray()) DeactivateLocked(sub);
+            drained.Sort(static (x, y) => x.Sequence.CompareTo(y.Sequence));
             Trace(IpcAction.Close, closer, ProcessId.Any, 0, drained.Count);
             AssertInvariants();
         }
@@ -755,6 +756,8 @@ internal sealed class MessageMonitor<T>
             }
             foreach (var sub in _subscriptions.ToArray())
                 if (sub.Receiver == p) DeactivateLocked(sub);
+            // Lanes were drained one after the other; hand back in global send order, oldest first.
+            drained.Sort(static (x, y) => x.Sequence.CompareTo(y.Sequence));
             Trace(IpcAction.Close, p, ProcessId.Any, 0, drained.Count);
             AssertInvariants();
         }

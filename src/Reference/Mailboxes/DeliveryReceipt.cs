@@ -16,7 +16,11 @@ public sealed class DeliveryReceipt
     /// <summary>True once a process has taken the message.</summary>
     public bool IsReceived => Receiver.IsCompletedSuccessfully;
 
-    /// <summary>A receipt can stand where the receiver task is expected (e.g. a list of <c>Task&lt;ProcessId&gt;</c>).</summary>
+    /// <summary>
+    /// A receipt can stand where the receiver task is expected (e.g. a list of <c>Task&lt;ProcessId&gt;</c>). Note that
+    /// it also makes <c>() =&gt; box.Send(...)</c> a valid <c>Func&lt;Task&gt;</c>: with overloads such as xunit's
+    /// <c>Assert.Throws</c>, write the lambda as a block (<c>() =&gt; { box.Send(...); }</c>).
+    /// </summary>
     public static implicit operator Task<ProcessId>(DeliveryReceipt receipt) => receipt.Receiver;
 
     /// <summary>The receiving process, if the message has been received.</summary>

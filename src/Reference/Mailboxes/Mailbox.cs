@@ -203,11 +203,15 @@ public sealed class Mailbox<T>
     /// <summary>Whether a message (from <paramref name="source"/>, default any) is there for <paramref name="receiver"/>, without taking it.</summary>
     public bool Probe(ProcessId receiver, ProcessId? source = null) => _monitor.Probe(receiver, source ?? ProcessId.Any);
 
-    /// <summary>Event-handler receive by <paramref name="receiver"/> (see <see cref="Subscription"/>).</summary>
-    public Subscription Subscribe(ProcessId receiver, Func<Message<T>, CancellationToken, ValueTask> handler, HandlerOptions? options = null)
+    /// <summary>Event-handler receive by <paramref name="receiver"/> of every message (see <see cref="Subscription"/>).</summary>
+    public Subscription Subscribe(ProcessId receiver, Func<Message<T>, CancellationToken, ValueTask> handler, HandlerOptions? options = null) =>
+        Subscribe(receiver, ProcessId.Any, handler, options);
+
+    /// <summary>Event-handler receive by <paramref name="receiver"/> of the messages from <paramref name="source"/> (or any).</summary>
+    public Subscription Subscribe(ProcessId receiver, ProcessId source, Func<Message<T>, CancellationToken, ValueTask> handler, HandlerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        return _monitor.Subscribe(receiver, ProcessId.Any, handler, options ?? HandlerOptions.Sequential);
+        return _monitor.Subscribe(receiver, source, handler, options ?? HandlerOptions.Sequential);
     }
 
     /// <summary>Synchronous-handler form of <see cref="Subscribe(ProcessId, Func{Message{T}, CancellationToken, ValueTask}, HandlerOptions?)"/>.</summary>

@@ -70,6 +70,8 @@ public sealed class ReliableEndpoint : IDisposable
     private bool _ackTimerArmed;
     private int _inOrderSinceAck;
     private ulong? _nackedFor;
+    private int _outOfOrderSinceNack;
+    private const int MaxNackList = 32;
     private ulong? _echo; // the latest data arrival not yet echoed in an ack
 
     // Application side when there is no delivery handler.
@@ -256,7 +258,7 @@ public sealed class ReliableEndpoint : IDisposable
                 OnAck(h.Ack, pure: h.Kind == FrameKind.Ack,
                     echo: h.Kind == FrameKind.Ack && (h.Flags & FrameFlags.Echo) != 0 ? h.Sequence : null, fx);
             if (h.Kind == FrameKind.Nack && _failure is null)
-                OnNack(h.Ack, fx);
+                OnNack(h.Ack, frame.Payload.Span, fx);
             if (h.Kind == FrameKind.Data)
                 OnData(h.Sequence, frame.Payload.Span, fx);
             ArmRetransmitTimer();
@@ -293,13 +295,11 @@ public sealed class ReliableEndpoint : IDisposable
         {
             if (_buffered.TryAdd(seq, payload.ToArray()))
             {
-                // A gap: tell the sender at once (a duplicate ack), and name the hole once per hole.
-                if (_options.SendNegativeAcks && _nackedFor != _expected)
-                {
-                    _nackedFor = _expected;
-                    SendFrame(fx, new FrameHeader(FrameKind.Nack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), null);
-                    _n.NacksSent++;
-                }
+                // A gap: tell the sender at once (a duplicate ack), and list the holes — when a new hole appears
+                // at the front, and again after every few further out-of-order arrivals while it persists (the
+                // first repair may have been lost too).
+                if (_options.SendNegativeAcks && (_nackedFor != _expected || ++_outOfOrderSinceNack >= _options.DuplicateAckThreshold))
+                    SendNack(fx);
             }
             else
             {
@@ -323,12 +323,7 @@ public sealed class ReliableEndpoint : IDisposable
         }
         _ackPending = true;
         if (filledGap && _buffered.Count > 0 && _options.SendNegativeAcks && _nackedFor != _expected)
-        {
-            // The repair uncovered the next hole: name it now rather than after another out-of-order arrival.
-            _nackedFor = _expected;
-            SendFrame(fx, new FrameHeader(FrameKind.Nack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), null);
-            _n.NacksSent++;
-        }
+            SendNack(fx); // the repair uncovered the next hole: name it now rather than after another arrival
         if (filledGap || _inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
         {
             SendAck(fx);
@@ -403,19 +398,56 @@ public sealed class ReliableEndpoint : IDisposable
         FillWindow(fx);
     }
 
-    private void OnNack(ulong missing, Effects fx)
+    /// <summary>
+    /// A negative ack names the first missing message in its ack field and, in its payload, up to
+    /// <see cref="MaxNackList"/> missing sequence numbers (big-endian u64) below the receiver's highest arrival:
+    /// a selective repair list, so several holes in one window are mended in one round trip.
+    /// </summary>
+    private void SendNack(Effects fx)
     {
-        if (missing >= _sendBase && missing < _nextSeq)
-            FastRetransmit(missing, fx);
+        Debug.Assert(Monitor.IsEntered(_gate));
+        _nackedFor = _expected;
+        _outOfOrderSinceNack = 0;
+        ulong highest = _expected;
+        foreach (var s in _buffered.Keys)
+            if (s > highest)
+                highest = s;
+        var missing = new List<ulong>();
+        for (ulong s = _expected; s < highest && missing.Count < MaxNackList; s++)
+            if (!_buffered.ContainsKey(s))
+                missing.Add(s);
+        var payload = new byte[missing.Count * 8];
+        for (int i = 0; i < missing.Count; i++)
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(i * 8), missing[i]);
+        SendFrame(fx, new FrameHeader(FrameKind.Nack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), payload);
+        _n.NacksSent++;
+    }
+
+    private void OnNack(ulong firstMissing, ReadOnlySpan<byte> list, Effects fx)
+    {
+        if (list.Length % 8 != 0 || list.Length > MaxNackList * 8)
+        {
+            _n.Malformed++; // keep the part that is certain: the cumulative ack names the first hole
+            list = default;
+        }
+        if (firstMissing >= _sendBase && firstMissing < _nextSeq)
+            FastRetransmit(firstMissing, fx);
+        for (int i = 0; i < list.Length; i += 8)
+        {
+            ulong s = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(list[i..]);
+            if (s != firstMissing && s >= _sendBase && s < _nextSeq)
+                FastRetransmit(s, fx);
+        }
     }
 
     private void FastRetransmit(ulong seq, Effects fx)
     {
         var m = _inFlight[seq];
-        // Duplicate acks and a nack for the same hole often arrive together: the first repair goes at once, any
-        // further one at most once per round trip (the previous repair may still be on its way).
+        // Duplicate acks and nacks for the same hole often arrive in bunches: the first repair goes at once, a
+        // further one only once the previous could have been acknowledged (a retransmission timeout later; a
+        // bare round trip is too tight, since acks queue behind the repaired data).
         var now = _time.GetUtcNow();
-        if (m.Transmissions > 1 && now - m.LastSentAt < (_rtt.SmoothedRtt ?? _rtt.Timeout))
+        if (m.Transmissions > 1 && now - m.LastSentAt < _rtt.Timeout)
             return;
         _n.FastRetransmissions++;
         Transmit(seq, m, retransmission: true, fx);

@@ -93,7 +93,11 @@ public sealed class StreamFrameConnection : IMessageConnection
                 switch (frame.Value.Header.Kind)
                 {
                     case FrameKind.Data:
-                        return frame.Value.Payload.ToArray();
+                        // ReadFrameAsync already copied the payload into an array of its own: hand that over.
+                        return System.Runtime.InteropServices.MemoryMarshal.TryGetArray(frame.Value.Payload, out var whole)
+                               && whole.Offset == 0 && whole.Count == whole.Array!.Length
+                            ? whole.Array
+                            : frame.Value.Payload.ToArray();
                     case FrameKind.Close:
                         _peerClosed = true;
                         return null;

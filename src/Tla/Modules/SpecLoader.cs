@@ -151,7 +151,7 @@ public static class SpecLoader
                 {
                     if (reported.Add(name))
                     {
-                        diagnostics.Add(DiagnosticCode.ModuleNotFound, reference.Span, name);
+                        diagnostics.Add(DiagnosticCode.ModuleNotFound, reference.Span, name, module.Name.Text);
                     }
 
                     continue;

@@ -143,26 +143,79 @@ internal sealed class Resolver
 
     private void Define(ModuleContext context, string name, Resolution resolution, bool isLocal, SourceSpan at)
     {
-        if (context.TryGet(name, out var existing))
+        if (context.TryGet(name, out var existing)
+            && !MayDeclare(name, resolution.Target, at.File is null ? context.Module.Name.Span : at, existing.Resolution, sameFileIsError: true))
         {
-            if (ReferenceEquals(existing.Resolution.Target, resolution.Target))
-            {
-                return;
-            }
-
-            if (at.File is not null)
-            {
-                _diagnostics.Add(DiagnosticCode.MultiplyDefined, at, name, Where(existing.Resolution.Target));
-                return;
-            }
-
-            // Two imports disagree (e.g. the same name from two extended modules): the first one wins, as the
-            // definition site is in another module; report at the module that brought them together.
-            _diagnostics.Add(DiagnosticCode.MultiplyDefined, context.Module.Name.Span, name, Where(existing.Resolution.Target));
             return;
         }
 
         context.Set(name, new ModuleContext.Entry(resolution, isLocal));
+    }
+
+    /// <summary>SANY's symbol kinds, which decide whether a name may be declared again.</summary>
+    private enum SymbolKind
+    {
+        Constant,
+        Variable,
+        Bound,
+        Formal,
+        UserDefined,
+        Instance,
+        Builtin,
+    }
+
+    private static SymbolKind KindOf(IDeclaration declaration) => declaration switch
+    {
+        ConstantDecl => SymbolKind.Constant,
+        VariableDecl => SymbolKind.Variable,
+        BoundName => SymbolKind.Bound,
+        FormalParameter => SymbolKind.Formal,
+        InstanceDefinition => SymbolKind.Instance,
+        BuiltinOperator { Module.Length: 0 } => SymbolKind.Builtin,
+        _ => SymbolKind.UserDefined,
+    };
+
+    /// <summary>
+    /// SANY's rule for declaring a name that is already visible: a bound variable or parameter may never reuse a
+    /// visible name, nor may a declaration of another kind or arity ("Multiply-defined symbol"; language
+    /// built-ins are a kind of their own, so they can never be redefined); a definition of the same kind and
+    /// arity from another module replaces the old one (SANY only warns). Two definitions of one name in one
+    /// module are an error.
+    /// </summary>
+    private bool MayDeclare(string name, IDeclaration declaration, SourceSpan at, Resolution existing, bool sameFileIsError)
+    {
+        var old = existing.Target;
+        if (ReferenceEquals(old, declaration))
+        {
+            return true;
+        }
+
+        var kind = KindOf(declaration);
+        var oldKind = KindOf(old);
+        if (kind is SymbolKind.Bound or SymbolKind.Formal || kind != oldKind || declaration.Arity != old.Arity)
+        {
+            _diagnostics.Add(DiagnosticCode.MultiplyDefined, at, name, Where(old));
+            return false;
+        }
+
+        if (sameFileIsError && old is Node oldNode && declaration is Node newNode && oldNode.Span.File == newNode.Span.File)
+        {
+            _diagnostics.Add(DiagnosticCode.MultiplyDefined, at, name, Where(old));
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Binds a parameter, bound variable or LET definition in a nested scope, checking SANY's rule.</summary>
+    private void Declare(Scope scope, string name, IDeclaration declaration, SourceSpan at)
+    {
+        if (scope.TryLookup(name, out var existing) && !MayDeclare(name, declaration, at, existing, sameFileIsError: false))
+        {
+            return;
+        }
+
+        scope.Add(name, ModuleContext.Direct(declaration));
     }
 
     private static string Where(IDeclaration declaration) => declaration switch
@@ -189,7 +242,7 @@ internal sealed class Resolver
         }
         else
         {
-            scope.Add(name, resolution);
+            Declare(scope, name, declaration, at);
         }
     }
 
@@ -239,7 +292,7 @@ internal sealed class Resolver
                     var inner = new Scope(scope);
                     foreach (var p in d.Parameters)
                     {
-                        inner.Add(p.Name, ModuleContext.Direct(p));
+                        Declare(inner, p.Name, p, p.Span);
                     }
 
                     Expr(d.Body, inner, asArgument: false);
@@ -266,7 +319,7 @@ internal sealed class Resolver
                     var inner = new Scope(scope);
                     foreach (var p in i.Parameters)
                     {
-                        inner.Add(p.Name, ModuleContext.Direct(p));
+                        Declare(inner, p.Name, p, p.Span);
                     }
 
                     Instance(i.Instance, inner);
@@ -381,7 +434,7 @@ internal sealed class Resolver
 
             foreach (var name in bound.Names)
             {
-                scope.Add(name.Name, ModuleContext.Direct(name));
+                Declare(scope, name.Name, name, name.Span);
             }
         }
     }
@@ -529,7 +582,7 @@ internal sealed class Resolver
                 var inner = new Scope(scope);
                 foreach (var p in l.Parameters)
                 {
-                    inner.Add(p.Name, ModuleContext.Direct(p));
+                    Declare(inner, p.Name, p, p.Span);
                 }
 
                 Expr(l.Body, inner, asArgument: false);

@@ -50,6 +50,16 @@ public sealed class Lexer
         ["DEF"] = TokenKind.ProofKeyword,
         ["DEFS"] = TokenKind.ProofKeyword,
         ["ONLY"] = TokenKind.ProofKeyword,
+        ["PROVE"] = TokenKind.ProofKeyword,
+        ["NEW"] = TokenKind.ProofKeyword,
+        ["SUFFICES"] = TokenKind.ProofKeyword,
+        ["HAVE"] = TokenKind.ProofKeyword,
+        ["TAKE"] = TokenKind.ProofKeyword,
+        ["WITNESS"] = TokenKind.ProofKeyword,
+        ["PICK"] = TokenKind.ProofKeyword,
+        ["DEFINE"] = TokenKind.ProofKeyword,
+        ["USE"] = TokenKind.ProofKeyword,
+        ["HIDE"] = TokenKind.ProofKeyword,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly FrozenSet<string> WordOperators =
@@ -246,8 +256,6 @@ public sealed class Lexer
     private void SkipBlockComment()
     {
         var start = _pos;
-        var startLine = _line;
-        var startColumn = _pos - _lineStart + 1;
         var depth = 0;
         while (_pos < _text.Length)
         {
@@ -271,8 +279,6 @@ public sealed class Lexer
             }
         }
 
-        _ = startLine;
-        _ = startColumn;
         _diagnostics.Add(DiagnosticCode.UnterminatedComment, new SourceSpan(_file, start, start + 2));
     }
 

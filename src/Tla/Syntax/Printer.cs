@@ -144,8 +144,25 @@ public sealed class Printer
         }
     }
 
-    private static string Declared(ConstantDecl c) =>
-        c.Arity == 0 ? c.Name : c.Name + "(" + string.Join(", ", Enumerable.Repeat("_", c.Arity)) + ")";
+    private static string Declared(ConstantDecl c)
+    {
+        if (c.Arity == 2 && Operators.Infix.ContainsKey(c.Name))
+        {
+            return "_ " + c.Name + " _";
+        }
+
+        if (c.Arity == 1 && Operators.Postfix.ContainsKey(c.Name))
+        {
+            return "_ " + c.Name;
+        }
+
+        if (c.Arity == 1 && (c.Name == Operators.Negate || Operators.Prefix.ContainsKey(c.Name)))
+        {
+            return Symbol(c.Name) + " _";
+        }
+
+        return c.Arity == 0 ? c.Name : c.Name + "(" + string.Join(", ", Enumerable.Repeat("_", c.Arity)) + ")";
+    }
 
     private static string Parameters(IReadOnlyCollection<FormalParameter> parameters) =>
         parameters.Count == 0 ? string.Empty : "(" + string.Join(", ", parameters.Select(p =>
@@ -420,7 +437,7 @@ public sealed class Printer
 
     private void Subscript(Expr subscript)
     {
-        if (subscript is OpApp { Fixity: Fixity.Name, Arguments.IsEmpty: true } or TupleExpr)
+        if (subscript is OpApp { Fixity: Fixity.Name, Arguments.IsEmpty: true, Prefix.IsEmpty: true } or TupleExpr)
         {
             Expr(subscript);
             return;

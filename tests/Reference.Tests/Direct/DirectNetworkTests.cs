@@ -212,6 +212,23 @@ public abstract class DirectNetworkTests
     }
 
     [Fact]
+    public async Task A_send_failed_by_close_reports_Failed_to_its_callback_with_the_message()
+    {
+        if (!Bounded) return;
+        var net = Network();
+        var a = net.Attach(P1);
+        var b = net.Attach(P2);
+        Fill(a, P2);
+        var op = a.SendAsync(P2, "stranded");
+        var seen = new TaskCompletionSource<SendStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+        op.OnCompleted(o => seen.SetResult(o.Status));
+        b.Close();
+        Assert.Equal(SendStatus.Failed, await seen.Task.Within());
+        var e = await Assert.ThrowsAsync<EndpointClosedException>(() => op.Completion);
+        Assert.Equal("stranded", e.Undelivered);
+    }
+
+    [Fact]
     public async Task A_send_that_completes_at_once_still_runs_its_callback()
     {
         var net = Network();

@@ -283,6 +283,44 @@ public abstract class SubscriptionTests
         Assert.Equal("second", await handled.Task.Within());
     }
 
+    [Fact]
+    public async Task Dispose_racing_arrivals_loses_nothing_every_message_is_handled_once_or_still_buffered()
+    {
+        for (int round = 0; round < 20; round++)
+        {
+            // Unbounded: after Dispose nobody receives, and the sender must still be able to finish.
+            var net = new DirectNetwork<string>(new DirectOptions { Layout = Layout, Capacity = null });
+            var a = net.Attach(P1);
+            var b = net.Attach(P2);
+            var handled = new ConcurrentBag<string>();
+            var some = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            int running = 0, maxRunning = 0;
+            var sub = b.Subscribe(ProcessId.Any, m =>
+            {
+                InterlockedMax(ref maxRunning, Interlocked.Increment(ref running));
+                handled.Add(m.Body);
+                Interlocked.Decrement(ref running);
+                some.TrySetResult();
+            });
+            const int total = 60;
+            var sending = Task.Run(async () =>
+            {
+                for (int i = 0; i < total; i++) await a.SendAsync(P2, $"r{round}-{i}");
+            });
+            await some.Task.Within(); // dispose while traffic is flowing
+            sub.Dispose();
+            int handledAtDispose = handled.Count;
+            await sending.Within();
+            Assert.Equal(handledAtDispose, handled.Count); // nothing ran after Dispose returned
+            var left = new List<string>();
+            while (b.TryReceive(ProcessId.Any, out var m)) left.Add(m.Body);
+            var all = handled.Concat(left).ToList();
+            Assert.Equal(total, all.Count);
+            Assert.Equal(total, all.Distinct().Count());
+            Assert.Equal(1, maxRunning);
+        }
+    }
+
     internal static void InterlockedMax(ref int target, int value)
     {
         int seen;

@@ -159,6 +159,44 @@ public abstract class MailboxTests
     }
 
     [Fact]
+    public async Task The_trace_uses_the_specs_action_names_in_the_order_steps_took_effect()
+    {
+        var box = Box();
+        box.Open(P1);
+        box.Open(P2);
+        var waiting = box.ReceiveAsync(P2).AsTask();   // Receive(p2): starts waiting
+        box.Send(P1, "handed over");                    // Send(p1), then Deliver(p2)
+        await waiting.Within();
+        box.Send(P1, "buffered");                       // Send(p1)
+        Assert.True(box.TryReceive(P2, out _));         // Receive(p2) and Deliver(p2) at once
+        box.Close(P1);
+        box.Close(P2);                                  // the last close
+        var steps = Trace.Events.Select(e => $"{e.Action}({e.Process})").ToArray();
+        Assert.Equal(new[]
+        {
+            "Open(p1)", "Open(p2)", "ReceiveBlocked(p2)", "Send(p1)", "Deliver(p2)", "Send(p1)", "Receive(p2)", "Close(p1)", "Close(p2)",
+        }, steps);
+    }
+
+    [Fact]
+    public async Task A_handler_subscribed_to_one_source_leaves_other_messages_in_the_mailbox()
+    {
+        var box = Box();
+        box.Open(P1);
+        box.Open(P2);
+        var seen = new TaskCompletionSource<Message<string>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var sub = box.Subscribe(P2, P1, (m, _) =>
+        {
+            seen.TrySetResult(m);
+            return ValueTask.CompletedTask;
+        });
+        box.Send(P2, "own message, not from p1");
+        box.Send(P1, "from p1");
+        Assert.Equal(new Message<string>(P1, "from p1"), await seen.Task.Within());
+        Assert.Equal(1, box.Count); // p2's own message is not from p1: it stays
+    }
+
+    [Fact]
     public void Opening_twice_is_harmless()
     {
         var box = Box();

@@ -109,6 +109,21 @@ public sealed class ReliableDeliveryTests
     }
 
     [Fact]
+    public void Several_holes_in_one_window_are_listed_in_one_nack_and_repaired_together()
+    {
+        var options = new ReliableOptions { WindowSize = 8, InitialRetransmitTimeout = Ms(500) };
+        var drop = FaultDecision.Drop();
+        var deliver = FaultDecision.Deliver(Ms(1));
+        using var sim = new Simulation(new ScriptedFaultSchedule([drop, deliver, drop, deliver, drop, deliver, deliver, deliver], []), options);
+        sim.Queue(8, bothWays: false);
+        int steps = sim.RunUntilSendsComplete();
+        Assert.Null(sim.Violation());
+        Assert.True(steps < 10, $"took {steps} ms: the holes waited for the timer");
+        Assert.Equal(0, sim.AtP.Statistics.Timeouts);
+        Assert.Equal(3, sim.AtP.Statistics.Retransmissions); // exactly the three holes, nothing that had arrived
+    }
+
+    [Fact]
     public void Duplicate_acks_alone_trigger_the_fast_retransmit()
     {
         var options = new ReliableOptions { WindowSize = 8, InitialRetransmitTimeout = Ms(500), SendNegativeAcks = false };
@@ -184,6 +199,24 @@ public sealed class ReliableDeliveryTests
         sim.RunUntilSendsComplete();
         Assert.Null(sim.Violation());
         Assert.Equal(200, sim.AtP.Statistics.MalformedFrames);
+    }
+
+    [Fact]
+    public void Forged_acks_and_frames_from_strangers_change_nothing()
+    {
+        using var sim = new Simulation(new SeededFaultSchedule(0, FaultRates.None));
+        var codec = new VerifiedIpc.Reference.Framing.FrameCodec(1000);
+        // An ack for messages never sent, and a data frame claiming to come from a third process.
+        sim.Link.B.Send(codec.Encode(new(VerifiedIpc.Reference.Framing.FrameKind.Ack, VerifiedIpc.Reference.Framing.FrameFlags.AckValid,
+            Simulation.Q, Simulation.P, 0, 1000), []));
+        sim.Link.B.Send(codec.Encode(new(VerifiedIpc.Reference.Framing.FrameKind.Data, VerifiedIpc.Reference.Framing.FrameFlags.None,
+            new ProcessId(77), Simulation.P, 0, 0), [1]));
+        sim.Queue(5, bothWays: false);
+        sim.RunUntilSendsComplete();
+        Assert.Null(sim.Violation());
+        Assert.Equal(1, sim.AtP.Statistics.InvalidAcks);
+        Assert.Equal(1, sim.AtP.Statistics.MalformedFrames);
+        Assert.Empty(sim.DeliveredAtP);
     }
 
     [Fact]
