@@ -85,6 +85,28 @@ public sealed class CrossProcessTests
     }
 
     [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task An_echoing_child_returns_every_message_unchanged_in_order(Transport transport)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        await using var s = await CrossProcessSession.StartAsync(transport, ["echo"], cts.Token, FaultsFor(transport));
+        var rng = new Random(11);
+        for (long seq = 0; seq < 100; seq++)
+        {
+            var m = HostWire.Create(seq, rng.Next(8, 2000));
+            await s.Connection.SendAsync(m, cts.Token);
+            Assert.Equal(m, await s.Connection.ReceiveAsync(cts.Token));
+        }
+        await s.Connection.SendAsync(Array.Empty<byte>(), cts.Token); // ends the echo
+        var last = await s.Connection.ReceiveAsync(cts.Token);
+        Assert.NotNull(last);
+        Assert.Empty(last);
+        await CloseStreamSideAsync(s);
+        Assert.Equal(0, await s.Child.WaitForExitAsync(cts.Token));
+        Assert.Contains("echo: 101 messages", s.Child.Lines);
+    }
+
+    [Theory]
     [InlineData(Transport.Tcp, 3 * 1024 * 1024)] // three times the stream connection's 1 MiB message cap
     [InlineData(Transport.Pipe, 3 * 1024 * 1024)]
     [InlineData(Transport.Udp, 300 * 1024)] // nearly five UDP datagrams' worth, under loss
