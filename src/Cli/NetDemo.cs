@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using System.Text;
 using VerifiedIpc.Reference;
 using VerifiedIpc.Reference.Links;
@@ -116,6 +117,15 @@ internal static class NetDemo
             return 2;
         }
         using var cts = new CancellationTokenSource(Bound);
+        // Ctrl+C or a termination signal cancels the run instead of ending the process at once, so the finally blocks
+        // still kill the peer and remove the socket directory.
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            cts.Cancel();
+        }
+        using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         try
         {
             return RunAsync(options, output, cts.Token).GetAwaiter().GetResult();
@@ -198,21 +208,20 @@ internal static class NetDemo
 
             var clock = Stopwatch.StartNew();
             long acknowledged = 0;
-            var sends = new Task[o.Count];
-            for (int seq = 0; seq < o.Count; seq++)
-                sends[seq] = messages.SendAsync(Message(seq, o.Size), ct).ContinueWith(t =>
-                {
-                    Interlocked.Increment(ref acknowledged);
-                    return t;
-                }, ct, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Unwrap();
-            var all = Task.WhenAll(sends);
+            var sending = SendAllAsync(messages, o, () => Interlocked.Increment(ref acknowledged), ct);
             // The report travels unfragmented (the peer sends it on the reliable connection itself).
             var report = reliable.ReceiveAsync(ct);
             // Progress, once a second while the transfer runs (a display, not synchronisation).
-            while (await Task.WhenAny(all, report, Task.Delay(TimeSpan.FromSeconds(1), ct)) is var done && done != all && done != report)
+            while (true)
+            {
+                var done = await Task.WhenAny(sending, report, Task.Delay(TimeSpan.FromSeconds(1), ct));
+                ct.ThrowIfCancellationRequested();
+                if (done == sending || done == report)
+                    break;
                 output.WriteLine($"  {clock.Elapsed.TotalSeconds,5:F1} s  acknowledged {Interlocked.Read(ref acknowledged)}/{o.Count}, " +
                                  $"retransmits {reliable.Endpoint.Statistics.Retransmissions}");
-            await all;
+            }
+            await sending;
             var reportBytes = await report ?? throw new InvalidOperationException("the peer closed without its report");
             double seconds = clock.Elapsed.TotalSeconds;
             var peer = PeerReport.Parse(reportBytes);
@@ -241,6 +250,32 @@ internal static class NetDemo
                 await cleanup[i]();
         }
     }
+
+    /// <summary>
+    /// Sends every message, keeping at most <see cref="MaxOutstanding"/> unacknowledged (so the window stays full while
+    /// memory stays bounded whatever <c>--count</c> is); <paramref name="acknowledged"/> runs as each oldest completes.
+    /// </summary>
+    private static async Task SendAllAsync(IMessageConnection messages, NetDemoOptions o, Action acknowledged, CancellationToken ct)
+    {
+        var pending = new Queue<Task>();
+        for (int seq = 0; seq < o.Count; seq++)
+        {
+            ct.ThrowIfCancellationRequested();
+            pending.Enqueue(messages.SendAsync(Message(seq, o.Size), ct));
+            if (pending.Count >= MaxOutstanding)
+            {
+                await pending.Dequeue();
+                acknowledged();
+            }
+        }
+        while (pending.TryDequeue(out var send))
+        {
+            await send;
+            acknowledged();
+        }
+    }
+
+    private const int MaxOutstanding = 512;
 
     /// <summary>The peer: connects to the parent, receives and checks every message, replies with its report.</summary>
     private static int RunPeer(NetDemoOptions o, string address, TextWriter output)
