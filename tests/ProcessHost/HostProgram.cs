@@ -175,6 +175,10 @@ public static class HostProgram
                 _ => throw new ArgumentException($"unknown option '{name}' (argument {i + 1})"),
             };
         }
+        if (args[2] is not ("echo" or "sink" or "source"))
+            throw new ArgumentException($"unknown role '{args[2]}' (argument 3): expected echo, sink or source");
+        if (args[0] is not ("uds" or "tcp" or "udp" or "pipe" or "namedpipe"))
+            throw new ArgumentException($"unknown transport '{args[0]}' (argument 1): expected uds, tcp, udp, pipe or namedpipe");
         return (args[0], args[1], args[2], o);
     }
 

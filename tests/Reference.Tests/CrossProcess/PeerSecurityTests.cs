@@ -128,6 +128,20 @@ public sealed class PeerSecurityTests
         }
     }
 
+    [Theory]
+    [InlineData(new[] { "tcp", "notaport", "sink" }, "Port 'notaport' is not a number between 1 and 65535")]
+    [InlineData(new[] { "tcp", "1", "dance" }, "unknown role 'dance' (argument 3)")]
+    [InlineData(new[] { "carrier", "x", "sink" }, "unknown transport 'carrier' (argument 1)")]
+    [InlineData(new[] { "pipe", "3;4", "sink" }, "Pipe handles must be 'IN,OUT'")]
+    [InlineData(new[] { "udp", "9", "sink", "--loss", "2" }, "option --loss: '2' is not a probability")]
+    public async Task The_child_host_refuses_a_bad_command_line_with_a_clear_message_and_exit_code_2(string[] args, string message)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        await using var child = ChildHost.Start(args);
+        Assert.Equal(2, await child.WaitForExitAsync(cts.Token));
+        Assert.Contains(child.Lines, l => l.StartsWith("usage error: ", StringComparison.Ordinal) && l.Contains(message, StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Malformed_pipe_handles_are_a_clear_error()
     {
