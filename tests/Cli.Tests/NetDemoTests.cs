@@ -8,6 +8,11 @@ namespace VerifiedIpc.Cli.Tests;
 /// sends to it through injected loss, duplication and reordering; the summary line must say every message arrived
 /// once, in order.
 /// </summary>
+/// <remarks>
+/// Run alone (not beside other test classes): a child started while another test's anonymous-pipe handles are
+/// inheritable would inherit them and keep that pipe open after its own peer died.
+/// </remarks>
+[Collection(NetDemoCollection.Name)]
 public sealed partial class NetDemoTests
 {
     private static (int ExitCode, string Output) Run(params string[] args)
@@ -65,4 +70,10 @@ public sealed partial class NetDemoTests
         Assert.NotEqual(0, exit);
         Assert.Contains("carrier-pigeon", text);
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class NetDemoCollection
+{
+    public const string Name = "net-demo";
 }
