@@ -6,7 +6,8 @@ namespace VerifiedIpc.Coyote.Tests;
 
 /// <summary>
 /// Rendezvous, bounded and unbounded buffers with N producers × M consumers, synchronous and asynchronous, with
-/// close and drain racing the traffic; and each seeded buffer fault on the same workload.
+/// close and drain racing the traffic; and each seeded buffer fault on the same workload. The producer/consumer
+/// workloads also feed the liveness monitor (<see cref="Eventually"/>): a message sent and never received leaves it hot.
 /// </summary>
 public static class BufferScenarios
 {
@@ -76,6 +77,7 @@ public static class BufferScenarios
             {
                 for (var i = 0; i < perProducer; i++)
                 {
+                    Eventually.Sent(Workload.Message(producer, i));
                     if (asyncSend)
                     {
                         await buffer.SendAsync(Workload.Message(producer, i));
@@ -101,7 +103,9 @@ public static class BufferScenarios
                 {
                     try
                     {
-                        got.Add(asyncReceive ? await buffer.ReceiveAsync() : buffer.Receive());
+                        var message = asyncReceive ? await buffer.ReceiveAsync() : buffer.Receive();
+                        got.Add(message);
+                        Eventually.Accounted(message);
                     }
                     catch (EndpointClosedException)
                     {
