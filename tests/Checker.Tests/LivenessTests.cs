@@ -328,4 +328,18 @@ public sealed class LivenessTests : IDisposable
         Assert.Null(o.Result);
         Assert.Contains("must be a constant set", output);
     }
+
+    [Theory]
+    [InlineData("/\\ WF_x(Inc)", 0)]
+    [InlineData("", 13)]
+    public void A_step_out_of_the_constraint_still_makes_its_action_enabled(string fairness, int exit)
+    {
+        // The only behaviours that stay inside the constraint stutter at x = 2, where Inc is enabled (its successor
+        // is merely outside the model): under WF that stuttering is unfair, as TLC's ENABLED ignores constraints.
+        var body = "VARIABLE x\nInit == x = 0\nInc == x' = x + 1\nSpec == Init /\\ [][Inc]_x " + fairness + "\nP == []<>(x = 0)\nBound == x < 3";
+        var (o, output) = Check("Boundary" + exit, body, "SPECIFICATION Spec\nPROPERTY P\nCONSTRAINT Bound\n");
+        Assert.True(exit == o.ExitCode, output);
+        Assert.Equal(3, o.Result!.DistinctStates);
+        if (exit == 13) AssertTemporalViolation(o, output, "stuttering");
+    }
 }

@@ -17,6 +17,7 @@ internal sealed class LivenessRecorder
     private readonly List<ulong> _fps = [];
     private readonly List<ulong> _nodeLabels = [];
     private readonly List<int> _initial = [];
+    private readonly Dictionary<int, ulong> _outsideEnabled = [];
     private int[] _from = new int[1024];
     private int[] _to = new int[1024];
     private ulong[] _edgeLabels = new ulong[1024];
@@ -57,7 +58,14 @@ internal sealed class LivenessRecorder
             }
             finally { eval.Nxt = saved; }
         }
-        if (!_t.NeedsGraph || !inModel) return null;
+        if (!_t.NeedsGraph) return null;
+        if (!inModel)
+        {
+            // A step to a state outside the CONSTRAINT is not in the graph, but it still makes its action enabled
+            // (TLC's ENABLED ignores constraints), so stuttering at the boundary is not fair.
+            if (cur != null && _ids.TryGetValue(parentFp, out var from)) _outsideEnabled[from] = _outsideEnabled.GetValueOrDefault(from) | EdgeLabel(cur, s, eval);
+            return null;
+        }
         if (isNew)
         {
             eval.Cur = s;
@@ -71,16 +79,7 @@ internal sealed class LivenessRecorder
         }
         if (cur != null)
         {
-            ulong label = 0;
-            var saved = eval.Nxt;
-            eval.Cur = cur;
-            eval.Nxt = s;
-            try
-            {
-                for (int i = 0; i < _t.EdgePredicates.Count; i++)
-                    if (Truth(_t.EdgePredicates[i].Eval(eval), _t.EdgePredicates[i].Name)) label |= 1UL << i;
-            }
-            finally { eval.Nxt = saved; }
+            ulong label = EdgeLabel(cur, s, eval);
             if (_edges == _from.Length)
             {
                 Array.Resize(ref _from, _edges * 2);
@@ -96,13 +95,28 @@ internal sealed class LivenessRecorder
         return null;
     }
 
+    private ulong EdgeLabel(Value[] cur, Value[] s, Ctx eval)
+    {
+        ulong label = 0;
+        var saved = eval.Nxt;
+        eval.Cur = cur;
+        eval.Nxt = s;
+        try
+        {
+            for (int i = 0; i < _t.EdgePredicates.Count; i++)
+                if (Truth(_t.EdgePredicates[i].Eval(eval), _t.EdgePredicates[i].Name)) label |= 1UL << i;
+        }
+        finally { eval.Nxt = saved; }
+        return label;
+    }
+
     private static bool Truth(Value v, string what) =>
         v is BoolValue b ? b.Value : throw new EvalException($"The property {what} evaluated to a non-boolean value:\n{v}");
 
     /// <summary>Searches every liveness obligation in order; the first violated one yields a counterexample.</summary>
     public LivenessCounterexample? Check()
     {
-        var g = new Graph(_fps.Count, _from, _to, _edgeLabels, _edges, _nodeLabels.ToArray(), _initial.ToArray(), _t);
+        var g = new Graph(_fps.Count, _from, _to, _edgeLabels, _edges, _nodeLabels.ToArray(), _initial.ToArray(), _t, _outsideEnabled);
         foreach (var ob in _t.Obligations)
             if (g.Find(ob) is { } cex) return cex with { Nodes = cex.NodeIds.Select(i => _fps[i]).ToArray() };
         return null;
@@ -127,7 +141,7 @@ internal sealed class Graph
     private readonly TemporalSpec _t;
     private readonly ulong[] _enabled;
 
-    public Graph(int n, int[] from, int[] to, ulong[] labels, int m, ulong[] nodeLabels, int[] initial, TemporalSpec t)
+    public Graph(int n, int[] from, int[] to, ulong[] labels, int m, ulong[] nodeLabels, int[] initial, TemporalSpec t, IReadOnlyDictionary<int, ulong> outsideEnabled)
     {
         _n = n;
         _nlab = nodeLabels;
@@ -148,6 +162,7 @@ internal sealed class Graph
             // A fairness action is enabled in a state when one of the state's recorded transitions is an <<A>>_v step.
             _enabled[from[e]] |= labels[e];
         }
+        foreach (var (v, mask) in outsideEnabled) _enabled[v] |= mask;
     }
 
     private int[]? _index;
