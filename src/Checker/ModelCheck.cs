@@ -114,6 +114,8 @@ public static class ModelCheck
             output.WriteLine($"Error: {e.Message}");
             return new CheckOutcome(150, null, model, e.Message, sw.Elapsed) { LoadFailure = "semantic-error" };
         }
+        if (model.Temporal is { NeedsGraph: true } && result.Verdict is Verdict.Success or Verdict.TemporalViolated)
+            output.WriteLine($"Checking temporal properties for the complete state space with {result.DistinctStates} total distinct states at ({DateTime.Now:yyyy-MM-dd HH:mm:ss})");
         if (result.Verdict == Verdict.TemporalViolated) Liveness.LassoBuilder.Write(result, model, output, markChanges: true);
         else if (result.Verdict == Verdict.ActionPropertyViolated && result.InInitialState)
         {
