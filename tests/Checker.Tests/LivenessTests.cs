@@ -342,4 +342,15 @@ public sealed class LivenessTests : IDisposable
         Assert.Equal(3, o.Result!.DistinctStates);
         if (exit == 13) AssertTemporalViolation(o, output, "stuttering");
     }
+
+    [Theory]
+    [InlineData("SF", 0)]
+    [InlineData("WF", 13)]
+    public void Fairness_through_a_parameterised_operator(string enterFairness, int exit)
+    {
+        var spec = Lock + $"\nFair(p) == WF_vars(Request(p)) /\\ {enterFairness}_vars(Enter(p)) /\\ WF_vars(Exit(p))\nServed(p) == (pc[p] = \"wait\") ~> (pc[p] = \"cs\")"
+            + "\nSpec == Init /\\ [][Next]_vars /\\ \\A p \\in Procs : Fair(p)\nProp == \\A p \\in Procs : Served(p)";
+        var (o, output) = Check("ParamFair" + enterFairness, spec, "SPECIFICATION Spec\nPROPERTY Prop\n");
+        Assert.True(exit == o.ExitCode, output);
+    }
 }

@@ -164,6 +164,16 @@ internal sealed class TemporalBuilder(Compiler compiler, ModelRuntime runtime, i
                 if (app.Prefix.IsEmpty && s.Lookup(app.Name) is DefB d && d.Def.Arity == 0) { e = d.Def.Body; s = d.Scope; continue; }
                 if (!app.Prefix.IsEmpty && compiler.ResolveInstanceTarget(app, s) is ({ } t, _) && t is DefB td && td.Def.Arity == 0) { e = td.Def.Body; s = td.Scope; continue; }
             }
+            else if (e is OpApp { Prefix.IsEmpty: true } call && s.Lookup(call.Name) is DefB pd && !pd.Def.IsRecursive
+                && pd.Def.Arity == call.Arguments.Length && pd.Def.Parameters.All(p => p.Arity == 0))
+            {
+                // A parameterised temporal operator (e.g. Fair(p) == WF_vars(A(p))): arguments are passed by name.
+                var bound = pd.Scope.Child(pd.Scope.Depth);
+                for (int k = 0; k < call.Arguments.Length; k++) bound.Add(pd.Def.Parameters[k].Name, new NameArgB(call.Arguments[k], s));
+                e = pd.Def.Body;
+                s = bound;
+                continue;
+            }
             return (e, s);
         }
         return (e, s);
@@ -208,7 +218,7 @@ internal sealed class TemporalBuilder(Compiler compiler, ModelRuntime runtime, i
                     foreach (var sc in scopes) Flatten(q.Body, sc, into, what);
                     return;
                 }
-            case OpApp { Arguments.IsEmpty: true } app:
+            case OpApp app:
                 {
                     var (r, rs) = Resolve(app, s);
                     if (!ReferenceEquals(r, app)) { Flatten(r, rs, into, what); return; }

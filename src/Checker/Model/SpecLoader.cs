@@ -434,8 +434,29 @@ public sealed class SpecLoader
                 }
             default:
                 if (IsStateLevel(e, scope, 0)) { if (init is null) { init = e; initScope = scope; } }
+                else if (ContainsTemporal(e, scope, 0)) _temporal?.AddSpecFairness(e, scope);
                 return;
         }
+    }
+
+    /// <summary>Whether fairness or a temporal operator hides in <paramref name="e"/>, following definitions (e.g. \A p : Fair(p)).</summary>
+    private bool ContainsTemporal(Expr e, Scope scope, int depth)
+    {
+        if (depth > 30) return false;
+        bool found = false;
+        void Visit(Node n)
+        {
+            if (found) return;
+            if (n is Fairness) { found = true; return; }
+            if (n is OpApp app && app.Prefix.IsEmpty)
+            {
+                if (scope.Lookup(app.Name) is null && app.Name is Operators.Always or Operators.Eventually or Operators.LeadsTo) { found = true; return; }
+                if (scope.Lookup(app.Name) is DefB d && ContainsTemporal(d.Def.Body, d.Scope, depth + 1)) { found = true; return; }
+            }
+            foreach (var c in Compiler.Children(n)) Visit(c);
+        }
+        Visit(e);
+        return found;
     }
 
     private static bool ContainsFairness(Node n) => n is Fairness || Compiler.Children(n).Any(ContainsFairness);
