@@ -103,6 +103,7 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Contains("<span class=\"st-ok\">OK</span>", text);
         Assert.Contains("<span class=\"st-pend\">PENDING</span>", text);
         Assert.DoesNotContain("✔ as expected</span></td>", text); // the library's summary, which cannot say pending, is replaced
+        Assert.Contains("Safety part only: every reachable state satisfies the invariants; the temporal properties were not checked (PENDING).", text);
         Assert.DoesNotContain("<script", text);
     }
 
