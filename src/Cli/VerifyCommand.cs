@@ -22,8 +22,8 @@ public static class VerifyCommand
         var workers = new Option<int>("--workers") { Description = "Worker threads of each check.", DefaultValueFactory = _ => 1 };
         var coyote = new Option<uint>("--coyote-budget")
         {
-            Description = "Iterations per Coyote scenario after the models (0 = do not run the Coyote suite).",
-            DefaultValueFactory = _ => 20,
+            Description = "After the models, run the Coyote suite at N iterations per scenario (default 0: not run; 20 is a small budget).",
+            DefaultValueFactory = _ => 0,
         };
         var command = new Command("verify", "Check every bundled model and mutant against the manifest of TLC's results, then run the Coyote suite at a small budget.")
         {
@@ -85,6 +85,7 @@ public static class VerifyCommand
             output.WriteLine($"Pending (temporal properties not checked yet: liveness, action properties, refinement; never counted as passed): {string.Join(", ", pending.Select(p => p.Entry.Name))}.");
 
         var exit = mismatches > 0 ? 1 : 0;
+        var coyoteFailed = false;
         if (coyoteBudget > 0)
         {
             output.WriteLine();
@@ -96,8 +97,13 @@ public static class VerifyCommand
                 var traces = Path.Combine(Path.GetTempPath(), "vipc-verify-coyote-traces");
                 var code = TestSuiteLoader.Invoke(suite, "Test", null, (uint?)coyoteBudget, null, null, traces, output);
                 output.WriteLine(code == 0 ? "Coyote suite: OK." : $"Coyote suite: FAILED (exit {code}).");
-                if (code != 0) exit = 1;
+                if (code != 0) { exit = 1; coyoteFailed = true; }
             }
+        }
+        else
+        {
+            output.WriteLine();
+            output.WriteLine("Coyote suite: not run (pass --coyote-budget N, e.g. 20, to run it after the models).");
         }
         output.WriteLine("Trace validation: not yet available (issue 8, item 2); no traces were validated.");
 
@@ -114,7 +120,13 @@ public static class VerifyCommand
                 return 2;
             }
         }
-        output.WriteLine(exit == 0 ? "Result: every checked entry matches TLC." : "Result: UNEXPECTED RESULTS (see MISMATCH above).");
+        output.WriteLine(exit == 0
+            ? "Result: every checked entry matches TLC" + (pending.Count > 0 ? $" ({pending.Count} pending)." : ".")
+            : "Result: UNEXPECTED RESULTS: " + string.Join("; ", new[]
+              {
+                  mismatches > 0 ? $"{mismatches} MISMATCH with TLC (see above)" : null,
+                  coyoteFailed ? "the Coyote suite failed (see above)" : null,
+              }.Where(x => x is not null)) + ".");
         return exit;
     }
 

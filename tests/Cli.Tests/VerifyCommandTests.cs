@@ -63,6 +63,7 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Matches(@"\[\s*\d+/\d+\] PENDING +AckRetransmit_UnfairRetransmit ", output);
         Assert.Matches(@"\[\s*\d+/\d+\] OK +BoundedBuffer_IfNotWhile ", output);
         Assert.Contains("Trace validation: not yet available", output);
+        Assert.Contains("Coyote suite: not run", output);
     }
 
     [Fact]
