@@ -48,6 +48,10 @@ if [[ "$TLA2TOOLS_JAR" != /dev/null && ! -f "$TLA2TOOLS_JAR" ]]; then
   exit 2
 fi
 command -v python3 >/dev/null || { echo "tlc-regen.sh: python3 is required" >&2; exit 2; }
+if [[ "$TLA2TOOLS_JAR" != /dev/null ]] && ! command -v "${JAVA:-java}" >/dev/null; then
+  echo "tlc-regen.sh: ${JAVA:-java} not found (set JAVA to a Java 11+ runtime)" >&2
+  exit 2
+fi
 export SPEC_DIR="$HERE"
 exec python3 - "$@" <<'PYEOF'
 import json, os, re, shlex, shutil, subprocess, sys, tempfile, time

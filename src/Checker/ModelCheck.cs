@@ -82,7 +82,7 @@ public static class ModelCheck
         catch (CfgException e)
         {
             output.WriteLine($"Error: {e.Message}");
-            return new CheckOutcome(255, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
+            return new CheckOutcome(e.ExitCode, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
         }
         catch (CheckerException e)
         {
@@ -114,7 +114,7 @@ public static class ModelCheck
         catch (CheckerException e)
         {
             output.WriteLine($"Error: {e.Message}");
-            return new CheckOutcome(150, null, model, e.Message, sw.Elapsed);
+            return new CheckOutcome(150, null, model, e.Message, sw.Elapsed) { LoadFailure = "semantic-error" };
         }
         TlcReport.Write(result, model, output, markChanges: true);
         if (request.DumpTraceJsonPath is { } path && result.Trace is { Count: > 0 } trace)

@@ -28,7 +28,10 @@ public static class DemoCommand
     public static Command Create()
     {
         var command = new Command("demo", "Run a short demonstration of every message-passing primitive, printing what happens.");
-        command.SetAction(parse => Run(parse.InvocationConfiguration.Output));
+        var network = NetDemo.AddTo(command); // --transport: two OS processes instead (NetDemo.cs)
+        command.SetAction(parse => network(parse) is { } net
+            ? NetDemo.Run(net, parse.InvocationConfiguration.Output)
+            : Run(parse.InvocationConfiguration.Output));
         return command;
     }
 

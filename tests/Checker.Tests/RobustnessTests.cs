@@ -22,7 +22,8 @@ public sealed class RobustnessTests(ITestOutputHelper log)
     {
         var c = Corpus.Get(name);
         var text = File.ReadAllText(c.Tla);
-        var rnd = new Random(name.GetHashCode(StringComparison.Ordinal) & 0x7fff);
+        // A stable seed per case (string.GetHashCode is randomised per process), so any failure replays.
+        var rnd = new Random(name.Aggregate(17, (h, ch) => h * 31 + ch) & 0x7fffffff);
         var dir = Directory.CreateTempSubdirectory("vipc-mut-").FullName;
         try
         {
@@ -39,8 +40,10 @@ public sealed class RobustnessTests(ITestOutputHelper log)
                     _ => text.Remove(pos, 1).Insert(pos, "+-{}()[]<>=~\\'01x"[rnd.Next(17)].ToString()),
                 };
                 File.WriteAllText(Path.Combine(dir, Path.GetFileName(c.Tla)), mutated);
-                var outcome = ModelCheck.Run(new CheckRequest(Path.Combine(dir, Path.GetFileName(c.Tla)), Path.Combine(dir, Path.GetFileName(c.Cfg)), StateLimit: 20_000), TextWriter.Null, (_, _, _, _) => { });
-                Assert.NotEqual(1, outcome.ExitCode); // 1 = the checker itself failed
+                var output = new StringWriter();
+                var outcome = ModelCheck.Run(new CheckRequest(Path.Combine(dir, Path.GetFileName(c.Tla)), Path.Combine(dir, Path.GetFileName(c.Cfg)), StateLimit: 20_000), output, (_, _, _, _) => { });
+                Assert.True(outcome.ExitCode != 1, $"mutation {i} at offset {pos} made the checker fail:\n{output}"); // 1 = the checker itself failed
+                Assert.True(outcome.LoadFailure != null || outcome.Result != null, $"mutation {i} at offset {pos} gave neither a verdict nor a diagnostic:\n{output}");
                 var kind = outcome.LoadFailure ?? outcome.Result!.Verdict.ToString();
                 verdicts[kind] = verdicts.GetValueOrDefault(kind) + 1;
             }

@@ -7,7 +7,7 @@ namespace VerifiedIpc.ProcessHost;
 /// <summary>
 /// The child process of the cross-process tests:
 /// <c>VerifiedIpc.ProcessHost TRANSPORT ADDRESS ROLE [--count N] [--size B] [--ack] [--fragment] [--packet B]
-/// [--loss P] [--dup P] [--reorder P] [--seed N] [--retries N]</c>.
+/// [--loss P] [--dup P] [--reorder P] [--seed N] [--retries N] [--bug-ack-ahead]</c>.
 /// <list type="bullet">
 /// <item>TRANSPORT ADDRESS: <c>uds PATH</c>, <c>tcp PORT</c>, <c>udp PORT</c> (the parent's port; the child prints
 /// <c>udp-port N</c> with its own), <c>pipe IN,OUT</c> (inherited anonymous pipe handles), <c>namedpipe NAME</c>.</item>
@@ -16,6 +16,8 @@ namespace VerifiedIpc.ProcessHost;
 /// per message before acknowledging it with <c>--ack</c>, then a summary line and a final <c>done</c> message), or
 /// <c>source</c> (sends <c>--count</c> messages, then <c>done</c>).</item>
 /// </list>
+/// <c>--bug-ack-ahead</c> is a seeded bug for the tests' own checks: the sink acknowledges one message more than it
+/// has recorded.
 /// Exit codes: 0 done; 2 bad command line; 3 transport error (printed as <c>error: TYPE: MESSAGE</c>); 4 a
 /// message out of order or corrupted.
 /// </summary>
@@ -113,7 +115,7 @@ public static class HostProgram
             output.WriteLine($"recv {seq}");
             output.Flush();
             if (options.Ack)
-                await connection.SendAsync(HostWire.Ack(seq), ct);
+                await connection.SendAsync(HostWire.Ack(options.AckAhead ? seq + 1 : seq), ct);
             expected++;
             bytes += m.Length;
         }
@@ -169,9 +171,14 @@ public static class HostProgram
                 "--reorder" => o with { Reorder = ParseProbability(name, Value()) },
                 "--ack" => o with { Ack = true },
                 "--fragment" => o with { Fragment = true },
+                "--bug-ack-ahead" => o with { Ack = true, AckAhead = true },
                 _ => throw new ArgumentException($"unknown option '{name}' (argument {i + 1})"),
             };
         }
+        if (args[2] is not ("echo" or "sink" or "source"))
+            throw new ArgumentException($"unknown role '{args[2]}' (argument 3): expected echo, sink or source");
+        if (args[0] is not ("uds" or "tcp" or "udp" or "pipe" or "namedpipe"))
+            throw new ArgumentException($"unknown transport '{args[0]}' (argument 1): expected uds, tcp, udp, pipe or namedpipe");
         return (args[0], args[1], args[2], o);
     }
 

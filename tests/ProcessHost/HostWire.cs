@@ -146,6 +146,9 @@ public sealed record HostOptions
     public long Count { get; init; } = 100;
     public int Size { get; init; } = 64;
     public bool Ack { get; init; }
+
+    /// <summary>Seeded bug: acknowledge message n+1 on receiving n.</summary>
+    public bool AckAhead { get; init; }
     public bool Fragment { get; init; }
     public int? PacketSize { get; init; }
     public double Loss { get; init; }

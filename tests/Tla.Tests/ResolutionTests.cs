@@ -296,6 +296,15 @@ public class ResolutionTests
     }
 
     [Fact]
+    public void EverySemanticErrorIsReportedNotOnlyTheFirst()
+    {
+        var spec = LoadText("---- MODULE Main ----\nEXTENDS Naturals\nA == foo + 1\nB == bar(1)\nC == A(2)\n====\n");
+        Assert.Equal(
+            [("Unknown operator: `foo'.", 3, 6), ("Unknown operator: `bar'.", 4, 6), ("The operator A requires 0 arguments.", 5, 7)],
+            spec.Diagnostics.Select(d => (d.Message, d.Line, d.Column)));
+    }
+
+    [Fact]
     public void CircularExtendsIsADiagnostic()
     {
         var spec = LoadText("---- MODULE Main ----\nEXTENDS A\n====\n",

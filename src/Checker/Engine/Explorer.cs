@@ -54,12 +54,17 @@ public sealed class Explorer
                 return new CheckResult { Verdict = Verdict.AssumptionFalse, Violated = a.Assumption.Body.Span.ToTlcString() };
         }
 
-        // Initial states, checked as they are generated (TLC stops at the first bad one).
+        // Initial states: TLC generates (and counts) them all, then admits and checks them in generation order,
+        // stopping at the first bad one.
         var level = new List<Value[]>();
-        var initSink = new InitSink(this, level);
+        var initSink = new InitSink();
         c.Sink = initSink;
         try { _model.RunInit(c); }
         catch (EvalException e) { return Finish(Classify(e, false), null, null, 0, false, -1, e, null, true); }
+        _generated = initSink.States.Count;
+        var initEval = new Ctx(_model.Runtime, nvars);
+        foreach (var s0 in initSink.States)
+            if (!Admit(s0, 0, false, -1, 1, initEval, null, level, countGenerated: false)) break;
         if (_failure != null) return Result();
 
         int depth = 1;
@@ -70,7 +75,7 @@ public sealed class Explorer
             if (_stop) break;
             level = nextLevel;
             if (level.Count > 0) depth++;
-            if (_options.Progress != null && _options.Time.GetElapsedTime(lastReport) >= _options.ProgressInterval)
+            if (level.Count > 0 && _options.Progress != null && _options.Time.GetElapsedTime(lastReport) >= _options.ProgressInterval)
             {
                 lastReport = _options.Time.GetTimestamp();
                 _options.Progress(depth, Interlocked.Read(ref _generated), _seen.Count, level.Count);
@@ -171,9 +176,9 @@ public sealed class Explorer
     // ------------------------------------------------------------------ per-successor logic
 
     /// <summary>TLC's order for a new state: count it, test the model constraints, admit it, check invariants.</summary>
-    private bool Admit(Value?[] nxt, ulong parentFp, bool hasParent, int action, int depth, Ctx eval, Value[]? cur, List<Value[]> queue)
+    private bool Admit(Value?[] nxt, ulong parentFp, bool hasParent, int action, int depth, Ctx eval, Value[]? cur, List<Value[]> queue, bool countGenerated = true)
     {
-        Interlocked.Increment(ref _generated);
+        if (countGenerated) Interlocked.Increment(ref _generated);
         for (int i = 0; i < nxt.Length; i++)
         {
             if (nxt[i] is null)
@@ -226,7 +231,9 @@ public sealed class Explorer
                 try { v = inv.Eval(eval); }
                 catch (EvalException e)
                 {
-                    Fail(new Failure(Classify(e, true), inv.Name, s, parentFp, hasParent, action, e, null, action < 0));
+                    // On an initial state TLC reports the failure as an error "while working on the initial state" (exit 75).
+                    Fail(new Failure(action < 0 && e.Kind == EvalErrorKind.General ? Verdict.NextStateError : Classify(e, true),
+                        inv.Name, s, parentFp, hasParent, action, e, null, action < 0));
                     return false;
                 }
                 if (v is not BoolValue b)
@@ -273,15 +280,11 @@ public sealed class Explorer
         return true;
     }
 
-    private sealed class InitSink(Explorer ex, List<Value[]> queue) : ISuccessorSink
+    private sealed class InitSink : ISuccessorSink
     {
-        private readonly Ctx _eval = new(ex._model.Runtime, ex._model.VarNames.Length);
+        public List<Value?[]> States { get; } = [];
 
-        public void OnSuccessor(Ctx c, int actionIndex)
-        {
-            if (ex._stop) { c.Stop = true; return; }
-            if (!ex.Admit(c.Nxt, 0, false, -1, 1, _eval, null, queue)) c.Stop = true;
-        }
+        public void OnSuccessor(Ctx c, int actionIndex) => States.Add((Value?[])c.Nxt.Clone());
     }
 
     /// <summary>One worker: its own contexts, its share of the next level.</summary>

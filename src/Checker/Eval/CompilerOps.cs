@@ -554,6 +554,16 @@ internal sealed partial class Compiler
                 // Deterministic: the first element in TLC's order (TLC's choice is random; any element is allowed).
                 Arity(1); return Unary(args[0], cc, v => Elements(v, span) is { Count: > 0 } es ? es[0] : throw new EvalException("RandomElement of the empty set"), span, foldable: false);
             case "Any": Arity(0); return Const(InfiniteSetValue.String);
+            case "TLCGet":
+            case "TLCSet":
+            case "AssertEq":
+            case "AssertError":
+            case "TLCModelValue":
+            case "Trace":
+            case "Real":
+            case "Infinity":
+            case "/":
+                throw new SemanticException($"The operator {name} of the standard modules is not supported by vipc check.", span);
             default:
                 throw new UndefinedOperatorException(name, span);
         }

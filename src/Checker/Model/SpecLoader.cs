@@ -310,7 +310,11 @@ public sealed class SpecLoader
         foreach (var name in cfg.Invariants)
         {
             var (body, bscope) = DefinitionBody(scope, name);
-            invariants.Add(Formula(name, body, bscope, body.Span));
+            var f = Formula(name, body, bscope, body.Span, out bool isConst);
+            // TLC rejects a constant invariant that is FALSE before checking anything.
+            if (isConst && SafeEval(f, vars.Count, runtime) is BoolValue { Value: false })
+                throw new CfgException($"The invariant of {name} is equal to FALSE", 151);
+            invariants.Add(f);
         }
         foreach (var name in cfg.Properties)
         {
@@ -342,11 +346,20 @@ public sealed class SpecLoader
         return true;
     }
 
-    private NamedFormula Formula(string name, Expr body, Scope scope, SourceSpan span)
+    private NamedFormula Formula(string name, Expr body, Scope scope, SourceSpan span) => Formula(name, body, scope, span, out _);
+
+    private NamedFormula Formula(string name, Expr body, Scope scope, SourceSpan span, out bool isConst)
     {
         var fb = new FrameBuilder(0);
         var c = _compiler.Compile(body, new CC(scope, fb, false, false));
+        isConst = c.IsConst;
         return new NamedFormula(name, c.Ev, fb, span);
+    }
+
+    private static Value? SafeEval(NamedFormula f, int nvars, ModelRuntime runtime)
+    {
+        try { return f.Eval(new Ctx(runtime, nvars)); }
+        catch (EvalException) { return null; }
     }
 
     /// <summary>PROPERTY []P with P free of temporal operators and primes is checked like an invariant (TLC does the same).</summary>

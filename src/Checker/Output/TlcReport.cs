@@ -64,6 +64,13 @@ public static class TlcReport
             case Verdict.ModuleError:
                 w.WriteLine($"Error: {r.Error?.Message}");
                 break;
+            case Verdict.NextStateError when r.InInitialState && r.Trace is { Count: > 0 } t1:
+                w.WriteLine($"Error: {r.Error?.Message ?? r.IncompleteDetail}");
+                w.WriteLine("While working on the initial state:");
+                w.WriteLine(FormatState(model.Render(t1, t1.Count - 1)));
+                w.WriteLine($"{r.StatesGenerated} states generated, {r.DistinctStates} distinct states found, {r.StatesLeftOnQueue} states left on queue.");
+                w.WriteLine($"The depth of the complete state graph search is {r.Depth}.");
+                return;
             case Verdict.NextStateError:
                 if (r.IncompleteDetail != null) w.WriteLine($"Error: {r.IncompleteDetail}");
                 else

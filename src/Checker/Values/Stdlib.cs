@@ -161,7 +161,14 @@ public static class Stdlib
         var s = Set(a, "\\cap");
         var t = Set(b, "\\cap");
         if (!s.IsFinite) (s, t) = (t, s);
-        return SetValue.FromSorted(s.Normalize().Raw.Where(t.Contains).ToArray());
+        var raw = s.Normalize().Raw;
+        var keep = new Value[raw.Length];
+        int n = 0;
+        foreach (var e in raw) if (t.Contains(e)) keep[n++] = e;
+        if (n == 0) return SetValue.Empty;
+        if (n == raw.Length) return s;
+        Array.Resize(ref keep, n);
+        return SetValue.FromSorted(keep);
     }
 
     /// <summary>S \ T.</summary>

@@ -25,6 +25,11 @@ internal enum BufferFaults
     /// <summary><c>Close</c> sets the closed flag but neither wakes blocked synchronous waiters nor completes
     /// asynchronous ones: they stay blocked on a closed buffer.</summary>
     LostWakeupOnClose = 1 << 3,
+
+    /// <summary>Not a fault: turns the monitor invariant checks on for a faulted buffer, so a unit test sees the
+    /// broken invariant at the step that breaks it. Coyote and property tests leave it off: their own checks
+    /// (the spec's invariants) must be what catches the seeded bug.</summary>
+    CheckInvariants = 1 << 30,
 }
 
 /// <summary>

@@ -96,9 +96,10 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     private protected readonly BufferFaults _faults;
 
     /// <summary>
-    /// Whether the monitor invariants are checked after each step: always in DEBUG builds, and in any build for a
-    /// buffer constructed with seeded faults (so the fault tests see the broken invariant in Release too). A
-    /// production buffer in Release pays one field test per step.
+    /// Whether the monitor invariants are checked after each step. A correct buffer: in DEBUG builds (a
+    /// production buffer in Release pays one field test per step). A buffer with seeded faults: only when
+    /// <see cref="BufferFaults.CheckInvariants"/> asks, in any build, so that Coyote and property tests must catch
+    /// the seeded bug with their own checks.
     /// </summary>
     private protected readonly bool _checkInvariants;
     private protected readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -112,10 +113,11 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         _tracer = options?.Tracer;
         _faults = faults;
 #if DEBUG
-        _checkInvariants = true;
+        const bool debugBuild = true;
 #else
-        _checkInvariants = faults != BufferFaults.None;
+        const bool debugBuild = false;
 #endif
+        _checkInvariants = faults == BufferFaults.None ? debugBuild : (faults & BufferFaults.CheckInvariants) != 0;
     }
 
     /// <inheritdoc/>
@@ -138,7 +140,8 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     object IWaiterOwner.SyncRoot => _lock;
 
-    void IWaiterOwner.OnWaiterCancelled(BufferRole role) => Trace(BufferAction.Cancel, role, null);
+
+    void IWaiterOwner.OnWaiterCancelled(BufferRole role) => Trace(BufferAction.Cancel, role);
 
     /// <inheritdoc/>
     public void Send(T message, CancellationToken cancellationToken = default)
@@ -245,9 +248,10 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     private protected EndpointClosedException ClosedError(T undelivered) => new(Name, undelivered, hasUndelivered: true);
 
-    private protected void Trace(BufferAction action, BufferRole role, object? message)
+    /// <summary>Traces a step that carries a message. Generic in the message so that, with tracing off, a value-type
+    /// message is never boxed: the one null check is the whole cost.</summary>
+    private protected void Trace(BufferAction action, BufferRole role, T message)
     {
-        // Tracing off costs this one check; on, events are raised under the lock in linearisation order.
         if (_tracer is { } tracer)
         {
             Debug.Assert(Monitor.IsEntered(_lock) || action == BufferAction.Check);
@@ -255,7 +259,26 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         }
     }
 
+    /// <summary>Traces a step without a message. Events are raised under the lock, in linearisation order.</summary>
+    private protected void Trace(BufferAction action, BufferRole role)
+    {
+        if (_tracer is { } tracer)
+        {
+            Debug.Assert(Monitor.IsEntered(_lock));
+            tracer.OnEvent(new BufferEvent(Name, action, role, null, CountLocked));
+        }
+    }
+
     private protected abstract int CountLocked { get; }
+
+    /// <summary>For tests and Coyote: checks the monitor invariants now (DEBUG builds; a no-op in Release).
+    /// Every operation already checks them on entry and exit, under the lock.</summary>
+    internal void VerifyInvariants()
+    {
+        lock (_lock) VerifyInvariantsLocked();
+    }
+
+    private protected abstract void VerifyInvariantsLocked();
 
     /// <summary>Wake blocked synchronous waiters. PulseAll, because senders and receivers share the lock's one
     /// wait set: a single Pulse could wake the wrong kind (the PulseInsteadOfPulseAll mutant does exactly that).</summary>
@@ -264,12 +287,12 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         Debug.Assert(Monitor.IsEntered(_lock));
         if ((_faults & BufferFaults.PulseInsteadOfPulseAll) != 0)
         {
-            Trace(BufferAction.Signal, BufferRole.Buffer, null);
+            Trace(BufferAction.Signal, BufferRole.Buffer);
             Monitor.Pulse(_lock);
         }
         else
         {
-            Trace(BufferAction.Broadcast, BufferRole.Buffer, null);
+            Trace(BufferAction.Broadcast, BufferRole.Buffer);
             Monitor.PulseAll(_lock);
         }
     }
@@ -294,7 +317,7 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     private protected bool WaitLocked(BufferRole role, long deadline)
     {
         Debug.Assert(Monitor.IsEntered(_lock));
-        Trace(BufferAction.Wait, role, null);
+        Trace(BufferAction.Wait, role);
         bool inTime;
         if (deadline < 0)
         {
@@ -306,7 +329,7 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
             long remaining = deadline - Environment.TickCount64;
             inTime = remaining > 0 && Monitor.Wait(_lock, (int)Math.Min(remaining, int.MaxValue));
         }
-        Trace(BufferAction.Wake, role, null);
+        Trace(BufferAction.Wake, role);
         return inTime;
     }
 

@@ -67,12 +67,12 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         if (c.Receiver is { } receiver)
         {
             receiver.ReleaseCancellation();
-            receiver.TrySetResult(c.ReceiverItem);
+            receiver.Complete(c.ReceiverItem);
         }
         if (c.Sender is { } sender)
         {
             sender.ReleaseCancellation();
-            sender.TrySetResult(true);
+            sender.Complete(true);
         }
         WaiterQueue<bool>.CompleteAll(c.ReadReady, true);
         WaiterQueue<bool>.CompleteAll(c.WriteReady, true);
@@ -140,9 +140,16 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         return message;
     }
 
+    // An explicit request (tests, Coyote scenarios) always checks; the per-step check follows _checkInvariants.
+    private protected override void VerifyInvariantsLocked() => CheckInvariants();
+
     private void AssertInvariants()
     {
-        if (!_checkInvariants) return;
+        if (_checkInvariants) CheckInvariants();
+    }
+
+    private void CheckInvariants()
+    {
         Debug.Assert(Monitor.IsEntered(_lock));
         Check(_items.Count <= _capacity, "the buffer never holds more messages than its capacity");
         Check(_receivers.IsEmpty || _items.Count == 0, "asynchronous receivers waiting ⇒ the buffer is empty");
@@ -303,10 +310,10 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                         if (_closed) throw ClosedError();
                         if (cancellationToken.IsCancellationRequested)
                         {
-                            Trace(BufferAction.Cancel, BufferRole.Receiver, null);
+                            Trace(BufferAction.Cancel, BufferRole.Receiver);
                             throw new OperationCanceledException(cancellationToken);
                         }
-                        Trace(BufferAction.Timeout, BufferRole.Receiver, null);
+                        Trace(BufferAction.Timeout, BufferRole.Receiver);
                         message = default!;
                         return false;
                     }
@@ -380,7 +387,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             {
                 waiter = new Waiter<T>(this, isSync: false);
                 _receivers.Enqueue(waiter);
-                Trace(BufferAction.Wait, BufferRole.Receiver, null);
+                Trace(BufferAction.Wait, BufferRole.Receiver);
                 waiter.RegisterCancellation(cancellationToken);
             }
             AssertInvariants();
@@ -405,7 +412,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             {
                 _closed = true;
                 _closeError = error;
-                Trace(BufferAction.Close, BufferRole.Buffer, null);
+                Trace(BufferAction.Close, BufferRole.Buffer);
                 if ((_faults & BufferFaults.LostWakeupOnClose) == 0)
                 {
                     receivers = _receivers.DetachAll();
@@ -438,7 +445,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             var next = senders.Next;
             senders.Next = null;
             senders.ReleaseCancellation();
-            senders.TrySetException(ClosedError(((SendWaiter<T>)senders).Item));
+            senders.Fail(ClosedError(((SendWaiter<T>)senders).Item));
             senders = next;
         }
         if (error is null)

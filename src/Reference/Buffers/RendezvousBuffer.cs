@@ -55,12 +55,12 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         if (c.Receiver is { } receiver)
         {
             receiver.ReleaseCancellation();
-            receiver.TrySetResult(c.ReceiverItem);
+            receiver.Complete(c.ReceiverItem);
         }
         if (c.Sender is { } sender)
         {
             sender.ReleaseCancellation();
-            sender.TrySetResult(true);
+            sender.Complete(true);
         }
         WaiterQueue<bool>.CompleteAll(c.ReadReady, true);
         WaiterQueue<bool>.CompleteAll(c.WriteReady, true);
@@ -105,9 +105,16 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         return sender.Item;
     }
 
+    // An explicit request (tests, Coyote scenarios) always checks; the per-step check follows _checkInvariants.
+    private protected override void VerifyInvariantsLocked() => CheckInvariants();
+
     private void AssertInvariants()
     {
-        if (!_checkInvariants) return;
+        if (_checkInvariants) CheckInvariants();
+    }
+
+    private void CheckInvariants()
+    {
         Debug.Assert(Monitor.IsEntered(_lock));
         Check(_senders.IsEmpty || _receivers.IsEmpty, "a sender and a receiver never both wait (they would have met)");
         Check(_readWaiters.IsEmpty || (_senders.IsEmpty && !_closed), "read-readiness waiters ⇒ no sender waiting, open");
@@ -212,10 +219,10 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                         if (_closed) throw ClosedError();
                         if (cancellationToken.IsCancellationRequested)
                         {
-                            Trace(BufferAction.Cancel, BufferRole.Receiver, null);
+                            Trace(BufferAction.Cancel, BufferRole.Receiver);
                             throw new OperationCanceledException(cancellationToken);
                         }
-                        Trace(BufferAction.Timeout, BufferRole.Receiver, null);
+                        Trace(BufferAction.Timeout, BufferRole.Receiver);
                         message = default!;
                         return false;
                     }
@@ -317,7 +324,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                 waiter = new Waiter<T>(this, isSync: false);
                 _receivers.Enqueue(waiter);
                 c.WriteReady = _writeWaiters.DetachAll();
-                Trace(BufferAction.Wait, BufferRole.Receiver, null);
+                Trace(BufferAction.Wait, BufferRole.Receiver);
                 waiter.RegisterCancellation(cancellationToken);
             }
             AssertInvariants();
@@ -341,7 +348,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                 _closed = true;
                 _closeError = error;
                 completed = true;
-                Trace(BufferAction.Close, BufferRole.Buffer, null);
+                Trace(BufferAction.Close, BufferRole.Buffer);
                 if ((_faults & BufferFaults.LostWakeupOnClose) == 0)
                 {
                     senders = _senders.DetachAll();
@@ -365,7 +372,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             if (!receivers.IsSync)
             {
                 receivers.ReleaseCancellation();
-                receivers.TrySetException(closed);
+                receivers.Fail(closed);
             }
             receivers = next;
         }
@@ -376,7 +383,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             if (!senders.IsSync)
             {
                 senders.ReleaseCancellation();
-                senders.TrySetException(ClosedError(((SendWaiter<T>)senders).Item));
+                senders.Fail(ClosedError(((SendWaiter<T>)senders).Item));
             }
             senders = next;
         }

@@ -13,8 +13,11 @@ namespace VerifiedIpc.Reference.Buffers;
 /// Membership of a <see cref="WaiterQueue{TResult}"/> is the claim on a waiter: whoever removes it from its queue,
 /// under the buffer's lock, owns its completion — a partner that delivers to it, <c>Close</c>, or its own
 /// cancellation callback. Nobody else can complete it afterwards, so a message is never both delivered and
-/// reported as cancelled. Completion itself (<c>TrySet*</c>) happens after the lock is released (habit 1), and
-/// continuations always run asynchronously so a completer never runs foreign code on its own stack.
+/// reported as cancelled. Completion itself happens after the lock is released (habit 1). The task is completed
+/// at once, so a caller that polls <c>IsCompleted</c> right after its partner's operation returned sees it done
+/// (as with System.Threading.Channels), while RunContinuationsAsynchronously keeps the awaiting continuation off
+/// the completer's stack. Coyote's rewritten scheduler controls these continuations; a raw thread-pool work item
+/// would escape it.
 /// </remarks>
 internal class Waiter<TResult> : TaskCompletionSource<TResult>
 {
@@ -24,6 +27,13 @@ internal class Waiter<TResult> : TaskCompletionSource<TResult>
         Owner = owner;
         IsSync = isSync;
     }
+
+    /// <summary>Completes the task. Called once, by whoever claimed the waiter, outside the lock.</summary>
+    internal void Complete(TResult result) => TrySetResult(result);
+
+    internal void Fail(Exception error) => TrySetException(error);
+
+    internal void Cancel(CancellationToken token) => TrySetCanceled(token);
 
     internal readonly IWaiterOwner Owner;
     internal readonly bool IsSync;
@@ -56,7 +66,7 @@ internal class Waiter<TResult> : TaskCompletionSource<TResult>
         }
         if (removed)
         {
-            waiter.TrySetCanceled(token);
+            waiter.Cancel(token);
         }
     };
 
@@ -158,7 +168,7 @@ internal sealed class WaiterQueue<TResult>
             var next = chain.Next;
             chain.Next = null;
             chain.ReleaseCancellation();
-            chain.TrySetResult(result);
+            chain.Complete(result);
             chain = next;
         }
     }
@@ -170,7 +180,7 @@ internal sealed class WaiterQueue<TResult>
             var next = chain.Next;
             chain.Next = null;
             chain.ReleaseCancellation();
-            chain.TrySetException(error);
+            chain.Fail(error);
             chain = next;
         }
     }

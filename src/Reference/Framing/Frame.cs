@@ -9,7 +9,8 @@ public enum FrameKind : byte
     /// <summary>A stand-alone (cumulative) acknowledgement: <see cref="FrameHeader.Ack"/> is meaningful.</summary>
     Ack = 2,
 
-    /// <summary>A negative acknowledgement: the receiver saw a gap at <see cref="FrameHeader.Ack"/>.</summary>
+    /// <summary>A negative acknowledgement: the receiver misses message <see cref="FrameHeader.Ack"/> (its
+    /// cumulative ack) and, listed in the payload as big-endian u64 sequence numbers, possibly others.</summary>
     Nack = 3,
 
     /// <summary>Opening handshake (the seed's connect/accept).</summary>

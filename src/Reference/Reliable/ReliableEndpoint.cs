@@ -16,7 +16,8 @@ namespace VerifiedIpc.Reference.Reliable;
 /// every data frame carries the sender's own cumulative ack in its header (piggy-backing), and a stand-alone ack
 /// is sent only when no reverse traffic took it within <see cref="ReliableOptions.AckDelay"/>, after
 /// <see cref="ReliableOptions.AckEvery"/> messages, or at once when something unusual arrives (a gap, a duplicate,
-/// a message beyond the window). A gap also earns a negative ack naming the first missing message. The sender runs
+/// a message beyond the window). A gap also earns a negative ack listing the missing messages of the window (again
+/// after every few out-of-order arrivals while the front hole persists). The sender runs
 /// one retransmission timer for its oldest unacknowledged message, set from an adaptive timeout
 /// (<see cref="RttEstimator"/>, Jacobson/Karels) and restarted whenever an ack brings progress (RFC 6298 §5); on
 /// expiry it retransmits that message only and backs off — later messages usually arrived and wait in the

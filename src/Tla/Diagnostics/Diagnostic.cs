@@ -7,7 +7,8 @@ namespace VerifiedIpc.Tla.Diagnostics;
 
 /// <summary>
 /// Every diagnostic the front end can report. Numbers are stable and never reused: 1xxx lexical, 2xxx syntax,
-/// 3xxx semantic (names, arities, modules), 4xxx model configuration (.cfg). Messages live in
+/// 3xxx semantic (names, arities, modules), 4xxx model configuration (.cfg); gaps are numbers retired before
+/// release. Messages live in
 /// <see cref="DiagnosticMessages"/>, one table for all codes.
 /// </summary>
 public enum DiagnosticCode
@@ -22,12 +23,9 @@ public enum DiagnosticCode
     MissingModuleEnd = 2002,
     UnexpectedToken = 2003,
     ExpectedToken = 2004,
-    ExpectedExpression = 2005,
     PrecedenceConflict = 2006,
     NestingTooDeep = 2007,
-    ExpectedUnit = 2008,
     UnsupportedConstruct = 2009,
-    MisalignedJunction = 2010,
 
     UnknownOperator = 3001,
     ArityMismatch = 3002,
@@ -39,7 +37,6 @@ public enum DiagnosticCode
     ModuleNameMismatch = 3008,
     RecursiveNotDefined = 3009,
     NotAnInstance = 3010,
-    DuplicateModule = 3011,
     MissingSubstitution = 3012,
     FileNotReadable = 3013,
 
@@ -65,12 +62,9 @@ public static class DiagnosticMessages
         [DiagnosticCode.MissingModuleEnd] = "Module {0} has no end line '===='.",
         [DiagnosticCode.UnexpectedToken] = "Encountered \"{0}\" at line {1}, column {2} and token \"{3}\"",
         [DiagnosticCode.ExpectedToken] = "Expected {0} but encountered \"{1}\".",
-        [DiagnosticCode.ExpectedExpression] = "Expected an expression but encountered \"{0}\".",
         [DiagnosticCode.PrecedenceConflict] = "Precedence conflict between ops {0} in block {1} and {2}.",
         [DiagnosticCode.NestingTooDeep] = "Expression nested too deeply (more than {0} levels).",
-        [DiagnosticCode.ExpectedUnit] = "Expected a definition, declaration or module end but encountered \"{0}\".",
         [DiagnosticCode.UnsupportedConstruct] = "{0} is not supported.",
-        [DiagnosticCode.MisalignedJunction] = "Bullet '{0}' is not aligned with the list it continues (column {1}).",
         [DiagnosticCode.UnknownOperator] = "Unknown operator: `{0}'.",
         [DiagnosticCode.ArityMismatch] = "The operator {0} requires {1} arguments.",
         [DiagnosticCode.MultiplyDefined] = "Multiply-defined symbol '{0}': this definition or declaration conflicts with the one at {1}.",
@@ -81,7 +75,6 @@ public static class DiagnosticMessages
         [DiagnosticCode.ModuleNameMismatch] = "File {0} contains module {1}; TLA+ requires the file to be named after its module.",
         [DiagnosticCode.RecursiveNotDefined] = "Operator {0} is declared RECURSIVE but never defined in the same scope.",
         [DiagnosticCode.NotAnInstance] = "{0} is not an instance, so {0}!... is not defined.",
-        [DiagnosticCode.DuplicateModule] = "Module {0} is defined more than once.",
         [DiagnosticCode.FileNotReadable] = "Cannot read file {0}: {1}",
         [DiagnosticCode.MissingSubstitution] = "Substitution missing for symbol {0} of module {1}: WITH does not mention it and no {0} is defined here.",
         [DiagnosticCode.CfgUnexpectedToken] = "Unexpected \"{0}\" in configuration file; expected {1}.",

@@ -225,14 +225,6 @@ internal sealed class Resolver
         _ => "elsewhere",
     };
 
-    private static SourceSpan NameSpanOf(Unit unit) => unit switch
-    {
-        OperatorDefinition d => d.NameIdentifier.Span,
-        FunctionDefinition f => f.NameIdentifier.Span,
-        InstanceDefinition i => i.NameIdentifier.Span,
-        _ => unit.Span,
-    };
-
     private void AddToScope(Scope scope, ModuleContext? moduleLevel, string name, IDeclaration declaration, bool isLocal, SourceSpan at)
     {
         var resolution = ModuleContext.Direct(declaration);

@@ -36,7 +36,9 @@ using System.Numerics;
 // * LAMBDA: Lambda(parameters, body), an expression that only appears as an operator argument.
 // * CASE: Case(arms, other?) in source order. IF: IfThenElse.
 // * Parentheses leave no node (precedence is decided during parsing).
-// * THEOREM and proofs are parsed and kept only as a Theorem unit with its span.
+// * THEOREMs, their proofs and USE/HIDE are skipped, leaving a Theorem unit with their span.
+// * Name resolution (Semantics/Resolver) fills OpApp.Resolution, PrefixSegment.Resolution, ExceptAt.Update,
+//   Instance.ResolvedSubstitutions/Target and OperatorDefinition.IsRecursive; see src/Tla/README.md.
 namespace VerifiedIpc.Tla.Syntax;
 
 /// <summary>Base of every node: a span in one file.</summary>

@@ -302,6 +302,7 @@ public sealed class BufferModelProperties(ITestOutputHelper output)
     public void Seeded_bug_lost_wakeup_on_close_is_caught_with_a_minimal_sequence()
     {
         var report = PropertyRun.FailsOnSeededBug(Prop.ForAll(Cases([0, 1, 2, -1]), c => Conforms(c, BufferFaults.LostWakeupOnClose)), cases: 1000, seed: 5, output);
-        Assert.Contains("still pending", report);
+        // Release builds: the model sees the receive still pending; Debug builds: the buffer's own invariant check fires first.
+        Assert.True(report.Contains("still pending") || report.Contains("invariant violated"), report);
     }
 }

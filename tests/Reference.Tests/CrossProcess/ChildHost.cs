@@ -56,6 +56,19 @@ internal sealed class ChildHost : IAsyncDisposable
         return "dotnet";
     }
 
+    /// <summary>
+    /// The result of <paramref name="connecting"/>, or a failure with the child's output as soon as the child exits
+    /// without connecting (so a broken child fails the test at once instead of at its time bound).
+    /// </summary>
+    public async Task<T> UnlessExitedAsync<T>(Task<T> connecting, CancellationToken ct)
+    {
+        var exited = _process.WaitForExitAsync(ct);
+        if (await Task.WhenAny(connecting, exited) == connecting)
+            return await connecting;
+        await _pump.WaitAsync(ct);
+        throw new InvalidOperationException($"the child exited with code {_process.ExitCode} before connecting. {await DescribeAsync()}");
+    }
+
     /// <summary>The next stdout line; null at end of output.</summary>
     public async Task<string?> NextLineAsync(CancellationToken ct)
     {

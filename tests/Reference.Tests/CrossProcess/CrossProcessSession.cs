@@ -72,7 +72,7 @@ internal sealed class CrossProcessSession : IAsyncDisposable
                 var listener = SocketTransport.ListenUnix(Address, HostWire.Parent);
                 _cleanup.Add(listener.DisposeAsync);
                 Child = ChildHost.Start(["uds", Address, .. roleAndOptions]);
-                Connection = await listener.AcceptAsync(ct);
+                Connection = await Child.UnlessExitedAsync(listener.AcceptAsync(ct), ct);
                 break;
             }
             case Transport.Tcp:
@@ -81,7 +81,7 @@ internal sealed class CrossProcessSession : IAsyncDisposable
                 _cleanup.Add(listener.DisposeAsync);
                 int port = ((IPEndPoint)listener.LocalEndPoint).Port;
                 Child = ChildHost.Start(["tcp", port.ToString(CultureInfo.InvariantCulture), .. roleAndOptions]);
-                Connection = await listener.AcceptAsync(ct);
+                Connection = await Child.UnlessExitedAsync(listener.AcceptAsync(ct), ct);
                 break;
             }
             case Transport.Udp:
@@ -108,7 +108,7 @@ internal sealed class CrossProcessSession : IAsyncDisposable
                 _cleanup.Add(pipes.DisposeAsync);
                 Child = ChildHost.Start(["pipe", pipes.ChildArgument, .. roleAndOptions]);
                 pipes.ReleaseChildHandles();
-                Connection = await pipes.ConnectAsync(HostWire.Parent, ct);
+                Connection = await Child.UnlessExitedAsync(pipes.ConnectAsync(HostWire.Parent, ct), ct);
                 break;
             }
             case Transport.NamedPipe:
@@ -117,7 +117,7 @@ internal sealed class CrossProcessSession : IAsyncDisposable
                 var listener = PipeTransport.ListenNamed(Address, HostWire.Parent);
                 _cleanup.Add(listener.DisposeAsync);
                 Child = ChildHost.Start(["namedpipe", Address, .. roleAndOptions]);
-                Connection = await listener.AcceptAsync(ct);
+                Connection = await Child.UnlessExitedAsync(listener.AcceptAsync(ct), ct);
                 break;
             }
         }

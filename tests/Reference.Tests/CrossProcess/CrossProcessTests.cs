@@ -85,6 +85,28 @@ public sealed class CrossProcessTests
     }
 
     [Theory]
+    [MemberData(nameof(Transports))]
+    public async Task An_echoing_child_returns_every_message_unchanged_in_order(Transport transport)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        await using var s = await CrossProcessSession.StartAsync(transport, ["echo"], cts.Token, FaultsFor(transport));
+        var rng = new Random(11);
+        for (long seq = 0; seq < 100; seq++)
+        {
+            var m = HostWire.Create(seq, rng.Next(8, 2000));
+            await s.Connection.SendAsync(m, cts.Token);
+            Assert.Equal(m, await s.Connection.ReceiveAsync(cts.Token));
+        }
+        await s.Connection.SendAsync(Array.Empty<byte>(), cts.Token); // ends the echo
+        var last = await s.Connection.ReceiveAsync(cts.Token);
+        Assert.NotNull(last);
+        Assert.Empty(last);
+        await CloseStreamSideAsync(s);
+        Assert.Equal(0, await s.Child.WaitForExitAsync(cts.Token));
+        Assert.Contains("echo: 101 messages", s.Child.Lines);
+    }
+
+    [Theory]
     [InlineData(Transport.Tcp, 3 * 1024 * 1024)] // three times the stream connection's 1 MiB message cap
     [InlineData(Transport.Pipe, 3 * 1024 * 1024)]
     [InlineData(Transport.Udp, 300 * 1024)] // nearly five UDP datagrams' worth, under loss
@@ -156,14 +178,58 @@ public sealed class CrossProcessTests
         Assert.True(receiverError is IpcException, $"receiver: {receiverError}");
 
         await s.Child.WaitForExitAsync(cts.Token);
-        var recorded = s.Child.Lines.Where(l => l.StartsWith("recv ", StringComparison.Ordinal))
-            .Select(l => long.Parse(l[5..], CultureInfo.InvariantCulture)).ToList();
-        // What the child wrote is a prefix 0..n-1 (in order, once each), and every acknowledged message is in it.
-        Assert.Equal(Enumerable.Range(0, recorded.Count).Select(i => (long)i), recorded);
         Assert.True(acked.Count >= killAfter);
         Assert.Equal(Enumerable.Range(0, acked.Count).Select(i => (long)i), acked);
-        Assert.True(acked.Count <= recorded.Count, $"acknowledged {acked.Count} but the child recorded only {recorded.Count}");
+        Assert.Empty(AcknowledgedButLost(acked, Recorded(s.Child)));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // seeded bug: the child acknowledges one message more than it has recorded
+    public async Task The_acknowledged_but_lost_check_catches_a_child_that_acknowledges_too_much(bool bug)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        string[] role = ["sink", "--count", "1000", "--size", "32", bug ? "--bug-ack-ahead" : "--ack"];
+        await using var s = await CrossProcessSession.StartAsync(Transport.Tcp, role, cts.Token);
+        // Lock-step: the child has recorded exactly what it was sent when it is killed, so the outcome is deterministic.
+        var acked = new List<long>();
+        for (long seq = 0; seq < 20; seq++)
+        {
+            await SendAsync(s, seq, 32, cts.Token);
+            acked.Add(HostWire.ReadAck((await s.Connection.ReceiveAsync(cts.Token))!));
+        }
+        s.Child.Kill();
+        await s.Child.WaitForExitAsync(cts.Token);
+        var lost = AcknowledgedButLost(acked, Recorded(s.Child));
+        if (bug)
+            Assert.Equal([20L], lost);
+        else
+            Assert.Empty(lost);
+    }
+
+    [Fact]
+    public async Task The_child_detects_a_message_out_of_sequence()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        await using var s = await CrossProcessSession.StartAsync(Transport.Pipe, ["sink", "--count", "10"], cts.Token);
+        await SendAsync(s, 0, 16, cts.Token);
+        await SendAsync(s, 2, 16, cts.Token);
+        Assert.Equal(4, await s.Child.WaitForExitAsync(cts.Token));
+        Assert.Contains("sink: ERROR received message 2 where 1 was next", s.Child.Lines);
+    }
+
+    /// <summary>What the child recorded (flushed before acknowledging), after checking it is 0..n-1 in order, once each.</summary>
+    private static List<long> Recorded(ChildHost child)
+    {
+        var recorded = child.Lines.Where(l => l.StartsWith("recv ", StringComparison.Ordinal))
+            .Select(l => long.Parse(l[5..], CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(Enumerable.Range(0, recorded.Count).Select(i => (long)i), recorded);
+        return recorded;
+    }
+
+    /// <summary>Messages the parent saw acknowledged that the child has no record of receiving.</summary>
+    private static List<long> AcknowledgedButLost(IEnumerable<long> acked, IEnumerable<long> recorded) =>
+        [.. acked.Except(recorded).Order()];
 
     /// <summary>
     /// Sends one test message. Over a stream a send completes once written, so sends go one after another; over

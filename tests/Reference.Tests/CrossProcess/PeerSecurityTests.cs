@@ -104,6 +104,45 @@ public sealed class PeerSecurityTests
     }
 
     [Fact]
+    public async Task A_named_pipe_given_an_absolute_path_lives_there_so_it_can_sit_in_an_owner_only_directory()
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        string dir = SocketTransport.CreatePrivateDirectory();
+        try
+        {
+            string path = Path.Combine(dir, "named.pipe");
+            await using (var listener = PipeTransport.ListenNamed(path, HostWire.Parent))
+            {
+                Assert.True(File.Exists(path), "an absolute pipe name is used as the socket path");
+                await using var child = ChildHost.Start("namedpipe", path, "sink", "--count", "1");
+                await using var connection = await child.UnlessExitedAsync(listener.AcceptAsync(cts.Token), cts.Token);
+                await connection.SendAsync(HostWire.Create(0, 8), cts.Token);
+                Assert.Equal(HostWire.Done, await connection.ReceiveAsync(cts.Token));
+                Assert.Equal(0, await child.WaitForExitAsync(cts.Token));
+            }
+            Assert.False(File.Exists(path), "the socket file outlived its listener");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "tcp", "notaport", "sink" }, "Port 'notaport' is not a number between 1 and 65535")]
+    [InlineData(new[] { "tcp", "1", "dance" }, "unknown role 'dance' (argument 3)")]
+    [InlineData(new[] { "carrier", "x", "sink" }, "unknown transport 'carrier' (argument 1)")]
+    [InlineData(new[] { "pipe", "3;4", "sink" }, "Pipe handles must be 'IN,OUT'")]
+    [InlineData(new[] { "udp", "9", "sink", "--loss", "2" }, "option --loss: '2' is not a probability")]
+    public async Task The_child_host_refuses_a_bad_command_line_with_a_clear_message_and_exit_code_2(string[] args, string message)
+    {
+        using var cts = new CancellationTokenSource(Bound);
+        await using var child = ChildHost.Start(args);
+        Assert.Equal(2, await child.WaitForExitAsync(cts.Token));
+        Assert.Contains(child.Lines, l => l.StartsWith("usage error: ", StringComparison.Ordinal) && l.Contains(message, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Malformed_pipe_handles_are_a_clear_error()
     {
         var e = Assert.Throws<ArgumentException>(() => PipeTransport.ParseHandles("12;x"));

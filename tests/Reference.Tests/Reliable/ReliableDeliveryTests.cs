@@ -251,6 +251,20 @@ public sealed class ReliableDeliveryTests
     }
 
     [Fact]
+    public async Task The_blocking_send_with_a_timeout_times_out_on_fake_time_and_leaves_the_message_queued()
+    {
+        var time = new VerifiedIpc.Reference.Tests.Streams.TimerWatchingTimeProvider();
+        using var link = new FaultyLink(new SeededFaultSchedule(0, new FaultRates { Loss = 1 }), time, Simulation.P, Simulation.Q);
+        using var p = new ReliableEndpoint(link.A, new ReliableOptions { InitialRetransmitTimeout = Ms(100) }, time);
+        var send = Task.Factory.StartNew(() => p.Send([1, 2], Ms(50)), TaskCreationOptions.LongRunning);
+        await time.TimerArmedAsync(); // the retransmission timer
+        await time.TimerArmedAsync(); // the send's own timeout
+        time.Fake.Advance(Ms(50));
+        await Assert.ThrowsAsync<TimeoutException>(() => send.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, p.Unacknowledged);
+    }
+
+    [Fact]
     public void A_message_over_the_link_size_is_refused_before_sending()
     {
         using var sim = new Simulation(new SeededFaultSchedule(0, FaultRates.None));

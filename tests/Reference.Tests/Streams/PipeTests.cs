@@ -260,6 +260,21 @@ public sealed class PipeTests
     }
 
     [Fact]
+    public void TryRead_never_waits()
+    {
+        var pipe = new Pipe(4);
+        var buffer = new byte[4];
+        Assert.False(pipe.TryRead(buffer, out int n));
+        Assert.Equal(0, n);
+        pipe.Write([5, 6]);
+        Assert.True(pipe.TryRead(buffer, out n));
+        Assert.Equal(2, n);
+        pipe.Close();
+        Assert.True(pipe.TryRead(buffer, out n)); // end of stream is an answer, not a wait
+        Assert.Equal(0, n);
+    }
+
+    [Fact]
     public void WriteSome_accepts_what_fits_and_returns_the_count()
     {
         var pipe = new Pipe(3);
