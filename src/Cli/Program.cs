@@ -13,6 +13,7 @@ public static class Program
         root.Subcommands.Add(TestCommand.Create());
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(CheckCommand.Build());
+        root.Subcommands.Add(VerifyCommand.Create());
         return root;
     }
 

@@ -37,51 +37,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
     }
 
     /// <inheritdoc/>
-    public override int Count
-    {
-        get
-        {
-            lock (_lock) return _items.Count;
-        }
-    }
-
     private protected override int CountLocked => _items.Count;
-
-    /// <summary>Work decided under the lock and done after it is released.</summary>
-    private struct Completions
-    {
-        public Waiter<T>? Receiver;
-        public T ReceiverItem;
-        public SendWaiter<T>? Sender;
-        public Waiter<bool>? ReadReady;
-        public Waiter<bool>? WriteReady;
-        public bool Drained;
-        public Exception? DrainError;
-    }
-
-    private void RunCompletions(ref Completions c)
-    {
-        // Normally called with the lock released (habit 1). The one exception is a tracer re-entering the buffer
-        // from inside a traced step (tests scripting an interleaving); completions still run continuations
-        // asynchronously then, so no foreign code runs under the lock either way.
-        if (c.Receiver is { } receiver)
-        {
-            receiver.ReleaseCancellation();
-            receiver.Complete(c.ReceiverItem);
-        }
-        if (c.Sender is { } sender)
-        {
-            sender.ReleaseCancellation();
-            sender.Complete(true);
-        }
-        WaiterQueue<bool>.CompleteAll(c.ReadReady, true);
-        WaiterQueue<bool>.CompleteAll(c.WriteReady, true);
-        if (c.Drained)
-        {
-            if (c.DrainError is { } error) _completion.TrySetException(error);
-            else _completion.TrySetResult();
-        }
-    }
 
     // ---- state transitions (under the lock) ---------------------------------------------------------------
 

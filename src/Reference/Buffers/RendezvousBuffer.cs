@@ -31,40 +31,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
     internal RendezvousBuffer(BufferOptions? options, BufferFaults faults) : base("rendezvous", options, faults) { }
 
     /// <inheritdoc/>
-    public override int Count
-    {
-        get
-        {
-            lock (_lock) return _senders.Count;
-        }
-    }
-
     private protected override int CountLocked => _senders.Count;
-
-    private struct Completions
-    {
-        public Waiter<T>? Receiver;
-        public T ReceiverItem;
-        public SendWaiter<T>? Sender;
-        public Waiter<bool>? ReadReady;
-        public Waiter<bool>? WriteReady;
-    }
-
-    private static void RunCompletions(ref Completions c)
-    {
-        if (c.Receiver is { } receiver)
-        {
-            receiver.ReleaseCancellation();
-            receiver.Complete(c.ReceiverItem);
-        }
-        if (c.Sender is { } sender)
-        {
-            sender.ReleaseCancellation();
-            sender.Complete(true);
-        }
-        WaiterQueue<bool>.CompleteAll(c.ReadReady, true);
-        WaiterQueue<bool>.CompleteAll(c.WriteReady, true);
-    }
 
     // ---- the exchange (under the lock) ----------------------------------------------------------------------
 

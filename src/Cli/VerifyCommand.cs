@@ -1,0 +1,179 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+
+namespace VerifiedIpc.Cli;
+
+/// <summary>
+/// <c>vipc verify [--manifest F] [--all] [--only NAME...] [--html FILE] [--workers N] [--coyote-budget N]</c>: checks
+/// every bundled model and mutant against <c>spec/manifest.json</c> (TLC's verdicts and numbers), prints a line per
+/// entry as it finishes and a summary table. Exit codes: 0 every checked entry matches TLC (pending entries listed);
+/// 1 at least one mismatch (or a failed Coyote run); 2 bad input (manifest unreadable, unknown --only name).
+/// </summary>
+public static class VerifyCommand
+{
+    /// <summary>Builds the <c>verify</c> sub-command.</summary>
+    public static Command Create()
+    {
+        var manifest = new Option<string?>("--manifest") { Description = "The manifest (default: spec/manifest.json in this folder or the nearest parent that has one)." };
+        var all = new Option<bool>("--all") { Description = "Also check the larger configurations (entries with ci: false)." };
+        var only = new Option<string[]>("--only") { Description = "Check only these entries (by name).", AllowMultipleArgumentsPerToken = true };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
+        var workers = new Option<int>("--workers") { Description = "Worker threads of each check.", DefaultValueFactory = _ => 1 };
+        var coyote = new Option<uint>("--coyote-budget")
+        {
+            Description = "After the models, run the Coyote suite at N iterations per scenario (default 0: not run; 20 is a small budget).",
+            DefaultValueFactory = _ => 0,
+        };
+        var command = new Command("verify", "Check every bundled model and mutant against the manifest of TLC's results, then run the Coyote suite at a small budget.")
+        {
+            manifest, all, only, html, workers, coyote,
+        };
+        command.SetAction(parse => Run(parse.InvocationConfiguration.Output, parse.GetValue(manifest), parse.GetValue(all),
+            parse.GetValue(only) ?? [], parse.GetValue(html), parse.GetValue(workers), parse.GetValue(coyote)));
+        return command;
+    }
+
+    private static int Run(TextWriter output, string? manifestPath, bool all, string[] only, string? htmlPath, int workers, uint coyoteBudget)
+    {
+        if (workers < 1)
+        {
+            output.WriteLine("Error: --workers must be at least 1.");
+            return 2;
+        }
+        manifestPath ??= FindManifest();
+        if (manifestPath is null)
+        {
+            output.WriteLine("Error: no spec/manifest.json in this folder or any parent; pass --manifest FILE.");
+            return 2;
+        }
+        IReadOnlyList<ManifestEntry> entries;
+        try { entries = VerifyManifest.Load(manifestPath); }
+        catch (ManifestFormatException e)
+        {
+            output.WriteLine($"Error: {e.Message}");
+            return 2;
+        }
+        var unknown = only.Where(n => entries.All(e => e.Name != n)).ToArray();
+        if (unknown.Length > 0)
+        {
+            output.WriteLine($"Error: no manifest entry named {string.Join(", ", unknown)} in {manifestPath}.");
+            return 2;
+        }
+        var selected = entries.Where(e => only.Length > 0 ? only.Contains(e.Name) : all || e.Ci).ToList();
+        var specDir = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+        output.WriteLine($"vipc verify: {selected.Count} model{(selected.Count == 1 ? "" : "s")} of {manifestPath} with {workers} worker{(workers == 1 ? "" : "s")} each");
+
+        var total = Stopwatch.StartNew();
+        var results = new List<VerifyResult>();
+        for (var i = 0; i < selected.Count; i++)
+        {
+            var r = VerifyRunner.Run(selected[i], specDir, workers);
+            results.Add(r);
+            output.WriteLine($"[{i + 1,2}/{selected.Count}] {Status(r.Status),-8} {r.Entry.Name} ({Seconds(r.Elapsed)}){(r.Note.Length > 0 ? ": " + r.Note : "")}");
+        }
+        total.Stop();
+
+        output.WriteLine();
+        VerifyTable.Write(output, results);
+        var ok = results.Count(r => r.Status == VerifyStatus.Ok);
+        var pending = results.Where(r => r.Status == VerifyStatus.Pending).ToList();
+        var mismatches = results.Count(r => r.Status == VerifyStatus.Mismatch);
+        output.WriteLine();
+        output.WriteLine($"Models: {results.Count} checked in {Seconds(total.Elapsed)}: {ok} OK, {mismatches} MISMATCH, {pending.Count} PENDING.");
+        if (pending.Count > 0)
+            output.WriteLine($"Pending (temporal properties not checked yet: liveness, action properties, refinement; never counted as passed): {string.Join(", ", pending.Select(p => p.Entry.Name))}.");
+
+        var exit = mismatches > 0 ? 1 : 0;
+        var coyoteFailed = false;
+        if (coyoteBudget > 0)
+        {
+            output.WriteLine();
+            var suite = TestSuiteLoader.Locate(null);
+            if (suite is null) output.WriteLine($"Coyote suite: not run: {TestSuiteLoader.NotFoundMessage(null)}");
+            else
+            {
+                output.WriteLine($"Coyote suite at {coyoteBudget} iterations per scenario:");
+                var traces = Path.Combine(Path.GetTempPath(), "vipc-verify-coyote-traces");
+                var code = TestSuiteLoader.Invoke(suite, "Test", null, (uint?)coyoteBudget, null, null, traces, output);
+                output.WriteLine(code == 0 ? "Coyote suite: OK." : $"Coyote suite: FAILED (exit {code}).");
+                if (code != 0) { exit = 1; coyoteFailed = true; }
+            }
+        }
+        else
+        {
+            output.WriteLine();
+            output.WriteLine("Coyote suite: not run (pass --coyote-budget N, e.g. 20, to run it after the models).");
+        }
+        output.WriteLine("Trace validation: not yet available (issue 8, item 2); no traces were validated.");
+
+        if (htmlPath is not null)
+        {
+            try
+            {
+                VerifyHtml.Write(htmlPath, results, specDir);
+                output.WriteLine($"HTML report written: {htmlPath}");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or Report.ReportInputException)
+            {
+                output.WriteLine($"Error: cannot write the HTML report {htmlPath}: {e.Message}");
+                return 2;
+            }
+        }
+        output.WriteLine(exit == 0
+            ? "Result: every checked entry matches TLC" + (pending.Count > 0 ? $" ({pending.Count} pending)." : ".")
+            : "Result: UNEXPECTED RESULTS: " + string.Join("; ", new[]
+              {
+                  mismatches > 0 ? $"{mismatches} MISMATCH with TLC (see above)" : null,
+                  coyoteFailed ? "the Coyote suite failed (see above)" : null,
+              }.Where(x => x is not null)) + ".");
+        return exit;
+    }
+
+    /// <summary>The status as printed in the table.</summary>
+    public static string Status(VerifyStatus s) => s switch
+    {
+        VerifyStatus.Ok => "OK",
+        VerifyStatus.Pending => "PENDING",
+        _ => "MISMATCH",
+    };
+
+    internal static string Seconds(TimeSpan t) => t.TotalSeconds.ToString("0.00", CultureInfo.InvariantCulture) + " s";
+
+    private static string? FindManifest()
+    {
+        for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "spec", "manifest.json");
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+}
+
+/// <summary>The summary table of <c>vipc verify</c> as plain text (columns padded, one row per entry).</summary>
+public static class VerifyTable
+{
+    /// <summary>Writes the table.</summary>
+    public static void Write(TextWriter output, IReadOnlyList<VerifyResult> results)
+    {
+        string[] head = ["Model", "Expected", "Verdict", "Distinct", "Generated", "Depth", "Time", "Result"];
+        var rows = results.Select(r => new[]
+        {
+            r.Entry.Name,
+            r.Entry.Result + (r.Entry.Violated is { } v ? " " + v : ""),
+            r.Verdict + (r.Violated is { } w ? " " + w : ""),
+            r.DistinctStates?.ToString(CultureInfo.InvariantCulture) ?? "–",
+            r.StatesGenerated?.ToString(CultureInfo.InvariantCulture) ?? "–",
+            r.Depth?.ToString(CultureInfo.InvariantCulture) ?? "–",
+            VerifyCommand.Seconds(r.Elapsed),
+            VerifyCommand.Status(r.Status),
+        }).ToList();
+        var widths = head.Select((h, i) => Math.Max(h.Length, rows.Select(r => r[i].Length).DefaultIfEmpty(0).Max())).ToArray();
+        bool[] right = [false, false, false, true, true, true, true, false];
+        string Line(string[] cells) => string.Join("  ", cells.Select((c, i) => right[i] ? c.PadLeft(widths[i]) : c.PadRight(widths[i]))).TrimEnd();
+        output.WriteLine(Line(head));
+        output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));
+        foreach (var r in rows) output.WriteLine(Line(r));
+    }
+}

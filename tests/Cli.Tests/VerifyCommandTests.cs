@@ -1,0 +1,137 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace VerifiedIpc.Cli.Tests;
+
+/// <summary><c>vipc verify</c> on the bundled manifest, on a temp copy with a wrong entry, and with <c>--html</c>.</summary>
+public sealed class VerifyCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vipc-verify-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static readonly string Root = FindRoot();
+
+    private static string Manifest => Path.Combine(Root, "spec", "manifest.json");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "VerifiedIpc.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"no VerifiedIpc.sln above {AppContext.BaseDirectory}");
+    }
+
+    private static (int Exit, string Output) Verify(params string[] args)
+    {
+        var output = new StringWriter();
+        var exit = Program.BuildRoot().Parse(["verify", "--coyote-budget", "0", .. args])
+            .Invoke(new InvocationConfiguration { Output = output, Error = output });
+        return (exit, output.ToString());
+    }
+
+    /// <summary>A copy of spec/ whose manifest is changed by <paramref name="edit"/>; returns the copy's manifest.</summary>
+    private string CopyOfSpecs(Action<JsonNode> edit)
+    {
+        var target = Path.Combine(_dir, "spec");
+        foreach (var file in Directory.GetFiles(Path.Combine(Root, "spec"), "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(target, Path.GetRelativePath(Path.Combine(Root, "spec"), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+        var path = Path.Combine(target, "manifest.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        edit(json);
+        File.WriteAllText(path, json.ToJsonString());
+        return path;
+    }
+
+    private static JsonNode Entry(JsonNode manifest, string name) =>
+        manifest["entries"]!.AsArray().Single(e => (string?)e!["name"] == name)!;
+
+    [Fact]
+    public void The_CI_set_matches_TLC_with_the_pending_entries_listed()
+    {
+        var ci = JsonNode.Parse(File.ReadAllText(Manifest))!["entries"]!.AsArray().Where(e => (bool)e!["ci"]!).Select(e => (string)e!["name"]!).ToList();
+        var (exit, output) = Verify("--manifest", Manifest);
+        Assert.Equal(0, exit);
+        var summary = Assert.Single(output.Split('\n'), l => l.StartsWith("Models: ", StringComparison.Ordinal));
+        Assert.Matches($@"^Models: {ci.Count} checked in [0-9.]+ s: \d+ OK, 0 MISMATCH, \d+ PENDING\.", summary);
+        foreach (var name in ci) Assert.Contains(name, output);
+        // Entries whose verdict rests on liveness are listed as pending, never as OK.
+        Assert.Matches(@"\[\s*\d+/\d+\] PENDING +MCBoundedBuffer ", output);
+        Assert.Matches(@"\[\s*\d+/\d+\] PENDING +AckRetransmit_UnfairRetransmit ", output);
+        Assert.Matches(@"\[\s*\d+/\d+\] OK +BoundedBuffer_IfNotWhile ", output);
+        Assert.Contains("Trace validation: not yet available", output);
+        Assert.Contains("Coyote suite: not run", output);
+    }
+
+    [Fact]
+    public void A_wrong_distinct_count_in_the_manifest_is_a_mismatch_with_a_nonzero_exit_code()
+    {
+        var manifest = CopyOfSpecs(m => Entry(m, "BoundedBuffer_IfNotWhile")["distinct_states"] = 98);
+        var (exit, output) = Verify("--manifest", manifest, "--only", "BoundedBuffer_IfNotWhile", "MCPipeBoundaries");
+        Assert.Equal(1, exit);
+        Assert.Contains("MISMATCH BoundedBuffer_IfNotWhile", output);
+        Assert.Contains("distinct 97, TLC 98", output);
+        Assert.Contains("OK       MCPipeBoundaries", output);
+        Assert.Contains("Models: 2 checked in", output);
+        Assert.Contains("1 OK, 1 MISMATCH, 0 PENDING.", output);
+    }
+
+    [Fact]
+    public void A_pending_entry_still_has_its_safety_part_compared()
+    {
+        var manifest = CopyOfSpecs(m => Entry(m, "MCRendezvous")["states_generated"] = 243);
+        var (exit, output) = Verify("--manifest", manifest, "--only", "MCRendezvous");
+        Assert.Equal(1, exit);
+        Assert.Contains("MISMATCH MCRendezvous", output);
+        Assert.Contains("generated 242, TLC 243", output);
+    }
+
+    [Fact]
+    public void Html_report_has_an_svg_chart_for_each_counterexample_and_the_summary()
+    {
+        var html = Path.Combine(_dir, "out", "report.html");
+        var (exit, output) = Verify("--manifest", Manifest, "--only", "BoundedBuffer_IfNotWhile", "MCRendezvous", "--html", html);
+        Assert.Equal(0, exit);
+        Assert.Contains($"HTML report written: {html}", output);
+        var text = File.ReadAllText(html);
+        Assert.StartsWith("<!DOCTYPE html>", text);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(text, "<svg [^>]*class=\"msc\"")); // one chart: the mutant's counterexample
+        Assert.Contains("violates BoundsOK", text);
+        Assert.Contains("wakes c1", text); // the chart mapping of BoundedBuffer was used
+        Assert.Contains("<span class=\"st-ok\">OK</span>", text);
+        Assert.Contains("<span class=\"st-pend\">PENDING</span>", text);
+        Assert.DoesNotContain("✔ as expected</span></td>", text); // the library's summary, which cannot say pending, is replaced
+        Assert.Contains("Safety part only: every reachable state satisfies the invariants; the temporal properties were not checked (PENDING).", text);
+        Assert.DoesNotContain("<script", text);
+    }
+
+    [Fact]
+    public void Bad_input_is_a_clear_error_with_exit_code_2()
+    {
+        var (exit, output) = Verify("--manifest", Manifest, "--only", "NoSuchModel");
+        Assert.Equal(2, exit);
+        Assert.Contains("no manifest entry named NoSuchModel", output);
+
+        var broken = Path.Combine(_dir, "manifest.json");
+        File.WriteAllText(broken, """{ "entries": [ { "name": "X", "kind": "model", "spec": "X.tla", "cfg": "X.cfg", "ci": true, "result": "success", "distinct_states": "many" } ] }""");
+        (exit, output) = Verify("--manifest", broken);
+        Assert.Equal(2, exit);
+        Assert.Contains("$.entries[0].distinct_states: expected a non-negative integer", output);
+
+        (exit, output) = Verify("--manifest", Path.Combine(_dir, "absent.json"));
+        Assert.Equal(2, exit);
+        Assert.Contains("the manifest does not exist", output);
+    }
+
+    [Fact]
+    public void A_missing_model_file_is_a_mismatch_that_names_the_file()
+    {
+        var manifest = CopyOfSpecs(m => Entry(m, "MCPipeBoundaries")["cfg"] = "Gone.cfg");
+        var (exit, output) = Verify("--manifest", manifest, "--only", "MCPipeBoundaries");
+        Assert.Equal(1, exit);
+        Assert.Contains("Gone.cfg does not exist", output);
+    }
+}
