@@ -46,6 +46,7 @@ public static class VerifyRunner
         Verdict.Deadlock => "deadlock",
         Verdict.AssumptionFalse or Verdict.AssumptionError => "assume",
         Verdict.StateLimitReached => "state-limit",
+        Verdict.TemporalViolated or Verdict.ActionPropertyViolated => "property",
         _ => "eval-error",
     };
 
