@@ -304,14 +304,7 @@ public sealed partial class Parser
                 case TokenKind.Identifier:
                     return ParseName();
                 case TokenKind.LParen:
-                {
-                    Consume();
-                    var saved = SuspendBarrier();
-                    var inner = ParseExpression();
-                    _barrier = saved;
-                    Expect(TokenKind.RParen, "')'");
-                    return inner;
-                }
+                    return ParseParenthesized();
 
                 case TokenKind.LBrace:
                     return ParseBrace();
@@ -446,14 +439,7 @@ public sealed partial class Parser
             case TokenKind.LAngle:
                 return ParseAngle();
             case TokenKind.LParen:
-            {
-                Consume();
-                var saved = SuspendBarrier();
-                var inner = ParseExpression();
-                _barrier = saved;
-                Expect(TokenKind.RParen, "')'");
-                return inner;
-            }
+                return ParseParenthesized();
 
             default:
                 ReportUnexpected(Raw);
@@ -873,5 +859,19 @@ public sealed partial class Parser
         }
 
         return new QuantifierBound(From(start), names.ToImmutable(), isTuple, domain);
+    }
+
+    /// <summary>
+    /// <c>( e )</c>: the junction-list column barrier does not apply inside parentheses, so it is suspended
+    /// for the inner expression and restored afterwards.
+    /// </summary>
+    private Expr ParseParenthesized()
+    {
+        Consume();
+        var saved = SuspendBarrier();
+        var inner = ParseExpression();
+        _barrier = saved;
+        Expect(TokenKind.RParen, "')'");
+        return inner;
     }
 }

@@ -325,18 +325,7 @@ public sealed partial class Parser
             }
 
             var name = Expect(TokenKind.Identifier, "a name");
-            var arity = 0;
-            if (Accept(TokenKind.LParen))
-            {
-                do
-                {
-                    Expect(TokenKind.Underscore, "'_'");
-                    arity++;
-                }
-                while (Accept(TokenKind.Comma));
-
-                Expect(TokenKind.RParen, "')'");
-            }
+            var arity = ParseUnderscoreArity();
 
             if (name.Text.Length > 0)
             {
@@ -470,18 +459,7 @@ public sealed partial class Parser
 
             var start = Raw.Start;
             var name = Expect(TokenKind.Identifier, "a parameter name");
-            var arity = 0;
-            if (Accept(TokenKind.LParen))
-            {
-                do
-                {
-                    Expect(TokenKind.Underscore, "'_'");
-                    arity++;
-                }
-                while (Accept(TokenKind.Comma));
-
-                Expect(TokenKind.RParen, "')'");
-            }
+            var arity = ParseUnderscoreArity();
 
             if (name.Text.Length > 0)
             {
@@ -491,5 +469,27 @@ public sealed partial class Parser
         while (Accept(TokenKind.Comma));
 
         return result.ToImmutable();
+    }
+
+    /// <summary>
+    /// The optional <c>(_, _, ...)</c> after an operator-shaped name (a constant or a higher-order parameter):
+    /// its arity, 0 when there are no parentheses.
+    /// </summary>
+    private int ParseUnderscoreArity()
+    {
+        var arity = 0;
+        if (Accept(TokenKind.LParen))
+        {
+            do
+            {
+                Expect(TokenKind.Underscore, "'_'");
+                arity++;
+            }
+            while (Accept(TokenKind.Comma));
+
+            Expect(TokenKind.RParen, "')'");
+        }
+
+        return arity;
     }
 }
