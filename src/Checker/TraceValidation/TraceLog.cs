@@ -180,21 +180,37 @@ internal static class JsonValues
         {
             case JsonValueKind.Object:
                 {
-                    var names = new List<StrValue>();
-                    var vals = new List<Value>();
+                    int n = 0;
+                    foreach (var _ in el.EnumerateObject()) n++;
+                    var names = new Value[n];
+                    var vals = new Value[n];
+                    int i = 0;
                     foreach (var p in el.EnumerateObject())
                     {
-                        names.Add(strings.Intern(p.Name));
-                        vals.Add(ToValue(p.Value, strings));
+                        // Insertion into TLC's order as we go: records are small, and this spares the general
+                        // constructor's copy and sort for every event of a long trace.
+                        var name = strings.Intern(p.Name);
+                        var val = ToValue(p.Value, strings);
+                        int j = i++;
+                        while (j > 0 && names[j - 1].CompareTo(name) > 0)
+                        {
+                            names[j] = names[j - 1];
+                            vals[j] = vals[j - 1];
+                            j--;
+                        }
+                        if (j > 0 && names[j - 1].Equals(name))
+                            throw new EvalException($"The JSON object {el.GetRawText()} names the field {p.Name} twice.", EvalErrorKind.Module);
+                        names[j] = name;
+                        vals[j] = val;
                     }
-                    return FcnValue.Record(names.ToArray(), vals.ToArray());
+                    return FcnValue.FromSorted(names, vals);
                 }
             case JsonValueKind.Array:
                 return FcnValue.Tuple(el.EnumerateArray().Select(e => ToValue(e, strings)).ToArray());
             case JsonValueKind.String:
                 return strings.Intern(el.GetString()!);
             case JsonValueKind.Number:
-                return el.TryGetInt32(out int i) ? IntValue.Of(i)
+                return el.TryGetInt32(out int number) ? IntValue.Of(number)
                     : throw new EvalException($"The JSON number {el.GetRawText()} is not an integer in TLC's 32-bit range.", EvalErrorKind.Module);
             case JsonValueKind.True: return BoolValue.True;
             case JsonValueKind.False: return BoolValue.False;
