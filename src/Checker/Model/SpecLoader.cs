@@ -91,8 +91,6 @@ public sealed class CompiledModel
     public CompiledAssumption[] Assumptions { get; internal set; } = [];
     /// <summary>Whether deadlock is checked according to the cfg (the -deadlock flag can still turn it off).</summary>
     public bool CheckDeadlock { get; internal set; } = true;
-    /// <summary>Properties that need liveness checking, which this checker does not do yet.</summary>
-    public List<string> PendingTemporalProperties { get; } = [];
     /// <summary>Fairness of the SPECIFICATION and the temporal PROPERTYs (action properties, liveness), null when none.</summary>
     public Liveness.TemporalSpec? Temporal { get; internal set; }
 
