@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using VerifiedIpc.Checker.Eval;
 using VerifiedIpc.Checker.Values;
+using VerifiedIpc.Tla.Config;
 using VerifiedIpc.Tla.Diagnostics;
 using VerifiedIpc.Tla.Syntax;
 
@@ -167,7 +168,8 @@ public sealed class SpecLoader
         }
         cfgPath ??= Path.ChangeExtension(tlaPath, ".cfg");
         if (!File.Exists(cfgPath)) throw new CfgException($"The configuration file {cfgPath} does not exist.");
-        var cfg = CfgReader.Parse(File.ReadAllText(cfgPath), cfgPath);
+        var cfg = ModelConfig.Load(cfgPath);
+        if (cfg.HasErrors) throw new CfgException(cfg.Diagnostics[0].ToString());
         return loader.Compile(root, cfg, output);
     }
 
@@ -237,24 +239,27 @@ public sealed class SpecLoader
         AddDefinitions(root, scope, []);
 
         // Constants: values from the cfg (model values created in cfg order), or overrides.
+        foreach (var o in cfg.Overrides)
+            if (o.Module is { } m)
+                throw new CfgException($"{cfg.File.Path}: the override {o.Target} <- [{m}] {o.Replacement} of an instantiated module's definition is not supported.");
         var assigned = new Dictionary<string, CfgValue>(StringComparer.Ordinal);
-        foreach (var (name, v) in cfg.Constants) assigned[name] = v;
+        foreach (var a in cfg.Constants) assigned[a.Constant.Name] = a.Value;
         foreach (var c in consts)
         {
             if (assigned.TryGetValue(c.Name, out var v)) scope.Add(c.Name, new ValB(ToValue(v, strings)));
-            else if (cfg.Overrides.FirstOrDefault(o => o.Name == c.Name) is { Target: { } target })
-                scope.Add(c.Name, Lookup(scope, target, "override target"));
+            else if (cfg.Overrides.FirstOrDefault(o => o.Target.Name == c.Name) is { } over)
+                scope.Add(c.Name, Lookup(scope, over.Replacement.Name, "override target"));
             else
                 throw new CfgException($"The constant parameter {c.Name} is not assigned a value by the configuration file.");
         }
         // Values for constants are created in cfg order (model value order), including ones assigned to definitions.
-        foreach (var (name, v) in cfg.Constants)
+        foreach (var (name, v) in cfg.Constants.Select(a => (a.Constant.Name, a.Value)))
         {
             if (consts.Any(c => c.Name == name)) continue;
             if (scope.Lookup(name) is null) throw new CfgException($"The configuration assigns {name}, which the specification does not declare.");
             scope.Add(name, new ValB(ToValue(v, strings)));
         }
-        foreach (var (name, target) in cfg.Overrides)
+        foreach (var (name, target) in cfg.Overrides.Select(o => (o.Target.Name, o.Replacement.Name)))
         {
             if (consts.Any(c => c.Name == name)) continue;
             if (scope.Lookup(name) is null) throw new CfgException($"The configuration overrides {name}, which the specification does not define.");
@@ -272,15 +277,15 @@ public sealed class SpecLoader
         // Init and Next, directly or from SPECIFICATION.
         Expr? init = null, next = null;
         Scope initScope = scope, nextScope = scope;
-        string nextName = cfg.Next ?? "Next";
-        if (cfg.Specification is { } specName)
+        string nextName = cfg.Next?.Name ?? "Next";
+        if (cfg.Specification?.Name is { } specName)
         {
             var (spec, sscope) = DefinitionBody(scope, specName);
             DecomposeSpec(spec, sscope, ref init, ref initScope, ref next, ref nextScope, ref nextName, model);
             if (init is null) throw new CfgException($"The specification {specName} has no initial predicate.");
         }
-        if (cfg.Init is { } initName) (init, initScope) = DefinitionBody(scope, initName);
-        if (cfg.Next is { } nn) (next, nextScope) = DefinitionBody(scope, nn);
+        if (cfg.Init?.Name is { } initName) (init, initScope) = DefinitionBody(scope, initName);
+        if (cfg.Next?.Name is { } nn) (next, nextScope) = DefinitionBody(scope, nn);
         if (init is null) throw new CfgException("The configuration file specifies neither INIT nor SPECIFICATION.");
 
         var initFrame = new FrameBuilder(0);
@@ -309,7 +314,7 @@ public sealed class SpecLoader
         model.ActionFrames = frames.ToArray();
 
         var invariants = new List<NamedFormula>();
-        foreach (var name in cfg.Invariants)
+        foreach (var name in cfg.Invariants.Select(n => n.Name))
         {
             var (body, bscope) = DefinitionBody(scope, name);
             var f = Formula(name, body, bscope, body.Span, out bool isConst);
@@ -318,7 +323,7 @@ public sealed class SpecLoader
                 throw new CfgException($"The invariant of {name} is equal to FALSE", 151);
             invariants.Add(f);
         }
-        foreach (var name in cfg.Properties)
+        foreach (var name in cfg.Properties.Select(n => n.Name))
         {
             var (body, bscope) = DefinitionBody(scope, name);
             if (AsAlwaysStatePredicate(body, bscope) is { } p) invariants.Add(Formula(name, p.Body, p.Scope, body.Span));
@@ -326,11 +331,12 @@ public sealed class SpecLoader
         }
         if (!_temporal.Spec.IsEmpty) model.Temporal = _temporal.Spec;
         model.Invariants = invariants.ToArray();
-        model.Constraints = cfg.Constraints.Select(n => { var (b, s) = DefinitionBody(scope, n); return Formula(n, b, s, b.Span); }).ToArray();
-        model.ActionConstraints = cfg.ActionConstraints.Select(n => { var (b, s) = DefinitionBody(scope, n); return Formula(n, b, s, b.Span); }).ToArray();
-        if (cfg.View is { } view) { var (b, s) = DefinitionBody(scope, view); model.View = Formula(view, b, s, b.Span); }
-        if (cfg.Alias is { } alias) { var (b, s) = DefinitionBody(scope, alias); model.Alias = Formula(alias, b, s, b.Span); }
-        if (cfg.Symmetry is { } sym)
+        model.Constraints = cfg.Constraints.Select(n => NamedFormulaOf(scope, n.Name)).ToArray();
+        model.ActionConstraints = cfg.ActionConstraints.Select(n => NamedFormulaOf(scope, n.Name)).ToArray();
+        if (cfg.View?.Name is { } view) { var (b, s) = DefinitionBody(scope, view); model.View = Formula(view, b, s, b.Span); }
+        if (cfg.Alias?.Name is { } alias) { var (b, s) = DefinitionBody(scope, alias); model.Alias = Formula(alias, b, s, b.Span); }
+        // TLC uses one SYMMETRY; as with the other single-valued sections, the last one named wins.
+        if (cfg.Symmetry.LastOrDefault()?.Name is { } sym)
         {
             var (b, s) = DefinitionBody(scope, sym);
             var f = Formula(sym, b, s, b.Span);
@@ -474,14 +480,21 @@ public sealed class SpecLoader
         };
     }
 
+    private NamedFormula NamedFormulaOf(Scope scope, string name)
+    {
+        var (b, s) = DefinitionBody(scope, name);
+        return Formula(name, b, s, b.Span);
+    }
+
     private Value ToValue(CfgValue v, StringTable strings) => v switch
     {
-        CfgValue.Int i => IntValue.Of(i.Value),
-        CfgValue.Str s => strings.Intern(s.Value),
-        CfgValue.Bool b => BoolValue.Of(b.Value),
-        CfgValue.Name n => ModelValueFor(n.Value),
-        CfgValue.Set s => SetValue.Of(s.Elements.Select(e => ToValue(e, strings)).ToArray()),
-        CfgValue.Tuple t => FcnValue.Tuple(t.Elements.Select(e => ToValue(e, strings)).ToArray()),
+        CfgNumber i when i.Value >= int.MinValue && i.Value <= int.MaxValue => IntValue.Of((int)i.Value),
+        CfgNumber i => throw new CfgException($"{i.Span.File.Path}:{i.Span.StartLine}:{i.Span.StartColumn}: the number {i.Value} is out of range"),
+        CfgString s => strings.Intern(s.Value),
+        CfgBoolean b => BoolValue.Of(b.Value),
+        CfgModelValue n => ModelValueFor(n.Name),
+        CfgSet s => SetValue.Of(s.Elements.Select(e => ToValue(e, strings)).ToArray()),
+        CfgTuple t => FcnValue.Tuple(t.Elements.Select(e => ToValue(e, strings)).ToArray()),
         _ => throw new CfgException("unsupported value in the configuration"),
     };
 
