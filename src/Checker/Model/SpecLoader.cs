@@ -137,14 +137,14 @@ public sealed class SpecLoader
 {
     private readonly Dictionary<string, Module> _modules = new(StringComparer.Ordinal);
     private readonly List<IReadOnlyList<string>> _internOrders = [];
-    private readonly DiagnosticBag _diagnostics = new();
-    private readonly string _dir;
     private Compiler _compiler = null!;
     private Liveness.TemporalBuilder? _temporal;
     private readonly Dictionary<(Instance, string), Scope> _instances = [];
     private readonly Dictionary<string, ModelValue> _modelValues = new(StringComparer.Ordinal);
 
-    private SpecLoader(string dir) => _dir = dir;
+    private SpecLoader()
+    {
+    }
 
     /// <summary>
     /// Identifiers TLC has interned before it reads the user's module (its standard modules and built-ins); they
@@ -157,55 +157,24 @@ public sealed class SpecLoader
     /// <summary>Parses <paramref name="tlaPath"/> and its user modules, reads the cfg and compiles the model.</summary>
     public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output)
     {
-        var loader = new SpecLoader(Path.GetDirectoryName(Path.GetFullPath(tlaPath)) ?? ".");
-        var root = loader.ParseModule(Path.GetFullPath(tlaPath))
-                   ?? throw new SpecErrorException($"Could not parse {tlaPath}.", loader._diagnostics.Items, true);
-        loader.LoadDependencies(root);
-        if (loader._diagnostics.HasErrors)
+        var loader = new SpecLoader();
+        // The front end parses every module reached through EXTENDS and INSTANCE and resolves names the way SANY
+        // does; the checker compiles what it loaded.
+        var loaded = Tla.Modules.SpecLoader.Load(Path.GetFullPath(tlaPath));
+        if (loaded.HasErrors || loaded.Main is null)
         {
-            var first = loader._diagnostics.Items.First(d => d.Severity == DiagnosticSeverity.Error);
-            throw new SpecErrorException(first.ToString(), loader._diagnostics.Items, true);
+            var first = loaded.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            throw new SpecErrorException(first?.ToString() ?? $"Could not parse {tlaPath}.", loaded.Diagnostics,
+                first is null || (int)first.Code < 3000);
         }
+        foreach (var m in loaded.Modules) loader._modules[m.Name.Text] = m;
+        loader._internOrders.Add(loaded.InternOrder);
+        var root = loaded.Main;
         cfgPath ??= Path.ChangeExtension(tlaPath, ".cfg");
         if (!File.Exists(cfgPath)) throw new CfgException($"The configuration file {cfgPath} does not exist.");
         var cfg = ModelConfig.Load(cfgPath);
         if (cfg.HasErrors) throw new CfgException(cfg.Diagnostics[0].ToString());
         return loader.Compile(root, cfg, output);
-    }
-
-    private Module? ParseModule(string path)
-    {
-        var file = new SourceFile(path, File.ReadAllText(path));
-        var result = Parser.ParseFile(file, _diagnostics);
-        _internOrders.Add(result.InternOrder);
-        if (result.Module is { } m) _modules[m.Name.Text] = m;
-        return result.Module;
-    }
-
-    private void LoadDependencies(Module m)
-    {
-        var names = new List<Identifier>(m.Extends);
-        void Collect(IEnumerable<Unit> units)
-        {
-            foreach (var u in units)
-            {
-                switch (u)
-                {
-                    case InstanceUnit iu: names.Add(iu.Instance.ModuleName); break;
-                    case InstanceDefinition id: names.Add(id.Instance.ModuleName); break;
-                }
-            }
-        }
-        Collect(m.Units);
-        foreach (var n in names)
-        {
-            if (_modules.ContainsKey(n.Text) || StandardModules.TryGet(n.Text, out _)) continue;
-            var path = Path.Combine(_dir, n.Text + ".tla");
-            if (!File.Exists(path))
-                throw new SpecErrorException($"{n.Span}: Cannot find source file for module {n.Text}.", [], false);
-            var dep = ParseModule(path);
-            if (dep != null) LoadDependencies(dep);
-        }
     }
 
     private Module GetModule(Identifier name) =>
