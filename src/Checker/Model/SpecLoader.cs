@@ -70,6 +70,8 @@ public sealed class CompiledModel
     public string[] VarNames { get; internal set; } = [];
     /// <summary>Model-wide services.</summary>
     public ModelRuntime Runtime { get; internal set; } = null!;
+    /// <summary>The compiler that compiled the model, for formulas compiled after loading (trace-validation guards).</summary>
+    internal Compiler Compiler { get; set; } = null!;
     /// <summary>The initial predicate.</summary>
     internal Act Init { get; set; } = null!;
     internal FrameBuilder InitFrame { get; set; } = null!;
@@ -155,7 +157,11 @@ public sealed class SpecLoader
         .Concat("ABCDEFGHIJKLMNOPQRSTUVWXYZ".Select(ch => ch.ToString())).ToArray();
 
     /// <summary>Parses <paramref name="tlaPath"/> and its user modules, reads the cfg and compiles the model.</summary>
-    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output)
+    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output) => Load(tlaPath, cfgPath, output, null);
+
+    /// <summary>As <see cref="Load(string, string?, TextWriter)"/>, with what the model reads from outside (IOEnv,
+    /// ndJsonDeserialize) supplied by the caller; null means the process environment and the file system.</summary>
+    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output, TraceValidation.ModelInputs? inputs)
     {
         var loader = new SpecLoader();
         // The front end parses every module reached through EXTENDS and INSTANCE and resolves names the way SANY
@@ -174,21 +180,21 @@ public sealed class SpecLoader
         if (!File.Exists(cfgPath)) throw new CfgException($"The configuration file {cfgPath} does not exist.");
         var cfg = ModelConfig.Load(cfgPath);
         if (cfg.HasErrors) throw new CfgException(cfg.Diagnostics[0].ToString());
-        return loader.Compile(root, cfg, output);
+        return loader.Compile(root, cfg, output, inputs ?? TraceValidation.ModelInputs.Default);
     }
 
     private Module GetModule(Identifier name) =>
         _modules.TryGetValue(name.Text, out var m) ? m
         : throw new SpecErrorException($"{name.Span}: Cannot find module {name.Text}.", [], false);
 
-    private CompiledModel Compile(Module root, ModelConfig cfg, TextWriter output)
+    private CompiledModel Compile(Module root, ModelConfig cfg, TextWriter output, TraceValidation.ModelInputs inputs)
     {
         var strings = new StringTable();
         foreach (var s in PreInterned) strings.Intern(s);
         foreach (var order in _internOrders) foreach (var s in order) strings.Intern(s);
-        var runtime = new ModelRuntime(strings, output);
+        var runtime = new ModelRuntime(strings, output) { Inputs = inputs };
         _compiler = new Compiler(runtime) { Instantiate = Instantiate };
-        var model = new CompiledModel { ModuleName = root.Name.Text, Runtime = runtime };
+        var model = new CompiledModel { ModuleName = root.Name.Text, Runtime = runtime, Compiler = _compiler };
 
         // Variables and constants of the root module and everything it extends.
         var vars = new List<VariableDecl>();
@@ -275,7 +281,7 @@ public sealed class SpecLoader
                 var fb = new FrameBuilder(0);
                 int idx = i;
                 var act = _compiler.CompileAction(p.Expr, p.Cc with { F = fb }, c => c.Sink!.OnSuccessor(c, idx));
-                actions.Add(new ActionInfo(p.Name, p.BaseName, p.Context, p.Span, act));
+                actions.Add(new ActionInfo(p.Name, p.BaseName, p.Context, p.Span, act) { Part = p });
                 frames.Add(fb);
             }
         }
