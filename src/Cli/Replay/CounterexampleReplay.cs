@@ -1,0 +1,77 @@
+using System.Text.RegularExpressions;
+
+namespace VerifiedIpc.Cli.Replay;
+
+/// <summary>
+/// Turns a checker counterexample into a run of the reference implementation: picks the replayer of the trace's
+/// spec (from <c>--spec</c>, else from the module the dump names), the build of the implementation that matches the
+/// module (the correct one, or the seeded bug of a mutant), and replays step by step.
+/// </summary>
+public static partial class CounterexampleReplay
+{
+    /// <summary>The specs replay supports, with the mutants each maps to a seeded implementation bug.</summary>
+    public static IReadOnlyList<(string Spec, IReadOnlyDictionary<string, string> Mutants)> Supported { get; } =
+        Replayers(null).Select(r => (r.Spec, r.Mutants)).ToList();
+
+    /// <summary>
+    /// Replays the counterexample in <paramref name="tracePath"/>. <paramref name="specPath"/> names the module to
+    /// replay as (its seeded bug, or the correct build); <paramref name="configPath"/> supplies constants the states
+    /// do not show. Throws <see cref="ReplayInputException"/> for bad input.
+    /// </summary>
+    public static ReplayReport Run(string tracePath, string? specPath = null, string? configPath = null)
+    {
+        var trace = CheckerTrace.Load(tracePath);
+        string module = specPath is not null ? ModuleOf(specPath) : trace.Module
+            ?? throw new ReplayInputException(tracePath, null, "the dump names no module (no action locations); say which spec it is with --spec");
+        string? cfg = null;
+        if (configPath is not null)
+        {
+            try
+            {
+                cfg = File.ReadAllText(configPath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ReplayInputException(configPath, null, $"cannot read the config ({e.Message})");
+            }
+        }
+
+        foreach (var r in Replayers(cfg))
+        {
+            if (module == r.Spec) return r.Replay(trace, module);
+            if (module.StartsWith(r.Spec + "_", StringComparison.Ordinal))
+            {
+                string mutant = module[(r.Spec.Length + 1)..];
+                if (r.Mutants.ContainsKey(mutant)) return r.Replay(trace, module);
+                throw new ReplayInputException(tracePath, null,
+                    $"mutant '{module}' has no seeded counterpart in the implementation (replayable mutants of {r.Spec}: {string.Join(", ", r.Mutants.Keys)})");
+            }
+        }
+        throw new ReplayInputException(tracePath, null,
+            $"no replay for spec '{module}' (supported: {string.Join(", ", Replayers(null).Select(r => r.Spec))})");
+    }
+
+    private static IEnumerable<ISpecReplayer> Replayers(string? cfg)
+    {
+        yield return new BoundedBufferReplayer(BoundedBufferConfig.From(cfg));
+        yield return new RendezvousReplayer();
+    }
+
+    private static string ModuleOf(string specPath)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(specPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ReplayInputException(specPath, null, $"cannot read the spec ({e.Message})");
+        }
+        var m = ModuleHeader().Match(text);
+        return m.Success ? m.Groups[1].Value : throw new ReplayInputException(specPath, null, "no '---- MODULE Name ----' header");
+    }
+
+    [GeneratedRegex(@"-{4,}\s*MODULE\s+(\w+)")]
+    private static partial Regex ModuleHeader();
+}
