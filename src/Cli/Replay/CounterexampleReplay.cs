@@ -55,6 +55,7 @@ public static partial class CounterexampleReplay
     {
         yield return new BoundedBufferReplayer(BoundedBufferConfig.From(cfg));
         yield return new RendezvousReplayer();
+        yield return new AckRetransmitReplayer();
     }
 
     private static string ModuleOf(string specPath)
