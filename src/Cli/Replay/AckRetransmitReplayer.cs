@@ -48,6 +48,7 @@ internal sealed partial class AckRetransmitReplayer : ISpecReplayer
 
     public ReplayReport Replay(CheckerTrace trace, string module)
     {
+        trace.RequireVariables("AckRetransmit", "sent", "acked", "delivered", "link");
         bool noDupCheck = module == "AckRetransmit_NoDuplicateCheck";
         var bugs = noDupCheck ? SeededBugs.MissingDuplicateCheck : SeededBugs.None;
         var options = new ReliableOptions
@@ -207,7 +208,9 @@ internal sealed partial class AckRetransmitReplayer : ISpecReplayer
         return new ReplayReport
         {
             Target = target, Steps = log,
-            Divergence = $"the implementation followed all {log.Count} steps without failing; the counterexample ends in {specFailure ?? "no failure"}",
+            Divergence = specFailure is null
+                ? $"nothing to reproduce: the implementation followed all {log.Count} steps, and the trace breaks no property the replay checks"
+                : $"the implementation followed all {log.Count} steps without failing, where the counterexample breaks {specFailure}",
         };
     }
 

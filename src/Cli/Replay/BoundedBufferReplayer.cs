@@ -30,6 +30,7 @@ internal sealed class BoundedBufferReplayer : ISpecReplayer
 
     public ReplayReport Replay(CheckerTrace trace, string module)
     {
+        trace.RequireVariables("BoundedBuffer", "slots", "head", "count", "lock", "waitSet", "pc", "sent", "taken");
         var first = trace.States[0];
         var producers = first.IntMap("sent").Keys.ToHashSet(StringComparer.Ordinal);
         var pc0 = first.StringMap("pc");
@@ -86,7 +87,9 @@ internal sealed class BoundedBufferReplayer : ISpecReplayer
         return new ReplayReport
         {
             Target = target, Steps = log,
-            Divergence = $"the implementation followed all {steps.Count} steps without failing; the counterexample ends in {specFailure ?? "no failure"}",
+            Divergence = specFailure is null
+                ? $"nothing to reproduce: the implementation followed all {steps.Count} steps, and the trace breaks no property the replay checks"
+                : $"the implementation followed all {steps.Count} steps without failing, where the counterexample breaks {specFailure}",
         };
     }
 

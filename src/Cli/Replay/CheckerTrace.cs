@@ -116,6 +116,21 @@ public sealed class CheckerTrace
     /// <summary>The module the dump names for its actions (the spec or mutant that produced it), if any.</summary>
     public string? Module { get; }
 
+    /// <summary>Checks that every state has exactly <paramref name="variables"/>, the spec's; a typed error names the
+    /// first state that does not.</summary>
+    public void RequireVariables(string spec, params string[] variables)
+    {
+        foreach (var s in States)
+        {
+            foreach (var v in variables)
+                if (!s.Variables.ContainsKey(v))
+                    throw s.Misfit($"no variable '{v}' ({spec}'s variables are {string.Join(", ", variables)})");
+            foreach (var v in s.Variables.Keys)
+                if (!variables.Contains(v))
+                    throw s.Misfit($"variable '{v}' is not one of {spec}'s ({string.Join(", ", variables)})");
+        }
+    }
+
     /// <summary>Decides what <paramref name="path"/> holds; a typed error when it is neither kind.</summary>
     public static TraceFileKind Sniff(string path)
     {

@@ -27,6 +27,7 @@ internal sealed class RendezvousReplayer : ISpecReplayer
 
     public ReplayReport Replay(CheckerTrace trace, string module)
     {
+        trace.RequireVariables("Rendezvous", "next", "offer", "waiting", "received", "returned", "open");
         bool early = module == "Rendezvous_SendReturnsEarly";
         var first = trace.States[0];
         var senders = first.IntMap("next").Keys.ToList();
@@ -155,7 +156,9 @@ internal sealed class RendezvousReplayer : ISpecReplayer
         return new ReplayReport
         {
             Target = target, Steps = log,
-            Divergence = $"the implementation followed all {log.Count} steps without failing; the counterexample ends in {specFailure ?? "no failure"}",
+            Divergence = specFailure is null
+                ? $"nothing to reproduce: the implementation followed all {log.Count} steps, and the trace breaks no property the replay checks"
+                : $"the implementation followed all {log.Count} steps without failing, where the counterexample breaks {specFailure}",
         };
     }
 

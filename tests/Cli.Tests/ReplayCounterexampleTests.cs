@@ -1,0 +1,215 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+
+namespace VerifiedIpc.Cli.Tests;
+
+/// <summary>
+/// Shared set-up for the <c>vipc replay</c> tests: the bundled specs, a temp folder, and counterexamples produced in
+/// the test by <c>vipc check -dumpTrace json</c> (never stored output), so a change to a spec, the checker or the
+/// implementation shows up here.
+/// </summary>
+public abstract class ReplayTestBase : IDisposable
+{
+    protected static readonly string Root = FindRoot();
+
+    protected readonly string Dir = Directory.CreateTempSubdirectory("vipc-replay-").FullName;
+
+    public void Dispose()
+    {
+        Directory.Delete(Dir, recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "VerifiedIpc.sln"))) return dir.FullName;
+        throw new InvalidOperationException($"no VerifiedIpc.sln above {AppContext.BaseDirectory}");
+    }
+
+    protected static string SpecPath(string relative) => Path.Combine(Root, "spec", relative);
+
+    protected static (int Exit, string Output) Vipc(params string[] args)
+    {
+        var output = new StringWriter();
+        var exit = Program.BuildRoot().Parse(args).Invoke(new InvocationConfiguration { Output = output, Error = output });
+        return (exit, output.ToString());
+    }
+
+    /// <summary>Model-checks <paramref name="spec"/> with <paramref name="cfg"/> and returns the counterexample file.</summary>
+    protected string Counterexample(string spec, string cfg)
+    {
+        var trace = Path.Combine(Dir, Path.GetFileNameWithoutExtension(cfg) + ".json");
+        var (exit, output) = Vipc("check", SpecPath(spec), "-config", SpecPath(cfg), "-dumpTrace", "json", trace);
+        Assert.True(exit != 0 && File.Exists(trace), $"vipc check found no counterexample (exit {exit}):\n{output}");
+        return trace;
+    }
+
+    /// <summary>The number of steps in a counterexample file.</summary>
+    protected static int StepCount(string trace) => JsonNode.Parse(File.ReadAllText(trace))!["state"]!.AsArray().Count - 1;
+}
+
+/// <summary>Mutant counterexamples replay on the matching seeded bug and reproduce the failure, step for step.</summary>
+public sealed class ReplayReproducesMutantsTests : ReplayTestBase
+{
+    [Theory]
+    [InlineData("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg", "IfInsteadOfWhile", "BufferInvariantException", "BoundsOK")]
+    [InlineData("mutants/BoundedBuffer_LifoTake.tla", "mutants/BoundedBuffer_LifoTake.cfg", "LifoTake", "not FIFO", "AbsSpec")]
+    [InlineData("BoundedBuffer.tla", "mutants/BoundedBuffer_PulseSharedCondition.cfg", "PulseInsteadOfPulseAll", "every thread is blocked in Monitor.Wait", "deadlock")]
+    [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "capacity 1", "returned while no receiver has taken", "SendReturnsOnlyWhenTaken")]
+    [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "MissingDuplicateCheck", "B delivered [1, 1]", "InOrder")]
+    public void A_mutant_counterexample_reproduces_on_its_seeded_bug(string spec, string cfg, string build, string implFailure, string property)
+    {
+        var trace = Counterexample(spec, cfg);
+        var (exit, output) = Vipc("replay", trace, "--config", SpecPath(cfg));
+
+        Assert.True(exit == 0, output);
+        Assert.Contains(build, output.Split('\n')[0]);
+        var verdict = output.Split('\n').Single(l => l.StartsWith("reproduced: ", StringComparison.Ordinal));
+        Assert.Contains(implFailure, verdict);
+        Assert.Contains("spec: " + property, verdict);
+        // Every step of the counterexample was driven, each as spec action → implementation call → observed.
+        int replayed = output.Split('\n').Count(l => l.Contains(" → ", StringComparison.Ordinal) && l.Split(" → ").Length == 3);
+        Assert.Equal(StepCount(trace), replayed);
+    }
+}
+
+/// <summary>
+/// The same counterexamples replayed as the correct spec run on the correct build: the implementation leaves the
+/// trace at the step the seeded bug takes, and says so (exit 1). A witness trace of the correct spec is followed to
+/// its end with nothing to reproduce.
+/// </summary>
+public sealed class ReplayOnTheCorrectBuildTests : ReplayTestBase
+{
+    [Theory]
+    [InlineData("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg", "BoundedBuffer.tla", "step 12 (Receive(c1)", "c1 did Wait")]
+    [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "Rendezvous.tla", "step 1 ", "still pending")]
+    [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "AckRetransmit.tla", "step 4 ", "the implementation's [1]")]
+    public void A_mutant_counterexample_diverges_on_the_correct_build(string spec, string cfg, string correct, string where, string what)
+    {
+        var trace = Counterexample(spec, cfg);
+        var (exit, output) = Vipc("replay", trace, "--spec", SpecPath(correct));
+
+        Assert.True(exit == 1, output);
+        Assert.Contains("correct build", output.Split('\n')[0]);
+        var verdict = output.Split('\n').Single(l => l.StartsWith("not reproduced: ", StringComparison.Ordinal));
+        Assert.Contains(where, verdict);
+        Assert.Contains(what, verdict);
+    }
+
+    [Fact]
+    public void The_correct_build_follows_a_correct_trace_to_its_end_with_nothing_to_reproduce()
+    {
+        // A witness: the checker's shortest run of the correct spec in which both items are taken and both
+        // consumers wait again, with broadcast on one shared condition (the implementation's own build).
+        foreach (var f in new[] { "BoundedBuffer.tla", "FifoChannel.tla" }) File.Copy(SpecPath(f), Path.Combine(Dir, f));
+        File.WriteAllText(Path.Combine(Dir, "Witness.tla"), """
+            ---- MODULE Witness ----
+            EXTENDS BoundedBuffer
+            NotAllTaken == ~(\A p \in Producers : taken[p] = ItemsPerProducer /\ \A c \in Consumers : pc[c] = "waiting")
+            ====
+            """);
+        File.WriteAllText(Path.Combine(Dir, "Witness.cfg"), """
+            CONSTANTS
+              Producers = {p1}
+              Consumers = {c1, c2}
+              Capacity = 1
+              ItemsPerProducer = 2
+              SharedCondition = TRUE
+              Wakeup = "broadcast"
+              NoThread = NoThread
+            SPECIFICATION Spec
+            INVARIANT NotAllTaken
+            """);
+        var trace = Path.Combine(Dir, "witness.json");
+        Vipc("check", Path.Combine(Dir, "Witness.tla"), "-config", Path.Combine(Dir, "Witness.cfg"), "-dumpTrace", "json", trace);
+
+        var (exit, output) = Vipc("replay", trace, "--spec", SpecPath("BoundedBuffer.tla"));
+
+        Assert.True(exit == 1, output);
+        Assert.Contains($"not reproduced: nothing to reproduce: the implementation followed all {StepCount(trace)} steps", output);
+    }
+}
+
+/// <summary>Bad input exits 2 with a typed message naming the file (and the state, where one is at fault).</summary>
+public sealed class ReplayBadInputTests : ReplayTestBase
+{
+    [Fact]
+    public void A_file_that_is_not_json_exits_2_naming_the_file()
+    {
+        var path = Path.Combine(Dir, "junk.json");
+        File.WriteAllText(path, "State 1: <Initial predicate>\n/\\ x = 0\n");
+        var (exit, output) = Vipc("replay", path);
+        Assert.Equal(2, exit);
+        Assert.Contains($"error: {path}: not JSON", output);
+    }
+
+    [Fact]
+    public void Json_that_is_neither_kind_of_trace_exits_2()
+    {
+        var path = Path.Combine(Dir, "other.json");
+        File.WriteAllText(path, """{"states": []}""");
+        var (exit, output) = Vipc("replay", path);
+        Assert.Equal(2, exit);
+        Assert.Contains("neither a checker counterexample", output);
+    }
+
+    [Fact]
+    public void A_spec_replay_does_not_know_exits_2()
+    {
+        var trace = Counterexample("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg");
+        var (exit, output) = Vipc("replay", trace, "--spec", SpecPath("Pipe.tla"));
+        Assert.Equal(2, exit);
+        Assert.Contains("no replay for spec 'Pipe'", output);
+    }
+
+    [Fact]
+    public void A_mutant_without_a_seeded_counterpart_exits_2()
+    {
+        var trace = Counterexample("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg");
+        var (exit, output) = Vipc("replay", trace);
+        Assert.Equal(2, exit);
+        Assert.Contains("mutant 'Rendezvous_CloseDropsOffers' has no seeded counterpart", output);
+    }
+
+    [Theory]
+    [InlineData(3, "pc", "state 4: no variable 'pc'")]
+    [InlineData(5, "count", "state 6: no variable 'count'")]
+    public void A_state_that_does_not_fit_the_spec_exits_2_naming_the_state(int zeroBased, string variable, string message)
+    {
+        var trace = Counterexample("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg");
+        var json = JsonNode.Parse(File.ReadAllText(trace))!;
+        json["state"]![zeroBased]![1]!.AsObject().Remove(variable);
+        File.WriteAllText(trace, json.ToJsonString());
+
+        var (exit, output) = Vipc("replay", trace);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"error: {trace}: {message}", output);
+    }
+
+    [Fact]
+    public void A_step_no_action_of_the_spec_explains_exits_2_naming_the_state()
+    {
+        var trace = Counterexample("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg");
+        var json = JsonNode.Parse(File.ReadAllText(trace))!;
+        json["state"]![2]![1]!["pc"]!["c1"] = "done"; // a consumer is never done
+        File.WriteAllText(trace, json.ToJsonString());
+
+        var (exit, output) = Vipc("replay", trace);
+
+        Assert.Equal(2, exit);
+        Assert.Contains($"error: {trace}: state 3: c1 goes from pc \"check\" to \"done\"", output);
+    }
+
+    [Fact]
+    public void A_coyote_trace_goes_to_the_coyote_suite_not_to_the_checker_replay()
+    {
+        var path = Path.Combine(Dir, "bug.trace.json");
+        File.WriteAllText(path, """{"format": "vipc-coyote-trace/1", "scenario": "buffer!IfInsteadOfWhile", "schedule": "{}"}""");
+        var missing = Path.Combine(Dir, "no-such-suite.dll");
+        var (exit, output) = Vipc("replay", path, "--suite", missing);
+        Assert.Equal(2, exit);
+        Assert.Contains($"no Coyote suite at '{missing}'", output);
+    }
+}
