@@ -201,6 +201,21 @@ internal sealed partial class AckRetransmitReplayer : ISpecReplayer
         }
 
         string? specFailure = SpecFailure(trace.States[log.Count]);
+        if (implFailure is null && trace.LoopBackTo == trace.States.Count && trace.States[^1] is var final && final.Int("sent") > final.Int("acked"))
+        {
+            // The spec stutters with a message unacknowledged: the only way on is the timer. Does the implementation's fire?
+            for (int k = 0; k < 16 && linkA.Sent.Count == 0; k++) time.Advance(options.MaxRetransmitTimeout);
+            string probe = linkA.Sent.Count > 0
+                ? $"in the implementation that state does not last: advancing the fake clock fires A's retransmission timer, which sends {Classify(linkA.Sent[0])} again. "
+                  + "Its timer is fair, so a behaviour without WF(Timeout) has no counterpart there: there is no implementation bug to reproduce"
+                : "the implementation stays there too: advancing the fake clock sends nothing, so the message is never delivered";
+            return new ReplayReport
+            {
+                Target = target, Steps = log, Reproduced = linkA.Sent.Count == 0,
+                Failure = linkA.Sent.Count == 0 ? $"{probe}; spec: EveryMessageDelivered ({trace.LivenessEnding})" : null,
+                Divergence = linkA.Sent.Count > 0 ? $"the implementation followed all {log.Count} steps; {probe}" : null,
+            };
+        }
         if (implFailure is not null && specFailure is not null)
             return new ReplayReport { Target = target, Steps = log, Reproduced = true, Failure = $"{implFailure}; spec: {specFailure}" };
         if (implFailure is not null)

@@ -113,6 +113,15 @@ public sealed class CheckerTrace
     /// <summary><c>Actions[i]</c> leads from <c>States[i]</c> to <c>States[i + 1]</c>; null where the dump does not name it.</summary>
     public IReadOnlyList<TraceAction?> Actions { get; }
 
+    /// <summary>For a liveness counterexample: the state the last one leads back to (the last state itself when the
+    /// behaviour stutters there forever); null for a finite counterexample.</summary>
+    public int? LoopBackTo { get; private init; }
+
+    /// <summary>How a liveness counterexample ends, in words; null for a finite one.</summary>
+    public string? LivenessEnding => LoopBackTo is not { } k ? null
+        : k == States.Count ? $"the behaviour stutters in state {k} forever"
+        : $"the behaviour loops from state {States.Count} back to state {k} forever";
+
     /// <summary>The module the dump names for its actions (the spec or mutant that produced it), if any.</summary>
     public string? Module { get; }
 
@@ -170,6 +179,7 @@ public sealed class CheckerTrace
         if (states.Count < 2) throw new ReplayInputException(path, null, $"{states.Count} state(s): a counterexample to replay needs at least one step");
 
         var actions = new TraceAction?[states.Count - 1];
+        int? loopBackTo = null;
         if (root.TryGetProperty("action", out var actionArray) && actionArray.ValueKind == JsonValueKind.Array)
         {
             foreach (var step in actionArray.EnumerateArray())
@@ -177,7 +187,16 @@ public sealed class CheckerTrace
                 if (step.ValueKind != JsonValueKind.Array || step.GetArrayLength() != 3 || step[1].ValueKind != JsonValueKind.Object
                     || step[0].ValueKind != JsonValueKind.Array || step[0].GetArrayLength() < 1 || !step[0][0].TryGetInt32(out int from))
                     throw new ReplayInputException(path, null, "an \"action\" entry must be [[i, state], {name, ...}, [i+1, state]]");
+                int to = step[2].ValueKind == JsonValueKind.Array && step[2].GetArrayLength() >= 1 && step[2][0].TryGetInt32(out int t) ? t : -1;
+                if (from == states.Count && to >= 1 && to <= from)
+                {
+                    // The closing edge of a liveness counterexample: back to an earlier state (a lasso) or to the
+                    // last state itself (stuttering forever).
+                    loopBackTo = to;
+                    continue;
+                }
                 if (from < 1 || from >= states.Count) throw new ReplayInputException(path, from, "an action starts at a state the trace does not have");
+                if (to != from + 1) throw new ReplayInputException(path, from, $"an action leads from state {from} to state {to}; only the last state may lead back");
                 var a = step[1];
                 string name = a.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
                 string? module = a.TryGetProperty("location", out var loc) && loc.ValueKind == JsonValueKind.Object
@@ -188,7 +207,7 @@ public sealed class CheckerTrace
                 actions[from - 1] = name.Length == 0 && module is null ? null : new TraceAction(name, parameters, module);
             }
         }
-        return new CheckerTrace(path, states, actions);
+        return new CheckerTrace(path, states, actions) { LoopBackTo = loopBackTo };
     }
 
     private static JsonDocument Parse(string path)

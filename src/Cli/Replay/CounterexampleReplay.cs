@@ -38,17 +38,31 @@ public static partial class CounterexampleReplay
 
         foreach (var r in Replayers(cfg))
         {
-            if (module == r.Spec) return r.Replay(trace, module);
+            if (module == r.Spec) return Liveness(trace, r.Replay(trace, module));
             if (module.StartsWith(r.Spec + "_", StringComparison.Ordinal))
             {
                 string mutant = module[(r.Spec.Length + 1)..];
-                if (r.Mutants.ContainsKey(mutant)) return r.Replay(trace, module);
+                if (r.Mutants.ContainsKey(mutant)) return Liveness(trace, r.Replay(trace, module));
                 throw new ReplayInputException(tracePath, null,
                     $"mutant '{module}' has no seeded counterpart in the implementation (replayable mutants of {r.Spec}: {string.Join(", ", r.Mutants.Keys)})");
             }
         }
         throw new ReplayInputException(tracePath, null,
             $"no replay for spec '{module}' (supported: {string.Join(", ", Replayers(null).Select(r => r.Spec))})");
+    }
+
+    /// <summary>A finite run cannot show that something never happens: for a liveness counterexample that did not
+    /// reproduce, say so rather than pretend the prefix was the failure.</summary>
+    private static ReplayReport Liveness(CheckerTrace trace, ReplayReport report)
+    {
+        if (trace.LivenessEnding is not { } ending || report.Reproduced) return report;
+        return new ReplayReport
+        {
+            Target = report.Target,
+            Steps = report.Steps,
+            Divergence = $"{report.Divergence}. This is a liveness counterexample ({ending}): a finite run of the implementation "
+                         + "cannot show that something never happens, so only its finite steps were replayed",
+        };
     }
 
     private static IEnumerable<ISpecReplayer> Replayers(string? cfg)
