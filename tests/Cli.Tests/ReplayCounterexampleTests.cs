@@ -57,6 +57,7 @@ public sealed class ReplayReproducesMutantsTests : ReplayTestBase
     [InlineData("mutants/BoundedBuffer_LifoTake.tla", "mutants/BoundedBuffer_LifoTake.cfg", "LifoTake", "not FIFO", "AbsSpec")]
     [InlineData("BoundedBuffer.tla", "mutants/BoundedBuffer_PulseSharedCondition.cfg", "PulseInsteadOfPulseAll", "every thread is blocked in Monitor.Wait", "deadlock")]
     [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "capacity 1", "returned while no receiver has taken", "SendReturnsOnlyWhenTaken")]
+    [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg", "CloseDropsOffers", "returned while no receiver has taken", "SendReturnsOnlyWhenTaken")]
     [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "MissingDuplicateCheck", "B delivered [1, 1]", "InOrder")]
     public void A_mutant_counterexample_reproduces_on_its_seeded_bug(string spec, string cfg, string build, string implFailure, string property)
     {
@@ -82,13 +83,16 @@ public sealed class ReplayReproducesMutantsTests : ReplayTestBase
 public sealed class ReplayOnTheCorrectBuildTests : ReplayTestBase
 {
     [Theory]
-    [InlineData("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg", "BoundedBuffer.tla", "step 12 (Receive(c1)", "c1 did Wait")]
-    [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "Rendezvous.tla", "step 1 ", "still pending")]
-    [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "AckRetransmit.tla", "step 4 ", "the implementation's [1]")]
-    public void A_mutant_counterexample_diverges_on_the_correct_build(string spec, string cfg, string correct, string where, string what)
+    [InlineData("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg", "BoundedBuffer.tla", null, "step 12 (Receive(c1)", "c1 did Wait")]
+    [InlineData("BoundedBuffer.tla", "mutants/BoundedBuffer_PulseSharedCondition.cfg", "BoundedBuffer.tla", "MCBoundedBufferMonitor.cfg", "all 18 steps without failing", "p1: notified")]
+    [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "Rendezvous.tla", null, "step 1 ", "still pending")]
+    [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg", "Rendezvous.tla", null, "step 2 ", "handed <<s1, 1>> back to s1; in the spec it is not handed back")]
+    [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "AckRetransmit.tla", null, "step 4 ", "the implementation's [1]")]
+    public void A_mutant_counterexample_diverges_on_the_correct_build(string spec, string cfg, string correct, string? correctCfg, string where, string what)
     {
         var trace = Counterexample(spec, cfg);
-        var (exit, output) = Vipc("replay", trace, "--spec", SpecPath(correct));
+        string[] config = correctCfg is null ? [] : ["--config", SpecPath(correctCfg)];
+        var (exit, output) = Vipc(["replay", trace, "--spec", SpecPath(correct), .. config]);
 
         Assert.True(exit == 1, output);
         Assert.Contains("correct build", output.Split('\n')[0]);
@@ -157,19 +161,20 @@ public sealed class ReplayBadInputTests : ReplayTestBase
     [Fact]
     public void A_spec_replay_does_not_know_exits_2()
     {
-        var trace = Counterexample("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg");
-        var (exit, output) = Vipc("replay", trace, "--spec", SpecPath("Pipe.tla"));
+        var trace = Counterexample("mutants/Mailbox_SelectionRace.tla", "mutants/Mailbox_SelectionRace.cfg");
+        var (exit, output) = Vipc("replay", trace);
         Assert.Equal(2, exit);
-        Assert.Contains("no replay for spec 'Pipe'", output);
+        Assert.Contains("no replay for spec 'Mailbox_SelectionRace'", output);
+        Assert.Equal(2, Vipc("replay", trace, "--spec", SpecPath("Pipe.tla")).Exit);
     }
 
     [Fact]
     public void A_mutant_without_a_seeded_counterpart_exits_2()
     {
-        var trace = Counterexample("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg");
+        var trace = Counterexample("mutants/AckRetransmit_AcceptsStaleAck.tla", "mutants/AckRetransmit_AcceptsStaleAck.cfg");
         var (exit, output) = Vipc("replay", trace);
         Assert.Equal(2, exit);
-        Assert.Contains("mutant 'Rendezvous_CloseDropsOffers' has no seeded counterpart", output);
+        Assert.Contains("mutant 'AckRetransmit_AcceptsStaleAck' has no seeded counterpart", output);
     }
 
     [Theory]

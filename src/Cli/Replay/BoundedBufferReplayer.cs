@@ -89,7 +89,8 @@ internal sealed class BoundedBufferReplayer : ISpecReplayer
             Target = target, Steps = log,
             Divergence = specFailure is null
                 ? $"nothing to reproduce: the implementation followed all {steps.Count} steps, and the trace breaks no property the replay checks"
-                : $"the implementation followed all {steps.Count} steps without failing, where the counterexample breaks {specFailure}",
+                : $"the implementation followed all {steps.Count} steps without failing, where the counterexample breaks {specFailure}"
+                  + $" (implementation threads: {string.Join(", ", stepper.Procs.Select(p => $"{p.Name}: {stepper.Describe(p)}"))})",
         };
     }
 
@@ -152,7 +153,23 @@ internal sealed class BoundedBufferReplayer : ISpecReplayer
                 var e = stepper.Take(p, out var other, BufferAction.Signal, BufferAction.Broadcast);
                 if (e is not null)
                 {
-                    return ("(inside the call)", e.Value.Action == BufferAction.Signal ? "Monitor.Pulse" : "Monitor.PulseAll");
+                    // By now the buffer is quiet, so every thread the implementation notified has re-acquired the lock
+                    // and is parked: each thread the spec wakes must be among them (with a Pulse, exactly that one).
+                    var pc = s.Before.StringMap("pc");
+                    var pc2 = s.After.StringMap("pc");
+                    var woken = pc.Keys.Where(t => pc[t] == "waiting" && pc2[t] == "woken").ToList();
+                    foreach (var w in woken)
+                    {
+                        if (stepper[w].Phase != ThreadPhase.Woken)
+                        {
+                            var implWoken = stepper.Procs.Where(q => q.Phase == ThreadPhase.Woken).Select(q => q.Name).ToList();
+                            throw new DivergedException($"the spec's {s.NamedAs ?? "notify"} wakes {w}; the implementation's "
+                                + $"{(e.Value.Action == BufferAction.Signal ? "Monitor.Pulse" : "Monitor.PulseAll")} woke "
+                                + $"{(implWoken.Count > 0 ? string.Join(", ", implWoken) : "nobody")} ({w} is {stepper.Describe(stepper[w])})");
+                        }
+                    }
+                    return ("(inside the call)", (e.Value.Action == BufferAction.Signal ? "Monitor.Pulse" : "Monitor.PulseAll")
+                        + (woken.Count > 0 ? $": woke {string.Join(", ", woken)}" : ""));
                 }
                 if (anyoneWaiting)
                     throw new DivergedException($"the spec's {p.Name} notifies a waiting thread; the implementation's {Observed(other, p, stepper)}");

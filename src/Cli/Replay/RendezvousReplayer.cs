@@ -17,6 +17,7 @@ internal sealed class RendezvousReplayer : ISpecReplayer
     public IReadOnlyDictionary<string, string> Mutants { get; } = new Dictionary<string, string>
     {
         ["SendReturnsEarly"] = "BoundedBuffer<T>(capacity 1) standing in for the rendezvous (the build the mutant describes)",
+        ["CloseDropsOffers"] = "RendezvousBuffer<T> with " + nameof(BufferFaults.CloseDropsOffers),
     };
 
     private sealed class Pending
@@ -29,15 +30,16 @@ internal sealed class RendezvousReplayer : ISpecReplayer
     {
         trace.RequireVariables("Rendezvous", "next", "offer", "waiting", "received", "returned", "open");
         bool early = module == "Rendezvous_SendReturnsEarly";
+        var faults = module == "Rendezvous_CloseDropsOffers" ? BufferFaults.CloseDropsOffers : BufferFaults.None;
         var first = trace.States[0];
         var senders = first.IntMap("next").Keys.ToList();
         var receivers = Receivers(trace);
         MessageBuffer<SpecItem> buffer = early
             ? new BoundedBuffer<SpecItem>(1, new BufferOptions { Name = "rendezvous" }, BufferFaults.None)
-            : new RendezvousBuffer<SpecItem>(new BufferOptions { Name = "rendezvous" }, BufferFaults.None);
+            : new RendezvousBuffer<SpecItem>(new BufferOptions { Name = "rendezvous" }, faults);
         string target = early
             ? "BoundedBuffer<T>(capacity 1) built as a rendezvous (the mutant's one-slot channel)"
-            : "RendezvousBuffer<T>, correct build";
+            : faults == BufferFaults.None ? "RendezvousBuffer<T>, correct build" : $"RendezvousBuffer<T>, seeded bug {faults}";
         target += $"; senders {string.Join(", ", senders)}, receivers {string.Join(", ", receivers)}";
 
         var sends = new Dictionary<string, Pending>(StringComparer.Ordinal);          // calls not yet seen to finish
@@ -78,6 +80,8 @@ internal sealed class RendezvousReplayer : ISpecReplayer
                 }
 
                 var observed = new List<string>();
+                var specReturned = after.Get("returned", System.Text.Json.JsonValueKind.Array).EnumerateArray()
+                    .Select(v => SpecItem.From(v, after, "returned")).ToHashSet();
                 foreach (var (s, p) in sends.ToList())
                 {
                     if (!p.Task.IsCompleted) continue;
@@ -86,9 +90,15 @@ internal sealed class RendezvousReplayer : ISpecReplayer
                     {
                         completedSends.Add(p.Item);
                         observed.Add($"{s}'s send of {p.Item} returned");
+                        if (specReturned.Contains(p.Item))
+                            throw new DivergedException($"the spec hands {p.Item} back to {s}; the implementation's send returned normally");
                     }
                     else if (p.Task.Exception?.InnerException is EndpointClosedException { HasUndelivered: true } closed)
+                    {
                         observed.Add($"{s}'s send handed {closed.Undelivered} back (closed)");
+                        if (!specReturned.Contains(p.Item))
+                            throw new DivergedException($"the implementation handed {p.Item} back to {s}; in the spec it is not handed back");
+                    }
                     else
                         observed.Add($"{s}'s send failed: {p.Task.Exception?.InnerException?.Message}");
                 }

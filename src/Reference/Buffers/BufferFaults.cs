@@ -31,6 +31,11 @@ internal enum BufferFaults
     /// <c>spec/mutants/BoundedBuffer_LifoTake.tla</c>, for <c>vipc replay</c>.</summary>
     LifoTake = 1 << 4,
 
+    /// <summary>A rendezvous's <c>Close</c> completes blocked asynchronous senders as if their messages had been taken,
+    /// instead of handing the messages back: the sends report success and the messages are silently gone. The
+    /// implementation side of <c>spec/mutants/Rendezvous_CloseDropsOffers.tla</c>, for <c>vipc replay</c>.</summary>
+    CloseDropsOffers = 1 << 5,
+
     /// <summary>Not a fault: turns the monitor invariant checks on for a faulted buffer, so a unit test sees the
     /// broken invariant at the step that breaks it. Coyote and property tests leave it off: their own checks
     /// (the spec's invariants) must be what catches the seeded bug.</summary>
