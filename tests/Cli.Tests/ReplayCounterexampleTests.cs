@@ -102,6 +102,22 @@ public sealed class ReplayOnTheCorrectBuildTests : ReplayTestBase
     }
 
     [Fact]
+    public void A_liveness_counterexample_of_a_correct_module_is_said_to_have_no_implementation_bug()
+    {
+        // AckRetransmit without fairness on Timeout: the only copy is lost and the spec stutters forever. The
+        // implementation's timer is fair; the replay shows it firing instead of claiming a reproduction.
+        var trace = Counterexample("AckRetransmit.tla", "mutants/AckRetransmit_UnfairRetransmit.cfg");
+        var (exit, output) = Vipc("replay", trace);
+
+        Assert.True(exit == 1, output);
+        Assert.Contains("correct build", output.Split('\n')[0]);
+        var verdict = output.Split('\n').Single(l => l.StartsWith("not reproduced: ", StringComparison.Ordinal));
+        Assert.Contains("fires A's retransmission timer, which sends <<\"data\", 1>> again", verdict);
+        Assert.Contains("there is no implementation bug to reproduce", verdict);
+        Assert.Contains($"stutters in state {StepCount(trace) + 1} forever", verdict);
+    }
+
+    [Fact]
     public void The_correct_build_follows_a_correct_trace_to_its_end_with_nothing_to_reproduce()
     {
         // A witness: the checker's shortest run of the correct spec in which both items are taken and both
