@@ -59,6 +59,7 @@ public sealed class ReplayReproducesMutantsTests : ReplayTestBase
     [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "capacity 1", "returned while no receiver has taken", "SendReturnsOnlyWhenTaken")]
     [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg", "CloseDropsOffers", "returned while no receiver has taken", "SendReturnsOnlyWhenTaken")]
     [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "MissingDuplicateCheck", "B delivered [1, 1]", "InOrder")]
+    [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg", "WindowOverrun", "A has 3 messages sent and unacknowledged with a window of 2", "WindowBound")]
     public void A_mutant_counterexample_reproduces_on_its_seeded_bug(string spec, string cfg, string build, string implFailure, string property)
     {
         var trace = Counterexample(spec, cfg);
@@ -88,6 +89,7 @@ public sealed class ReplayOnTheCorrectBuildTests : ReplayTestBase
     [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "Rendezvous.tla", null, "step 1 ", "still pending")]
     [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg", "Rendezvous.tla", null, "step 2 ", "handed <<s1, 1>> back to s1; in the spec it is not handed back")]
     [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "AckRetransmit.tla", null, "step 4 ", "the implementation's [1]")]
+    [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg", "SlidingWindow.tla", "mutants/SlidingWindow_WindowOverrun.cfg", "step 3 ", "the spec's A has sent 3 message(s), the implementation's 2 (it holds 1 back: its window of 2 is full)")]
     public void A_mutant_counterexample_diverges_on_the_correct_build(string spec, string cfg, string correct, string? correctCfg, string where, string what)
     {
         var trace = Counterexample(spec, cfg);
@@ -221,6 +223,15 @@ public sealed class ReplayBadInputTests : ReplayTestBase
 
         Assert.Equal(2, exit);
         Assert.Contains($"error: {trace}: state 3: c1 goes from pc \"check\" to \"done\"", output);
+    }
+
+    [Fact]
+    public void A_sliding_window_trace_without_its_config_exits_2_asking_for_it()
+    {
+        var trace = Counterexample("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg");
+        var (exit, output) = Vipc("replay", trace);
+        Assert.Equal(2, exit);
+        Assert.Contains("give the model's .cfg with --config", output);
     }
 
     [Fact]

@@ -70,6 +70,7 @@ public static partial class CounterexampleReplay
         yield return new BoundedBufferReplayer(BoundedBufferConfig.From(cfg));
         yield return new RendezvousReplayer();
         yield return new AckRetransmitReplayer();
+        yield return new SlidingWindowReplayer(cfg);
     }
 
     private static string ModuleOf(string specPath)
