@@ -245,3 +245,51 @@ public sealed class ReplayBadInputTests : ReplayTestBase
         Assert.Contains($"no Coyote suite at '{missing}'", output);
     }
 }
+
+/// <summary>
+/// Every variable of every state of real counterexamples replaced by values of other kinds: the replay either runs
+/// (the value happened to fit) or stops with a typed error naming the file and that state — never anything else.
+/// </summary>
+public sealed class ReplayCorruptedStateTests : ReplayTestBase
+{
+    private static readonly string[] Garbage = ["\"oops\"", "7", "[]", "{}", "true", "[\"oops\", -1]", "{\"oops\": [1]}"];
+
+    [Theory]
+    [InlineData("mutants/BoundedBuffer_LifoTake.tla", "mutants/BoundedBuffer_LifoTake.cfg")]
+    [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg")]
+    [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg")]
+    [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg")]
+    public void A_corrupted_variable_is_a_typed_error_naming_its_state_or_replays(string spec, string cfg)
+    {
+        var trace = Counterexample(spec, cfg);
+        var original = JsonNode.Parse(File.ReadAllText(trace))!;
+        int states = original["state"]!.AsArray().Count;
+        int typedErrors = 0;
+        for (int k = 0; k < states; k++)
+        {
+            foreach (var variable in original["state"]![k]![1]!.AsObject().Select(p => p.Key).ToList())
+            {
+                foreach (var garbage in Garbage)
+                {
+                    var json = original.DeepClone();
+                    json["state"]![k]![1]![variable] = JsonNode.Parse(garbage);
+                    var path = Path.Combine(Dir, "corrupt.json");
+                    File.WriteAllText(path, json.ToJsonString());
+                    try
+                    {
+                        Replay.CounterexampleReplay.Run(path, configPath: SpecPath(cfg));
+                    }
+                    catch (Replay.ReplayInputException e)
+                    {
+                        Assert.Equal(path, e.File);
+                        Assert.NotNull(e.StateIndex);
+                        Assert.Contains($"state {e.StateIndex}: ", e.Message);
+                        typedErrors++;
+                    }
+                }
+            }
+        }
+        // Most corruptions change a value's kind, which the shape check catches at the corrupted state or the next.
+        Assert.True(typedErrors > states * 3, $"{typedErrors} typed errors");
+    }
+}

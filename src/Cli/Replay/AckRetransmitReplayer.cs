@@ -48,7 +48,8 @@ internal sealed partial class AckRetransmitReplayer : ISpecReplayer
 
     public ReplayReport Replay(CheckerTrace trace, string module)
     {
-        trace.RequireVariables("AckRetransmit", "sent", "acked", "delivered", "link");
+        trace.RequireVariables("AckRetransmit",
+            ("sent", Shape.Int), ("acked", Shape.Int), ("delivered", Shape.Seq(Shape.Int)), ("link", Shape.Fn(Shape.Int)));
         bool noDupCheck = module == "AckRetransmit_NoDuplicateCheck";
         var bugs = noDupCheck ? SeededBugs.MissingDuplicateCheck : SeededBugs.None;
         var options = new ReliableOptions

@@ -30,7 +30,9 @@ internal sealed class BoundedBufferReplayer : ISpecReplayer
 
     public ReplayReport Replay(CheckerTrace trace, string module)
     {
-        trace.RequireVariables("BoundedBuffer", "slots", "head", "count", "lock", "waitSet", "pc", "sent", "taken");
+        trace.RequireVariables("BoundedBuffer",
+            ("slots", Shape.Fn(Shape.Tuple(Shape.Str, Shape.Int))), ("head", Shape.Int), ("count", Shape.Int), ("lock", Shape.Str),
+            ("waitSet", Shape.Fn(Shape.Seq(Shape.Str))), ("pc", Shape.Fn(Shape.Str)), ("sent", Shape.Fn(Shape.Int)), ("taken", Shape.Fn(Shape.Int)));
         var first = trace.States[0];
         var producers = first.IntMap("sent").Keys.ToHashSet(StringComparer.Ordinal);
         var pc0 = first.StringMap("pc");

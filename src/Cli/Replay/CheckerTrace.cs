@@ -125,18 +125,32 @@ public sealed class CheckerTrace
     /// <summary>The module the dump names for its actions (the spec or mutant that produced it), if any.</summary>
     public string? Module { get; }
 
-    /// <summary>Checks that every state has exactly <paramref name="variables"/>, the spec's; a typed error names the
-    /// first state that does not.</summary>
-    public void RequireVariables(string spec, params string[] variables)
+    /// <summary>
+    /// Checks that every state has exactly the spec's <paramref name="variables"/>, each of its shape, and that a
+    /// function keeps the domain it has in the first state; a typed error names the first state that does not.
+    /// </summary>
+    internal void RequireVariables(string spec, params (string Name, Shape Shape)[] variables)
     {
+        var names = variables.Select(v => v.Name).ToList();
         foreach (var s in States)
         {
-            foreach (var v in variables)
-                if (!s.Variables.ContainsKey(v))
-                    throw s.Misfit($"no variable '{v}' ({spec}'s variables are {string.Join(", ", variables)})");
+            foreach (var (v, shape) in variables)
+            {
+                if (!s.Variables.TryGetValue(v, out var value))
+                    throw s.Misfit($"no variable '{v}' ({spec}'s variables are {string.Join(", ", names)})");
+                if (shape.Misfit(value) is { } why)
+                    throw s.Misfit($"variable '{v}' does not fit {spec}: {why}");
+                if (value.ValueKind == JsonValueKind.Object && shape.Describe().StartsWith("a function", StringComparison.Ordinal))
+                {
+                    var domain = value.EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+                    var first = States[0].Variables[v].EnumerateObject().Select(p => p.Name).ToHashSet(StringComparer.Ordinal);
+                    if (!domain.SetEquals(first))
+                        throw s.Misfit($"variable '{v}' is a function of {{{string.Join(", ", domain)}}}, in state 1 of {{{string.Join(", ", first)}}}");
+                }
+            }
             foreach (var v in s.Variables.Keys)
-                if (!variables.Contains(v))
-                    throw s.Misfit($"variable '{v}' is not one of {spec}'s ({string.Join(", ", variables)})");
+                if (!names.Contains(v))
+                    throw s.Misfit($"variable '{v}' is not one of {spec}'s ({string.Join(", ", names)})");
         }
     }
 

@@ -28,7 +28,10 @@ internal sealed class RendezvousReplayer : ISpecReplayer
 
     public ReplayReport Replay(CheckerTrace trace, string module)
     {
-        trace.RequireVariables("Rendezvous", "next", "offer", "waiting", "received", "returned", "open");
+        trace.RequireVariables("Rendezvous",
+            ("next", Shape.Fn(Shape.Int)), ("offer", Shape.Fn(Shape.Or(Shape.Str, Shape.Tuple(Shape.Str, Shape.Int)))),
+            ("waiting", Shape.Seq(Shape.Str)), ("received", Shape.Fn(Shape.Int)), ("returned", Shape.Seq(Shape.Tuple(Shape.Str, Shape.Int))),
+            ("open", Shape.Bool));
         bool early = module == "Rendezvous_SendReturnsEarly";
         var faults = module == "Rendezvous_CloseDropsOffers" ? BufferFaults.CloseDropsOffers : BufferFaults.None;
         var first = trace.States[0];

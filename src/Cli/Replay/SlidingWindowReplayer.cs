@@ -62,7 +62,9 @@ internal sealed partial class SlidingWindowReplayer(string? cfg) : ISpecReplayer
 
     public ReplayReport Replay(CheckerTrace trace, string module)
     {
-        trace.RequireVariables("SlidingWindow", "base", "nxt", "got", "ackOwed", "net");
+        trace.RequireVariables("SlidingWindow",
+            ("base", Shape.Fn(Shape.Int)), ("nxt", Shape.Fn(Shape.Int)), ("got", Shape.Fn(Shape.Seq(Shape.Int))),
+            ("ackOwed", Shape.Fn(Shape.Bool)), ("net", Shape.Fn(Shape.Seq(Shape.Rec(("seq", Shape.Int), ("ack", Shape.Int))))));
         bool overrun = module == "SlidingWindow_WindowOverrun";
         int w = cfg is not null && WindowConstant().Match(cfg) is { Success: true } m ? int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)
             : throw new ReplayInputException(trace.File, null, "SlidingWindow's window W is not in the states: give the model's .cfg with --config");
