@@ -60,6 +60,7 @@ public sealed class ReplayReproducesMutantsTests : ReplayTestBase
     [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg", "CloseDropsOffers", "returned while no receiver has taken", "SendReturnsOnlyWhenTaken")]
     [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "MissingDuplicateCheck", "B delivered [1, 1]", "InOrder")]
     [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg", "WindowOverrun", "A has 3 messages sent and unacknowledged with a window of 2", "WindowBound")]
+    [InlineData("mutants/Mailbox_SelectionRace.tla", "mutants/Mailbox_SelectionRace.cfg", "SplitTakeCheck", "<<s1, 1>> was delivered to r1 and r2", "NoDuplication")]
     public void A_mutant_counterexample_reproduces_on_its_seeded_bug(string spec, string cfg, string build, string implFailure, string property)
     {
         var trace = Counterexample(spec, cfg);
@@ -89,6 +90,7 @@ public sealed class ReplayOnTheCorrectBuildTests : ReplayTestBase
     [InlineData("mutants/Rendezvous_SendReturnsEarly.tla", "mutants/Rendezvous_SendReturnsEarly.cfg", "Rendezvous.tla", null, "step 1 ", "still pending")]
     [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg", "Rendezvous.tla", null, "step 2 ", "handed <<s1, 1>> back to s1; in the spec it is not handed back")]
     [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "AckRetransmit.tla", null, "step 4 ", "the implementation's [1]")]
+    [InlineData("mutants/Mailbox_SelectionRace.tla", "mutants/Mailbox_SelectionRace.cfg", "Mailbox.tla", "mutants/Mailbox_SelectionRace.cfg", "step 5 ", "r1's receive did not stop between reading and taking the head (it returned at once)")]
     [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg", "SlidingWindow.tla", "mutants/SlidingWindow_WindowOverrun.cfg", "step 3 ", "the spec's A has sent 3 message(s), the implementation's 2 (it holds 1 back: its window of 2 is full)")]
     public void A_mutant_counterexample_diverges_on_the_correct_build(string spec, string cfg, string correct, string? correctCfg, string where, string what)
     {
@@ -179,10 +181,10 @@ public sealed class ReplayBadInputTests : ReplayTestBase
     [Fact]
     public void A_spec_replay_does_not_know_exits_2()
     {
-        var trace = Counterexample("mutants/Mailbox_SelectionRace.tla", "mutants/Mailbox_SelectionRace.cfg");
+        var trace = Counterexample("mutants/Pipe_EofWhileBuffered.tla", "mutants/Pipe_EofWhileBuffered.cfg");
         var (exit, output) = Vipc("replay", trace);
         Assert.Equal(2, exit);
-        Assert.Contains("no replay for spec 'Mailbox_SelectionRace'", output);
+        Assert.Contains("no replay for spec 'Pipe_EofWhileBuffered'", output);
         Assert.Equal(2, Vipc("replay", trace, "--spec", SpecPath("Pipe.tla")).Exit);
     }
 
@@ -259,6 +261,7 @@ public sealed class ReplayCorruptedStateTests : ReplayTestBase
     [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg")]
     [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg")]
     [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg")]
+    [InlineData("mutants/Mailbox_SelectionRace.tla", "mutants/Mailbox_SelectionRace.cfg")]
     public void A_corrupted_variable_is_a_typed_error_naming_its_state_or_replays(string spec, string cfg)
     {
         var trace = Counterexample(spec, cfg);

@@ -71,6 +71,7 @@ public static partial class CounterexampleReplay
         yield return new RendezvousReplayer();
         yield return new AckRetransmitReplayer();
         yield return new SlidingWindowReplayer(cfg);
+        yield return new MailboxReplayer(cfg);
     }
 
     private static string ModuleOf(string specPath)
