@@ -9,10 +9,6 @@ namespace VerifiedIpc.Cli.Replay;
 /// </summary>
 public static partial class CounterexampleReplay
 {
-    /// <summary>The specs replay supports, with the mutants each maps to a seeded implementation bug.</summary>
-    public static IReadOnlyList<(string Spec, IReadOnlyDictionary<string, string> Mutants)> Supported { get; } =
-        Replayers(null).Select(r => (r.Spec, r.Mutants)).ToList();
-
     /// <summary>
     /// Replays the counterexample in <paramref name="tracePath"/>. <paramref name="specPath"/> names the module to
     /// replay as (its seeded bug, or the correct build); <paramref name="configPath"/> supplies constants the states
