@@ -78,6 +78,33 @@ public sealed class ReplayReproducesMutantsTests : ReplayTestBase
 }
 
 /// <summary>
+/// A dump without action names (hand-written, or from an older tool): every step is inferred from the change between
+/// successive states alone, and the replay reproduces the same failure. The spec then has to be named with --spec.
+/// </summary>
+public sealed class ReplayInfersStepsFromStatesTests : ReplayTestBase
+{
+    [Theory]
+    [InlineData("mutants/BoundedBuffer_IfNotWhile.tla", "mutants/BoundedBuffer_IfNotWhile.cfg", "BoundsOK")]
+    [InlineData("mutants/Rendezvous_CloseDropsOffers.tla", "mutants/Rendezvous_CloseDropsOffers.cfg", "SendReturnsOnlyWhenTaken")]
+    [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg", "InOrder")]
+    [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg", "WindowBound")]
+    [InlineData("mutants/Mailbox_SelectionRace.tla", "mutants/Mailbox_SelectionRace.cfg", "NoDuplication")]
+    public void A_dump_without_actions_replays_from_its_states(string spec, string cfg, string property)
+    {
+        var trace = Counterexample(spec, cfg);
+        var json = JsonNode.Parse(File.ReadAllText(trace))!.AsObject();
+        json.Remove("action");
+        File.WriteAllText(trace, json.ToJsonString());
+
+        Assert.Equal(2, Vipc("replay", trace).Exit); // no module named anywhere
+        var (exit, output) = Vipc("replay", trace, "--spec", SpecPath(spec), "--config", SpecPath(cfg));
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("spec: " + property, output.Split('\n').Single(l => l.StartsWith("reproduced: ", StringComparison.Ordinal)));
+    }
+}
+
+/// <summary>
 /// The same counterexamples replayed as the correct spec run on the correct build: the implementation leaves the
 /// trace at the step the seeded bug takes, and says so (exit 1). A witness trace of the correct spec is followed to
 /// its end with nothing to reproduce.
@@ -103,6 +130,20 @@ public sealed class ReplayOnTheCorrectBuildTests : ReplayTestBase
         var verdict = output.Split('\n').Single(l => l.StartsWith("not reproduced: ", StringComparison.Ordinal));
         Assert.Contains(where, verdict);
         Assert.Contains(what, verdict);
+    }
+
+    [Fact]
+    public void A_lasso_counterexample_is_read_as_such_and_its_finite_steps_replayed()
+    {
+        // SlidingWindow_RetransmitsNewest has no seeded counterpart; as the correct spec, the implementation's timer
+        // resends the oldest message where the mutant resends the newest.
+        var trace = Counterexample("mutants/SlidingWindow_RetransmitsNewest.tla", "mutants/SlidingWindow_RetransmitsNewest.cfg");
+        var (exit, output) = Vipc("replay", trace, "--spec", SpecPath("SlidingWindow.tla"), "--config", SpecPath("mutants/SlidingWindow_RetransmitsNewest.cfg"));
+
+        Assert.True(exit == 1, output);
+        var verdict = output.Split('\n').Single(l => l.StartsWith("not reproduced: ", StringComparison.Ordinal));
+        Assert.Contains("Timeout", output);
+        Assert.Contains($"loops from state {StepCount(trace) + 1} back to state", verdict);
     }
 
     [Fact]
