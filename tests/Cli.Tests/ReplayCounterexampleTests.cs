@@ -210,6 +210,15 @@ public sealed class ReplayBadInputTests : ReplayTestBase
     }
 
     [Fact]
+    public void A_missing_file_exits_2_naming_it()
+    {
+        var path = Path.Combine(Dir, "no-such-trace.json");
+        var (exit, output) = Vipc("replay", path);
+        Assert.Equal(2, exit);
+        Assert.Contains($"error: {path}: cannot read the file", output);
+    }
+
+    [Fact]
     public void Json_that_is_neither_kind_of_trace_exits_2()
     {
         var path = Path.Combine(Dir, "other.json");
