@@ -133,6 +133,27 @@ public sealed class ReplayOnTheCorrectBuildTests : ReplayTestBase
     }
 
     [Fact]
+    public void The_fragmentation_mutant_is_caught_by_the_reassemblers_own_check_rather_than_reproduced()
+    {
+        // The mutant's counterpart is a configuration (one reassembler shared by two senders whose ids collide).
+        // The spec's mutant mixes the two messages; the implementation refuses the colliding packet instead.
+        var trace = Counterexample("mutants/Fragmentation_KeyedByMessageId.tla", "mutants/Fragmentation_KeyedByMessageId.cfg");
+        var config = SpecPath("mutants/Fragmentation_KeyedByMessageId.cfg");
+
+        var (exit, output) = Vipc("replay", trace, "--config", config);
+        Assert.True(exit == 1, output);
+        Assert.Contains("one Reassembler shared by all sources", output.Split('\n')[0]);
+        Assert.Contains("the implementation refused the packet (MalformedPacketException", output);
+        Assert.Contains("message 1 was announced with 2 packets, this packet says 1", output);
+
+        // With one reassembler per source, s1's message arrives whole, where the mutant spec mixes in s2's bytes.
+        (exit, output) = Vipc("replay", trace, "--config", config, "--spec", SpecPath("Fragmentation.tla"));
+        Assert.True(exit == 1, output);
+        Assert.Contains("s1 gets <<<<s1, 1>>, <<s1, 2>>>>", output);
+        Assert.Contains("the spec delivers <<<<s2, 1>>, <<s2, 2>>, <<s1, 1>>, <<s1, 2>>>> to s1's receiver", output);
+    }
+
+    [Fact]
     public void A_lasso_counterexample_is_read_as_such_and_its_finite_steps_replayed()
     {
         // SlidingWindow_RetransmitsNewest has no seeded counterpart; as the correct spec, the implementation's timer
@@ -312,6 +333,7 @@ public sealed class ReplayCorruptedStateTests : ReplayTestBase
     [InlineData("mutants/AckRetransmit_NoDuplicateCheck.tla", "mutants/AckRetransmit_NoDuplicateCheck.cfg")]
     [InlineData("mutants/SlidingWindow_WindowOverrun.tla", "mutants/SlidingWindow_WindowOverrun.cfg")]
     [InlineData("mutants/Mailbox_SelectionRace.tla", "mutants/Mailbox_SelectionRace.cfg")]
+    [InlineData("mutants/Fragmentation_KeyedByMessageId.tla", "mutants/Fragmentation_KeyedByMessageId.cfg")]
     public void A_corrupted_variable_is_a_typed_error_naming_its_state_or_replays(string spec, string cfg)
     {
         var trace = Counterexample(spec, cfg);

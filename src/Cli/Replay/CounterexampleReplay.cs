@@ -68,6 +68,7 @@ public static partial class CounterexampleReplay
         yield return new AckRetransmitReplayer();
         yield return new SlidingWindowReplayer(cfg);
         yield return new MailboxReplayer(cfg);
+        yield return new FragmentationReplayer(cfg);
     }
 
     private static string ModuleOf(string specPath)
