@@ -152,6 +152,7 @@ public sealed class TraceValidationBadInputTests
     [InlineData("{\"proc\":7,\"clock\":1,\"kind\":\"Send\"}", "\"proc\" must be a string")]
     [InlineData("{\"proc\":\"p1\",\"clock\":1,\"kind\":\"Send\",\"msg\":null}", "null")]
     [InlineData("{\"proc\":\"p1\",\"clock\":1,\"kind\":\"Send\",\"count\":1.5}", "not an integer")]
+    [InlineData("{\"proc\":\"p1\",\"clock\":1,\"kind\":\"Send\"},{\"proc\":\"p1\",\"clock\":2,\"kind\":\"Send\"}", "not valid JSON")]
     public void A_bad_line_names_its_line_number(string bad, string problem)
     {
         var good = TraceValidationBoundedBufferTests.CorrectTrace();
@@ -160,6 +161,15 @@ public sealed class TraceValidationBadInputTests
         Assert.Equal(3, e.LineNumber);
         Assert.Contains(problem, e.Problem);
         Assert.StartsWith("<memory>:3: ", e.Message);
+    }
+
+    [Fact]
+    public void An_object_split_over_two_lines_is_an_error_on_its_first_line()
+    {
+        var good = TraceValidationBoundedBufferTests.CorrectTrace();
+        var e = Assert.Throws<TraceFormatException>(() => Validate(good[0], "{\"proc\":\"p1\",\"clock\":2,", "\"kind\":\"Send\"}", good[1]));
+        Assert.Equal(2, e.LineNumber);
+        Assert.Contains("not valid JSON", e.Problem);
     }
 
     [Fact]
@@ -210,5 +220,23 @@ public sealed class TraceValidationBadInputTests
             CursorVariable = "cursor",
         }));
         Assert.Contains("no cursor variable cursor", e.Message);
+    }
+}
+
+/// <summary>JSON is read as the Json module reads it: escapes are decoded before names and strings are compared.</summary>
+public sealed class TraceValidationJsonTests
+{
+    [Fact]
+    public void Escaped_names_and_strings_mean_the_same_as_plain_ones()
+    {
+        var t = TraceValidationBoundedBufferTests.CorrectTrace();
+        t[2] = "{\"proc\":\"p\\u0031\",\"clock\":3,\"k\\u0069nd\":\"Send\",\"obj\":\"buffer\",\"role\":\"sender\",\"msg\":[\"p\\u0031\",1],\"count\":1}";
+        var r = TraceValidator.Validate(new TraceValidationRequest { TraceModulePath = TraceValidationBoundedBufferTests.Module, TraceLines = t });
+        Assert.True(r.Accepted, $"{r.FirstUnexplained}");
+        // The escaped message is still checked: a different producer number is rejected at the same event.
+        t[2] = t[2].Replace("[\"p\\u0031\",1]", "[\"p\\u0032\",1]");
+        r = TraceValidator.Validate(new TraceValidationRequest { TraceModulePath = TraceValidationBoundedBufferTests.Module, TraceLines = t });
+        Assert.False(r.Accepted);
+        Assert.Equal(3, r.FirstUnexplained!.Index);
     }
 }

@@ -72,15 +72,49 @@ public sealed class TraceLog
     public static TraceLog Parse(IEnumerable<string> lines, string source = "<memory>")
     {
         ArgumentNullException.ThrowIfNull(lines);
-        var events = new List<TraceEvent>();
+        var kept = new List<(string Line, int Number)>();
         int lineNumber = 0;
         foreach (var raw in lines)
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(raw)) continue;
-            events.Add(ParseLine(raw, lineNumber, events.Count + 1, source));
+            if (!string.IsNullOrWhiteSpace(raw)) kept.Add((raw, lineNumber));
         }
-        return new TraceLog(source, events.ToArray());
+        if (TryParseAtOnce(kept, source) is { } fast) return new TraceLog(source, fast);
+        var events = new TraceEvent[kept.Count];
+        for (int i = 0; i < events.Length; i++) events[i] = ParseLine(kept[i].Line, kept[i].Number, i + 1, source);
+        return new TraceLog(source, events);
+    }
+
+    /// <summary>The fast path: the lines as one JSON array, parsed by one document (a document per line costs
+    /// more than the rest of validation). It is taken only when every element is exactly one line; otherwise
+    /// (a syntax error, a line holding two values or half of one) the lines are parsed one by one, which names
+    /// the bad line.</summary>
+    private static TraceEvent[]? TryParseAtOnce(List<(string Line, int Number)> kept, string source)
+    {
+        if (kept.Count == 0) return [];
+        var sb = new System.Text.StringBuilder(kept.Sum(k => k.Line.Length + 1) + 2).Append('[');
+        for (int i = 0; i < kept.Count; i++)
+        {
+            if (i > 0) sb.Append(',');
+            sb.Append(kept[i].Line);
+        }
+        sb.Append(']');
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(sb.ToString()); }
+        catch (JsonException) { return null; }
+        // The document is not disposed: the events' elements live in it for as long as the trace is used.
+        var root = doc.RootElement;
+        if (root.GetArrayLength() != kept.Count) return null;
+        var events = new TraceEvent[kept.Count];
+        int n = 0;
+        foreach (var el in root.EnumerateArray())
+        {
+            var (line, number) = kept[n];
+            if (!el.GetRawText().AsSpan().SequenceEqual(line.AsSpan().Trim())) return null;
+            events[n] = Build(el, line, number, n + 1, source);
+            n++;
+        }
+        return events;
     }
 
     private static TraceEvent ParseLine(string line, int lineNumber, int index, string source)
@@ -95,6 +129,11 @@ public sealed class TraceLog
         {
             throw new TraceFormatException(source, lineNumber, $"not valid JSON ({e.Message})", line);
         }
+        return Build(root, line, lineNumber, index, source);
+    }
+
+    private static TraceEvent Build(JsonElement root, string line, int lineNumber, int index, string source)
+    {
         if (root.ValueKind != JsonValueKind.Object)
             throw new TraceFormatException(source, lineNumber, $"expected a JSON object, found {Describe(root.ValueKind)}", line);
         CheckRepresentable(root, source, lineNumber, line, "");
