@@ -1,0 +1,271 @@
+using System.Text;
+using System.Text.Json;
+using VerifiedIpc.Reference.Buffers;
+using VerifiedIpc.Reference.Direct;
+using VerifiedIpc.Reference.Mailboxes;
+using VerifiedIpc.Reference.Reliable;
+using VerifiedIpc.Reference.Streams;
+using VerifiedIpc.Reference.Tracing;
+
+namespace VerifiedIpc.Reference.Tests.Tracing;
+
+/// <summary>The NDJSON trace format (issue 8): exact lines from each kind of primitive, per-object clocks, process
+/// names, message rendering and the destinations.</summary>
+public sealed class NdjsonTraceWriterTests
+{
+    private static JsonElement[] Parse(NdjsonTraceWriter w) =>
+        [.. w.Lines.Select(l => JsonDocument.Parse(l).RootElement)];
+
+    private static string[] Kinds(IEnumerable<JsonElement> lines) => [.. lines.Select(l => l.GetProperty("kind").GetString()!)];
+
+    [Fact]
+    public void Bounded_buffer_steps_are_exact_lines_in_the_shared_format()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var buffer = new BoundedBuffer<(string, int)>(2, new BufferOptions { Name = "buf", Tracer = w });
+        using (TraceProcess.Use("p1")) buffer.Send(("p1", 1));
+        using (TraceProcess.Use("c1")) Assert.Equal(("p1", 1), buffer.Receive());
+
+        Assert.Equal(
+        [
+            """{"proc":"p1","clock":1,"kind":"Send","obj":"buf","role":"sender","msg":["p1",1],"count":1}""",
+            """{"proc":"c1","clock":2,"kind":"Receive","obj":"buf","role":"receiver","msg":["p1",1],"count":0}""",
+        ], w.Lines.Where(l => !l.Contains("\"Broadcast\"")));
+    }
+
+    [Fact]
+    public void Rendezvous_hand_over_is_attributed_to_the_process_that_completes_it()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var rv = new RendezvousBuffer<(string, int)>(new BufferOptions { Name = "rv", Tracer = w });
+        ValueTask send;
+        using (TraceProcess.Use("p1")) send = rv.SendAsync(("p1", 1));
+        Assert.False(send.IsCompleted);
+        using (TraceProcess.Use("c1")) Assert.Equal(("p1", 1), rv.Receive());
+
+        var lines = Parse(w);
+        Assert.Equal(["Wait", "Send", "Receive"], Kinds(lines));
+        Assert.Equal(["p1", "c1", "c1"], lines.Select(l => l.GetProperty("proc").GetString()));
+        Assert.Equal([1L, 2L, 3L], lines.Select(l => l.GetProperty("clock").GetInt64()));
+        Assert.Equal(1, lines[0].GetProperty("count").GetInt32()); // one sender parked with its message
+        Assert.Equal("""["p1",1]""", lines[1].GetProperty("msg").GetRawText());
+        Assert.Equal(0, lines[2].GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public void Each_object_has_its_own_clock_starting_at_one()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var a = new UnboundedBuffer<int>(new BufferOptions { Name = "a", Tracer = w });
+        var b = new UnboundedBuffer<int>(new BufferOptions { Name = "b", Tracer = w });
+        a.Send(1);
+        b.Send(2);
+        a.Send(3);
+        b.Send(4);
+        b.Send(5);
+
+        var lines = Parse(w);
+        long[] Clocks(string obj) => [.. lines.Where(l => l.GetProperty("obj").GetString() == obj).Select(l => l.GetProperty("clock").GetInt64())];
+        Assert.Equal([1L, 2L], Clocks("a"));
+        Assert.Equal([1L, 2L, 3L], Clocks("b"));
+    }
+
+    [Fact]
+    public void Concurrent_steps_get_contiguous_clocks_in_line_order()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var buffer = new UnboundedBuffer<(string, int)>(new BufferOptions { Name = "u", Tracer = w });
+        const int producers = 4, each = 250;
+        var threads = Enumerable.Range(1, producers).Select(p => new Thread(() =>
+        {
+            using var _ = TraceProcess.Use("p" + p);
+            for (var i = 1; i <= each; i++) buffer.Send(("p" + p, i));
+        })).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+
+        var lines = Parse(w);
+        Assert.Equal(Enumerable.Range(1, producers * each).Select(i => (long)i), lines.Select(l => l.GetProperty("clock").GetInt64()));
+        // The count after each Send is the clock: events were numbered in the order they took effect.
+        Assert.Equal(lines.Select(l => l.GetProperty("clock").GetInt64()), lines.Select(l => (long)l.GetProperty("count").GetInt32()));
+        foreach (var group in lines.GroupBy(l => l.GetProperty("proc").GetString()))
+        {
+            var ns = group.Select(l => l.GetProperty("msg")[1].GetInt32()).ToArray();
+            Assert.Equal(Enumerable.Range(1, each), ns); // each producer's own messages in its program order
+            Assert.All(group, l => Assert.Equal(group.Key, l.GetProperty("msg")[0].GetString()));
+        }
+    }
+
+    [Fact]
+    public void Unnamed_code_is_attributed_to_its_managed_thread()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var buffer = new UnboundedBuffer<int>(new BufferOptions { Name = "u", Tracer = w });
+        var thread = new Thread(() => buffer.Send(7));
+        thread.Start();
+        thread.Join();
+        Assert.Equal("t" + thread.ManagedThreadId, Parse(w).Single().GetProperty("proc").GetString());
+    }
+
+    [Fact]
+    public async Task A_process_name_flows_into_tasks_and_is_restored_when_its_scope_ends()
+    {
+        Assert.Null(TraceProcess.Name);
+        string? inner, inTask;
+        using (TraceProcess.Use("outer"))
+        {
+            using (TraceProcess.Use("inner")) inner = TraceProcess.Current;
+            inTask = await Task.Run(() => TraceProcess.Current);
+            Assert.Equal("outer", TraceProcess.Current);
+        }
+        Assert.Equal("inner", inner);
+        Assert.Equal("outer", inTask);
+        Assert.Null(TraceProcess.Name);
+        Assert.Throws<ArgumentException>(() => TraceProcess.Use(" "));
+    }
+
+    [Fact]
+    public void Messages_render_as_json_values()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var buffer = new UnboundedBuffer<object>(new BufferOptions { Name = "m", Tracer = w });
+        buffer.Send(42);
+        buffer.Send("a \"quoted\" é");
+        buffer.Send(("p", (1, true)));
+        buffer.Send(new[] { 1, 2 });
+        buffer.Send(new byte[] { 1, 2, 3 });
+        buffer.Send(new ProcessId(3));
+        buffer.Send(2.5);
+        buffer.Send(new Uri("http://x/"));
+
+        Assert.Equal(
+            ["42", "\"a \\\"quoted\\\" é\"", """["p",[1,true]]""", "[1,2]", "\"AQID\"", "\"p3\"", "2.5", "\"http://x/\""],
+            Parse(w).Select(l => l.GetProperty("msg").GetRawText()));
+    }
+
+    [Fact]
+    public void Mailbox_steps_carry_the_process_ids_the_library_knows()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var mailbox = new Mailbox<string>(new MailboxOptions { Name = "mb", Tracer = w });
+        ProcessId p1 = new(1), p2 = new(2);
+        mailbox.Open(p1);
+        mailbox.Open(p2);
+        mailbox.Send(p1, "hello");
+        Assert.Equal("hello", mailbox.Receive(p2).Body);
+
+        var lines = Parse(w);
+        Assert.Equal(["Open", "Open", "Send", "Receive"], Kinds(lines));
+        Assert.Equal(["p1", "p2", "p1", "p2"], lines.Select(l => l.GetProperty("proc").GetString()));
+        Assert.Equal(["buffer", "buffer", "sender", "receiver"], lines.Select(l => l.GetProperty("role").GetString()));
+        Assert.Equal("""["p1",1]""", lines[2].GetProperty("msg").GetRawText());
+        Assert.Equal("""["p1",1]""", lines[3].GetProperty("msg").GetRawText());
+        Assert.Equal("p1", lines[3].GetProperty("peer").GetString());
+        Assert.All(lines, l => Assert.Equal("mb", l.GetProperty("obj").GetString()));
+    }
+
+    [Fact]
+    public void Delivery_events_share_one_object_and_clock()
+    {
+        var w = new NdjsonTraceWriter(new StringWriter()) { DeliveryObject = "conn" };
+        var mem = NdjsonTraceWriter.InMemory();
+        var t = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        IDeliveryTracer tracer = mem;
+        tracer.Trace(new DeliveryTraceEvent(DeliveryAction.Send, new(1), new(2), t, Sequence: 5));
+        tracer.Trace(new DeliveryTraceEvent(DeliveryAction.Drop, new(1), new(2), t, LinkIndex: 0));
+        tracer.Trace(new DeliveryTraceEvent(DeliveryAction.Ack, new(2), new(1), t, Ack: 6));
+
+        Assert.Equal(
+        [
+            """{"proc":"p1","clock":1,"kind":"Send","obj":"delivery","role":"sender","peer":"p2","seq":5,"time":"2026-01-02T03:04:05.0000000+00:00"}""",
+            """{"proc":"p1","clock":2,"kind":"Drop","obj":"delivery","role":"buffer","peer":"p2","datagram":0,"time":"2026-01-02T03:04:05.0000000+00:00"}""",
+            """{"proc":"p2","clock":3,"kind":"Ack","obj":"delivery","role":"receiver","peer":"p1","ack":6,"time":"2026-01-02T03:04:05.0000000+00:00"}""",
+        ], mem.Lines);
+        Assert.Equal("conn", w.DeliveryObject);
+    }
+
+    [Fact]
+    public async Task Pipe_steps_follow_the_spec_actions()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var pipe = new Pipe(2, "pp", tracer: w);
+        ValueTask write;
+        using (TraceProcess.Use("writer")) write = pipe.WriteAsync(new byte[] { 1, 2, 3 });
+        Assert.False(write.IsCompleted); // two of three bytes fit
+        var got = new byte[8];
+        using (TraceProcess.Use("reader")) Assert.Equal(2, pipe.Read(got));
+        await write;                     // the third byte is copied once room appears
+        pipe.Close();
+        using (TraceProcess.Use("reader"))
+        {
+            Assert.Equal(1, pipe.Read(got));
+            Assert.Equal(0, pipe.Read(got));
+        }
+        Assert.Throws<EndpointClosedException>(() => pipe.Write(new byte[] { 9, 9 }));
+
+        var lines = Parse(w);
+        Assert.Equal(["Write", "Read", "Copy", "Close", "Read", "ReadEof", "HandBack"], Kinds(lines));
+        Assert.Equal(3, lines[0].GetProperty("n").GetInt32());
+        Assert.Equal([2, 2, 1, 0, 1, 0, 2], lines.Select(l => l.GetProperty("k").GetInt32()));
+        Assert.Equal([2, 0, 1, 1, 0, 0, 0], lines.Select(l => l.GetProperty("count").GetInt32()));
+        Assert.Equal("reader", lines[1].GetProperty("proc").GetString());
+        Assert.Equal("writer", lines[0].GetProperty("proc").GetString());
+    }
+
+    [Fact]
+    public void A_stream_gets_utf8_lines_without_a_byte_order_mark()
+    {
+        var stream = new MemoryStream();
+        using (var w = new NdjsonTraceWriter(stream, leaveOpen: true))
+        {
+            var buffer = new UnboundedBuffer<string>(new BufferOptions { Name = "s", Tracer = w });
+            using var _ = TraceProcess.Use("é");
+            buffer.Send("x");
+            buffer.Send("y");
+            Assert.Equal(2, w.EventCount);
+        }
+        var bytes = stream.ToArray();
+        Assert.NotEqual(0xEF, bytes[0]);
+        var text = Encoding.UTF8.GetString(bytes);
+        Assert.Equal(
+            """{"proc":"é","clock":1,"kind":"Send","obj":"s","role":"sender","msg":"x","count":1}""" + "\n" +
+            """{"proc":"é","clock":2,"kind":"Send","obj":"s","role":"sender","msg":"y","count":2}""" + "\n", text);
+    }
+
+    [Fact]
+    public void A_text_writer_gets_the_same_lines_as_memory()
+    {
+        var text = new StringWriter();
+        var w = new NdjsonTraceWriter(text, leaveOpen: true);
+        var mem = NdjsonTraceWriter.InMemory();
+        foreach (var tracer in new[] { w, mem })
+        {
+            var buffer = new BoundedBuffer<int>(1, new BufferOptions { Name = "b", Tracer = tracer });
+            buffer.Send(1);
+            buffer.Receive();
+            buffer.Close();
+        }
+        w.Flush();
+        Assert.Equal(mem.ToNdjson(), text.ToString());
+        Assert.Contains("\"kind\":\"Close\"", text.ToString());
+    }
+
+    [Fact]
+    public void Reset_restarts_clocks_and_a_disposed_writer_ignores_late_steps()
+    {
+        var text = new StringWriter();
+        var w = new NdjsonTraceWriter(text, leaveOpen: true);
+        var buffer = new UnboundedBuffer<int>(new BufferOptions { Name = "r", Tracer = w });
+        buffer.Send(1);
+        var mem = NdjsonTraceWriter.InMemory();
+        var other = new UnboundedBuffer<int>(new BufferOptions { Name = "r", Tracer = mem });
+        other.Send(1);
+        mem.Reset();
+        other.Send(2);
+        Assert.Equal(1, Parse(mem).Single().GetProperty("clock").GetInt64());
+
+        w.Dispose();
+        buffer.Send(2); // the buffer outlives its tracer: nothing is written, nothing throws
+        Assert.Equal(1, text.ToString().Count(c => c == '\n'));
+    }
+}
