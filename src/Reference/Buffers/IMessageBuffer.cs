@@ -359,8 +359,21 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     /// Returns false when the deadline has passed.</summary>
     private protected bool WaitLocked(BufferRole role, long deadline)
     {
-        Debug.Assert(Monitor.IsEntered(_lock));
         Trace(BufferAction.Wait, role);
+        return WaitCoreLocked(role, deadline);
+    }
+
+    /// <summary>A sender's Mesa wait: as <see cref="WaitLocked(BufferRole, long)"/>, with the message it holds in the
+    /// Wait event, so a trace names the message a blocked sender is parked with (the Rendezvous spec's offer).</summary>
+    private protected bool WaitLocked(BufferRole role, long deadline, T message)
+    {
+        Trace(BufferAction.Wait, role, message);
+        return WaitCoreLocked(role, deadline);
+    }
+
+    private bool WaitCoreLocked(BufferRole role, long deadline)
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
         bool inTime;
         if (deadline < 0)
         {

@@ -56,11 +56,13 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             return;
         }
         _items.Enqueue(message);
+        // Traced before the wake-up it causes, in the spec's order (Send, then notify): both happen under the lock,
+        // so the order is the trace's choice, and this one lets a validator match step by step.
+        Trace(BufferAction.Send, BufferRole.Sender, message);
         if (!_readWaiters.IsEmpty) c.ReadReady = _readWaiters.DetachAll();
         // Race (benign): a woken receiver may find the message already taken by a faster receiver that never
         // waited; it re-checks in its while loop and waits again.
         if (_blockedReceivers > 0) WakeAllLocked();
-        Trace(BufferAction.Send, BufferRole.Sender, message);
     }
 
     /// <summary>Takes the oldest message; the freed slot goes to the oldest blocked asynchronous sender, else
@@ -74,12 +76,13 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                 $"'{Name}': a receiver took from an empty buffer — it acted on a condition it did not re-check after waking.");
         }
         T message = _items.Dequeue();
-        SendWaiter<T>? moved = null;
+        Trace(BufferAction.Receive, BufferRole.Receiver, message); // before the Send or wake-up it causes, as in DeliverLocked
         if (_senders.TryDequeue(out var waiter))
         {
-            moved = (SendWaiter<T>)waiter;
+            var moved = (SendWaiter<T>)waiter;
             _items.Enqueue(moved.Item);
             c.Sender = moved;
+            Trace(BufferAction.Send, BufferRole.Sender, moved.Item);
         }
         else
         {
@@ -91,8 +94,6 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             c.Drained = true;
             c.DrainError = _closeError;
         }
-        Trace(BufferAction.Receive, BufferRole.Receiver, message);
-        if (moved is not null) Trace(BufferAction.Send, BufferRole.Sender, moved.Item);
         return message;
     }
 
@@ -150,12 +151,12 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                         if ((_faults & BufferFaults.IfInsteadOfWhile) != 0)
                         {
                             if (_items.Count >= _capacity && !_closed && !cancellationToken.IsCancellationRequested)
-                                inTime = WaitLocked(BufferRole.Sender, deadline);
+                                inTime = WaitLocked(BufferRole.Sender, deadline, message);
                         }
                         else
                         {
                             while (_items.Count >= _capacity && !_closed && !cancellationToken.IsCancellationRequested && inTime)
-                                inTime = WaitLocked(BufferRole.Sender, deadline);
+                                inTime = WaitLocked(BufferRole.Sender, deadline, message);
                         }
                     }
                     finally

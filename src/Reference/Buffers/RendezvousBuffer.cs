@@ -39,6 +39,9 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
     {
         Debug.Assert(Monitor.IsEntered(_lock));
         Debug.Assert(receiver.Queue is null, "the receiver was dequeued (claimed) first");
+        // The exchange is traced before the wake-up it causes (the spec's order; both happen under the lock).
+        Trace(BufferAction.Send, BufferRole.Sender, message);
+        Trace(BufferAction.Receive, BufferRole.Receiver, message);
         if (receiver.IsSync)
         {
             receiver.Result = message;
@@ -50,14 +53,14 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             c.Receiver = receiver;
             c.ReceiverItem = message;
         }
-        Trace(BufferAction.Send, BufferRole.Sender, message);
-        Trace(BufferAction.Receive, BufferRole.Receiver, message);
     }
 
     private T TakeOverLocked(SendWaiter<T> sender, ref Completions c)
     {
         Debug.Assert(Monitor.IsEntered(_lock));
         Debug.Assert(sender.Queue is null, "the sender was dequeued (claimed) first");
+        Trace(BufferAction.Send, BufferRole.Sender, sender.Item);
+        Trace(BufferAction.Receive, BufferRole.Receiver, sender.Item);
         if (sender.IsSync)
         {
             sender.Done = true;
@@ -67,8 +70,6 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         {
             c.Sender = sender;
         }
-        Trace(BufferAction.Send, BufferRole.Sender, sender.Item);
-        Trace(BufferAction.Receive, BufferRole.Receiver, sender.Item);
         return sender.Item;
     }
 
@@ -123,6 +124,13 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                     // under the lock, is safe because their continuations run asynchronously.
                     WaiterQueue<bool>.CompleteAll(_readWaiters.DetachAll(), true);
                     AssertInvariants();
+                    if ((_faults & BufferFaults.SendReturnsBeforeTaken) != 0)
+                    {
+                        // The mutant parks its message like a correct send, then returns without waiting for a
+                        // receiver to take it: the message is still delivered once and in order, later.
+                        Trace(BufferAction.Wait, BufferRole.Sender, message);
+                        return true;
+                    }
                     wake = RegisterWake(cancellationToken);
                     if (!WaitForPartnerLocked(record, BufferRole.Sender, timeoutMs, cancellationToken))
                     {
@@ -219,18 +227,21 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             if ((_faults & BufferFaults.IfInsteadOfWhile) != 0)
             {
                 if (!record.Done && !_closed && !cancellationToken.IsCancellationRequested)
-                    inTime = WaitLocked(role, deadline);
+                    inTime = WaitOnce();
                 // The mutant takes any wake-up as its partner's arrival.
                 return record.Done || (inTime && !_closed && !cancellationToken.IsCancellationRequested && role == BufferRole.Sender);
             }
             while (!record.Done && !_closed && !cancellationToken.IsCancellationRequested && inTime)
-                inTime = WaitLocked(role, deadline);
+                inTime = WaitOnce();
             return record.Done;
         }
         finally
         {
             _blocked--;
         }
+
+        // A sender's Wait event carries the message it is parked with (the spec's offer).
+        bool WaitOnce() => record is SendWaiter<T> sender ? WaitLocked(role, deadline, sender.Item) : WaitLocked(role, deadline);
     }
 
     // ---- asynchronous operations ----------------------------------------------------------------------------
