@@ -44,7 +44,16 @@ public enum BufferRole
 
 /// <summary>One traced step: the buffer, the action, who did it, the message if any, and the number of buffered
 /// messages right after the step (for a rendezvous: senders waiting with a message).</summary>
-public readonly record struct BufferEvent(string Buffer, BufferAction Action, BufferRole Role, object? Message, int Count);
+/// <param name="Buffer">The buffer's name.</param>
+/// <param name="Action">The step.</param>
+/// <param name="Role">Which side took it.</param>
+/// <param name="Message">The message, when the step carries one.</param>
+/// <param name="Count">Buffered messages right after the step.</param>
+/// <param name="Process">The logical process whose step this is when it is not the calling code's: a waiting
+/// partner's step completed on its behalf (a parked sender's Send done by the receiver that takes its message, a
+/// waiting receiver's Receive done by the sender that hands it one). Null: the caller's own step
+/// (<see cref="Tracing.TraceProcess.Current"/>).</param>
+public readonly record struct BufferEvent(string Buffer, BufferAction Action, BufferRole Role, object? Message, int Count, string? Process = null);
 
 /// <summary>
 /// Receives every step of a buffer when set in <see cref="BufferOptions.Tracer"/>; with no tracer a step costs one

@@ -52,7 +52,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             c.Receiver = receiver;
             c.ReceiverItem = message;
             Trace(BufferAction.Send, BufferRole.Sender, message);
-            Trace(BufferAction.Receive, BufferRole.Receiver, message);
+            Trace(BufferAction.Receive, BufferRole.Receiver, message, receiver.Process);
             return;
         }
         _items.Enqueue(message);
@@ -82,7 +82,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             var moved = (SendWaiter<T>)waiter;
             _items.Enqueue(moved.Item);
             c.Sender = moved;
-            Trace(BufferAction.Send, BufferRole.Sender, moved.Item);
+            Trace(BufferAction.Send, BufferRole.Sender, moved.Item, moved.Process);
         }
         else
         {
@@ -377,7 +377,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                     readers = _readWaiters.DetachAll();
                     writers = _writeWaiters.DetachAll();
                     for (var s = senders; s is not null; s = s.Next)
-                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item);
+                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
                     // Blocked synchronous callers re-check, see the flag, and leave (senders with their message).
                     if (_blockedSenders + _blockedReceivers > 0) WakeAllLocked();
                 }

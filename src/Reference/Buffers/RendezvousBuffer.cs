@@ -41,7 +41,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         Debug.Assert(receiver.Queue is null, "the receiver was dequeued (claimed) first");
         // The exchange is traced before the wake-up it causes (the spec's order; both happen under the lock).
         Trace(BufferAction.Send, BufferRole.Sender, message);
-        Trace(BufferAction.Receive, BufferRole.Receiver, message);
+        Trace(BufferAction.Receive, BufferRole.Receiver, message, receiver.Process);
         if (receiver.IsSync)
         {
             receiver.Result = message;
@@ -59,7 +59,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
     {
         Debug.Assert(Monitor.IsEntered(_lock));
         Debug.Assert(sender.Queue is null, "the sender was dequeued (claimed) first");
-        Trace(BufferAction.Send, BufferRole.Sender, sender.Item);
+        Trace(BufferAction.Send, BufferRole.Sender, sender.Item, sender.Process);
         Trace(BufferAction.Receive, BufferRole.Receiver, sender.Item);
         if (sender.IsSync)
         {
@@ -334,7 +334,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                     readers = _readWaiters.DetachAll();
                     writers = _writeWaiters.DetachAll();
                     for (var s = senders; s is not null; s = s.Next)
-                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item);
+                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
                     // Synchronous records in the detached chains are not completed here: their owners wake, see the
                     // flag and their record not Done, and report the close themselves (senders with their message).
                     if (_blocked > 0) WakeAllLocked();

@@ -129,7 +129,7 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
         lock (_gate)
         {
             if (_disposed) return; // a primitive may outlive the writer it was given; its late steps go nowhere
-            var w = Begin(TraceProcess.Current, e.Buffer, KindName(e.Action), role);
+            var w = Begin(e.Process ?? TraceProcess.Current, e.Buffer, KindName(e.Action), role);
             if (e.Message is not null || e.Action is BufferAction.Send or BufferAction.Receive or BufferAction.HandBack)
             {
                 w.WritePropertyName("msg");

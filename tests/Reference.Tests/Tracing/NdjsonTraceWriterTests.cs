@@ -34,7 +34,7 @@ public sealed class NdjsonTraceWriterTests
     }
 
     [Fact]
-    public void Rendezvous_hand_over_is_attributed_to_the_process_that_completes_it()
+    public void Rendezvous_exchange_steps_are_attributed_to_the_side_whose_step_they_are()
     {
         var w = NdjsonTraceWriter.InMemory();
         var rv = new RendezvousBuffer<(string, int)>(new BufferOptions { Name = "rv", Tracer = w });
@@ -45,11 +45,32 @@ public sealed class NdjsonTraceWriterTests
 
         var lines = Parse(w);
         Assert.Equal(["Wait", "Send", "Receive"], Kinds(lines));
-        Assert.Equal(["p1", "c1", "c1"], lines.Select(l => l.GetProperty("proc").GetString()));
+        // The parked sender's Send is its own step, completed by the receiver on its behalf.
+        Assert.Equal(["p1", "p1", "c1"], lines.Select(l => l.GetProperty("proc").GetString()));
         Assert.Equal([1L, 2L, 3L], lines.Select(l => l.GetProperty("clock").GetInt64()));
         Assert.Equal(1, lines[0].GetProperty("count").GetInt32()); // one sender parked with its message
         Assert.Equal("""["p1",1]""", lines[1].GetProperty("msg").GetRawText());
         Assert.Equal(0, lines[2].GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_waiting_receivers_receive_is_attributed_to_it_and_a_moved_senders_send_to_the_sender()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var buffer = new BoundedBuffer<(string, int)>(1, new BufferOptions { Name = "b", Tracer = w });
+        ValueTask<(string, int)> receive;
+        using (TraceProcess.Use("c1")) receive = buffer.ReceiveAsync();
+        using (TraceProcess.Use("p1")) buffer.Send(("p1", 1)); // straight to the waiting receiver
+        Assert.Equal(("p1", 1), await receive);
+        using (TraceProcess.Use("p1")) buffer.Send(("p1", 2));
+        ValueTask parked;
+        using (TraceProcess.Use("p2")) parked = buffer.SendAsync(("p2", 1)); // full: parks
+        using (TraceProcess.Use("c1")) Assert.Equal(("p1", 2), buffer.Receive()); // frees the slot, moves p2's message in
+        await parked;
+
+        var lines = Parse(w);
+        Assert.Equal(["Wait", "Send", "Receive", "Send", "Wait", "Receive", "Send"], Kinds(lines));
+        Assert.Equal(["c1", "p1", "c1", "p1", "p2", "c1", "p2"], lines.Select(l => l.GetProperty("proc").GetString()));
     }
 
     [Fact]
