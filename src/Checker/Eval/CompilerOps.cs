@@ -554,6 +554,10 @@ internal sealed partial class Compiler
                 // Deterministic: the first element in TLC's order (TLC's choice is random; any element is allowed).
                 Arity(1); return Unary(args[0], cc, v => Elements(v, span) is { Count: > 0 } es ? es[0] : throw new EvalException("RandomElement of the empty set"), span, foldable: false);
             case "Any": Arity(0); return Const(InfiniteSetValue.String);
+            case "ndJsonDeserialize": Arity(1); return Unary(args[0], cc, v => _rt.Inputs.NdJson(TraceValidation.ModelInputs.StringArg(v, "ndJsonDeserialize"), Strings), span);
+            case "JsonDeserialize": Arity(1); return Unary(args[0], cc, v => _rt.Inputs.Json(TraceValidation.ModelInputs.StringArg(v, "JsonDeserialize"), Strings), span);
+            case "IOEnv": Arity(0); { var rt = _rt; return Fold(new C(_ => rt.Inputs.Environment(Strings), true)); }
+            case "atoi": Arity(1); return Unary(args[0], cc, v => TraceValidation.ModelInputs.Atoi(TraceValidation.ModelInputs.StringArg(v, "atoi")), span);
             case "TLCGet":
             case "TLCSet":
             case "AssertEq":

@@ -156,7 +156,11 @@ public sealed class SpecLoader
         .Concat("ABCDEFGHIJKLMNOPQRSTUVWXYZ".Select(ch => ch.ToString())).ToArray();
 
     /// <summary>Parses <paramref name="tlaPath"/> and its user modules, reads the cfg and compiles the model.</summary>
-    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output)
+    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output) => Load(tlaPath, cfgPath, output, null);
+
+    /// <summary>As <see cref="Load(string, string?, TextWriter)"/>, with what the model reads from outside (IOEnv,
+    /// ndJsonDeserialize) supplied by the caller; null means the process environment and the file system.</summary>
+    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output, TraceValidation.ModelInputs? inputs)
     {
         var loader = new SpecLoader(Path.GetDirectoryName(Path.GetFullPath(tlaPath)) ?? ".");
         var root = loader.ParseModule(Path.GetFullPath(tlaPath))
@@ -170,7 +174,7 @@ public sealed class SpecLoader
         cfgPath ??= Path.ChangeExtension(tlaPath, ".cfg");
         if (!File.Exists(cfgPath)) throw new CfgException($"The configuration file {cfgPath} does not exist.");
         var cfg = CfgReader.Parse(File.ReadAllText(cfgPath), cfgPath);
-        return loader.Compile(root, cfg, output);
+        return loader.Compile(root, cfg, output, inputs ?? TraceValidation.ModelInputs.Default);
     }
 
     private Module? ParseModule(string path)
@@ -212,12 +216,12 @@ public sealed class SpecLoader
         _modules.TryGetValue(name.Text, out var m) ? m
         : throw new SpecErrorException($"{name.Span}: Cannot find module {name.Text}.", [], false);
 
-    private CompiledModel Compile(Module root, ModelConfig cfg, TextWriter output)
+    private CompiledModel Compile(Module root, ModelConfig cfg, TextWriter output, TraceValidation.ModelInputs inputs)
     {
         var strings = new StringTable();
         foreach (var s in PreInterned) strings.Intern(s);
         foreach (var order in _internOrders) foreach (var s in order) strings.Intern(s);
-        var runtime = new ModelRuntime(strings, output);
+        var runtime = new ModelRuntime(strings, output) { Inputs = inputs };
         _compiler = new Compiler(runtime) { Instantiate = Instantiate };
         var model = new CompiledModel { ModuleName = root.Name.Text, Runtime = runtime };
 
