@@ -266,7 +266,7 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     {
         if (_tracer is { } tracer)
         {
-            Debug.Assert(Monitor.IsEntered(_lock) || action == BufferAction.Check);
+            Debug.Assert(Monitor.IsEntered(_lock));
             tracer.OnEvent(new BufferEvent(Name, action, role, message, CountLocked, process));
         }
     }

@@ -72,6 +72,9 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         Debug.Assert(Monitor.IsEntered(_lock));
         if (_items.Count == 0)
         {
+            // Only a broken monitor gets here. The attempt is traced (a Receive with no message) so that a trace of
+            // the bug shows the step the spec forbids, not just a trace that stops short of it.
+            Trace(BufferAction.Receive, BufferRole.Receiver);
             throw new BufferInvariantException(
                 $"'{Name}': a receiver took from an empty buffer — it acted on a condition it did not re-check after waking.");
         }
@@ -207,9 +210,11 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             AssertInvariants();
             if (_closed) throw ClosedError(message);
             hasSpace = _items.Count < _capacity;
+            // Traced under the lock, where the decision is taken, so the trace orders it among the other steps;
+            // the window in which it goes stale is what follows.
+            if (hasSpace) Trace(BufferAction.Check, BufferRole.Sender, message);
         }
         if (!hasSpace) return false;
-        Trace(BufferAction.Check, BufferRole.Sender, message); // the window in which the check goes stale
         var c = new Completions();
         lock (_lock)
         {

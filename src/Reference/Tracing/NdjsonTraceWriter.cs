@@ -130,7 +130,7 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
         {
             if (_disposed) return; // a primitive may outlive the writer it was given; its late steps go nowhere
             var w = Begin(e.Process ?? TraceProcess.Current, e.Buffer, KindName(e.Action), role);
-            if (e.Message is not null || e.Action is BufferAction.Send or BufferAction.Receive or BufferAction.HandBack)
+            if (e.Message is not null)
             {
                 w.WritePropertyName("msg");
                 WriteValue(w, e.Message, 0);
