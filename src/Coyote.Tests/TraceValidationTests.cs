@@ -23,11 +23,19 @@ public sealed class TraceValidationTests(ITestOutputHelper output) : CoyoteTest(
     private static uint Budget =>
         uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : DefaultBudget;
 
-    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body, uint? budget = null)
+    /// <summary>Explores with pulses delivered when they are called (see <see cref="ExplorationOptions.ImmediatePulses"/>),
+    /// so each trace shows the wake-ups the real Monitor would give.</summary>
+    internal static (ExplorationResult Result, TraceSink Sink) ExploreTraced(string name, Func<TraceSink, Func<Task>> body, uint budget)
     {
         var sink = new TraceSink();
-        var scenario = new Scenario(name, body(sink), null, "random", budget ?? Budget);
-        var result = Exploration.Run(scenario, new ExplorationOptions("random", scenario.Budget, Seed: 7));
+        var scenario = new Scenario(name, body(sink), null, "random", budget);
+        var result = Exploration.Run(scenario, new ExplorationOptions("random", budget, Seed: 7, ImmediatePulses: true));
+        return (result, sink);
+    }
+
+    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body, uint? budget = null)
+    {
+        var (result, sink) = ExploreTraced(name, body, budget ?? Budget);
         Log("[coyote] " + result.Summary);
         return (result, sink);
     }
