@@ -186,6 +186,32 @@ public sealed class NdjsonTraceWriterTests
     }
 
     [Fact]
+    public async Task A_handler_receive_is_traced_as_delivery_then_handler_start_and_end()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var mailbox = new Mailbox<string>(new MailboxOptions { Name = "mb", Tracer = w });
+        ProcessId p1 = new(1), p2 = new(2);
+        mailbox.Open(p1);
+        mailbox.Open(p2);
+        var handled = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var subscription = mailbox.Subscribe(p2, m => handled.TrySetResult(m.Body));
+        mailbox.Send(p1, "hi");
+        Assert.Equal("hi", await handled.Task.WaitAsync(TimeSpan.FromSeconds(20))); // a failure bound, not a wait for timing
+        subscription.Dispose(); // waits for the handler run to finish, so its HandlerEnd is written
+
+        var lines = Parse(w);
+        var kinds = Kinds(lines).Where(k => k is "Send" or "Deliver" or "HandlerStart" or "HandlerEnd").ToArray();
+        Assert.Equal(["Send", "Deliver", "HandlerStart", "HandlerEnd"], kinds);
+        Assert.All(lines.Where(l => l.GetProperty("kind").GetString()!.StartsWith("Handler", StringComparison.Ordinal)), l =>
+        {
+            Assert.Equal("p2", l.GetProperty("proc").GetString());
+            Assert.Equal("receiver", l.GetProperty("role").GetString());
+            Assert.Equal("""["p1",1]""", l.GetProperty("msg").GetRawText());
+        });
+        Assert.Equal(Enumerable.Range(1, lines.Length).Select(i => (long)i), lines.Select(l => l.GetProperty("clock").GetInt64()));
+    }
+
+    [Fact]
     public void Delivery_events_share_one_object_and_clock()
     {
         var w = new NdjsonTraceWriter(new StringWriter()) { DeliveryObject = "conn" };
