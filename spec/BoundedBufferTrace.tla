@@ -42,8 +42,10 @@ MinOf(S) == CHOOSE m \in S : \A n \in S : m <= n
 (* Constants the cfg takes from the trace. *)
 TraceProducers == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "sender")}}
 TraceConsumers == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "receiver")}}
+\* One more than any producer put: a producer whose last operation the trace
+\* cuts off (blocked when the run ended) must not count as done.
 TraceItems ==
-  MaxOf({Cardinality({i \in 1..Len(Trace) : Trace[i].kind = "Send" /\ Trace[i].proc = p}) : p \in TraceProducers} \cup {1})
+  1 + MaxOf({Cardinality({i \in 1..Len(Trace) : Trace[i].kind = "Send" /\ Trace[i].proc = p}) : p \in TraceProducers} \cup {0})
 \* The capacity is not logged: VIPC_CAPACITY when set; else the count a
 \* blocked sender saw (it blocks only on a full buffer); else the most items
 \* ever buffered.

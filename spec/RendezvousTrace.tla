@@ -37,8 +37,10 @@ MaxOf(S) == CHOOSE m \in S : \A n \in S : n <= m
 (* Constants the cfg takes from the trace. *)
 TraceSenders == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "sender")}}
 TraceReceivers == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "receiver")}}
+\* One more than the highest message number logged: a synchronous sender's
+\* Wait carries no message, so a send the trace cuts off shows no number.
 TraceMsgsPerSender ==
-  MaxOf({Trace[i].msg[2] : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "sender") /\ Has(Trace[j], "msg")}} \cup {1})
+  1 + MaxOf({Trace[i].msg[2] : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "sender") /\ Has(Trace[j], "msg")}} \cup {0})
 
 VARIABLES
   l,           \* the cursor: number of the next event to match
