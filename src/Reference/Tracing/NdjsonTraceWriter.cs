@@ -30,6 +30,9 @@ namespace VerifiedIpc.Reference.Tracing;
 /// <c>&lt;&lt;p, n&gt;&gt;</c>.</para>
 /// <para>Thread-safe. Events are written as they happen; with a <see cref="TextWriter"/> or <see cref="Stream"/>
 /// the caller owns flushing (<see cref="Flush"/>, or <see cref="Dispose"/>).</para>
+/// <para>A failing destination never fails the traced primitive: the writer is called under the primitive's lock,
+/// in the middle of a step, and an exception there would leave the step half done. The first write error stops
+/// the trace instead; <see cref="Fault"/> holds it and <see cref="Flush"/> throws it, so it is not lost.</para>
 /// </remarks>
 public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTracer, IPipeTracer, IDisposable
 {
@@ -45,6 +48,7 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
     private readonly bool _leaveOpen;
     private long _events;
     private bool _disposed;
+    private Exception? _fault;
 
     private NdjsonTraceWriter(TextWriter? text, Stream? stream, List<string>? lines, bool leaveOpen)
     {
@@ -75,6 +79,12 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
     /// Both endpoints and the link of one connection should share one writer and this one name, so their events
     /// share one clock.</summary>
     public string DeliveryObject { get; init; } = "delivery";
+
+    /// <summary>The error that stopped the trace (the destination failed), or null.</summary>
+    public Exception? Fault
+    {
+        get { lock (_gate) return _fault; }
+    }
 
     /// <summary>Events written so far.</summary>
     public long EventCount
@@ -128,7 +138,7 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
         };
         lock (_gate)
         {
-            if (_disposed) return; // a primitive may outlive the writer it was given; its late steps go nowhere
+            if (_disposed || _fault is not null) return; // a primitive may outlive its writer, or the trace stopped on an error
             var w = Begin(e.Process ?? TraceProcess.Current, e.Buffer, KindName(e.Action), role);
             if (e.Message is not null)
             {
@@ -162,7 +172,7 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
         };
         lock (_gate)
         {
-            if (_disposed) return; // a primitive may outlive the writer it was given; its late steps go nowhere
+            if (_disposed || _fault is not null) return; // a primitive may outlive its writer, or the trace stopped on an error
             var w = Begin(e.Process.IsAny ? TraceProcess.Current : e.Process.ToString(), e.Endpoint, KindName(e.Action), role);
             if (source is { } s && e.Sequence > 0)
             {
@@ -194,7 +204,7 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
         };
         lock (_gate)
         {
-            if (_disposed) return; // a primitive may outlive the writer it was given; its late steps go nowhere
+            if (_disposed || _fault is not null) return; // a primitive may outlive its writer, or the trace stopped on an error
             var w = Begin(e.Process.ToString(), DeliveryObject, KindName(e.Action), role);
             w.WriteString("peer", e.Peer.ToString());
             switch (e.Action)
@@ -227,7 +237,7 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
         };
         lock (_gate)
         {
-            if (_disposed) return; // a primitive may outlive the writer it was given; its late steps go nowhere
+            if (_disposed || _fault is not null) return; // a primitive may outlive its writer, or the trace stopped on an error
             var w = Begin(TraceProcess.Current, e.Pipe, KindName(e.Action), role);
             if (e.Action == PipeAction.Write) w.WriteNumber("n", e.Requested);
             w.WriteNumber("k", e.Bytes);
@@ -237,24 +247,41 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
     }
 
     /// <summary>Flushes the underlying writer or stream.</summary>
+    /// <exception cref="IOException">An earlier write failed and stopped the trace (the original error is the inner
+    /// exception); or flushing itself failed.</exception>
     public void Flush()
     {
         lock (_gate)
         {
+            if (_fault is { } fault)
+            {
+                throw new IOException($"The trace stopped after {_events} events: writing it failed ({fault.Message}).", fault);
+            }
             _text?.Flush();
             _stream?.Flush();
         }
     }
 
-    /// <summary>Flushes, and disposes the destination unless it was to be left open. Later events are ignored.</summary>
+    /// <summary>Flushes, and disposes the destination unless it was to be left open. Later events are ignored.
+    /// A write error that stopped the trace stays in <see cref="Fault"/> (Dispose does not throw it).</summary>
     public void Dispose()
     {
         lock (_gate)
         {
             if (_disposed) return;
             _disposed = true;
-            _text?.Flush();
-            _stream?.Flush();
+            if (_fault is null)
+            {
+                try
+                {
+                    _text?.Flush();
+                    _stream?.Flush();
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
+                {
+                    _fault = e;
+                }
+            }
             if (!_leaveOpen)
             {
                 _text?.Dispose();
@@ -285,23 +312,33 @@ public sealed class NdjsonTraceWriter : IBufferTracer, IIpcTracer, IDeliveryTrac
     {
         _json.WriteEndObject();
         _json.Flush();
-        _events++;
         var bytes = _buffer.WrittenSpan;
         if (_lines is not null)
         {
             _lines.Add(Encoding.UTF8.GetString(bytes));
+            _events++;
+            return;
         }
-        else if (_stream is not null)
+        try
         {
-            _stream.Write(bytes);
-            _stream.WriteByte((byte)'\n');
+            if (_stream is not null)
+            {
+                _stream.Write(bytes);
+                _stream.WriteByte((byte)'\n');
+            }
+            else if (_text is not null)
+            {
+                Span<char> chars = bytes.Length <= 512 ? stackalloc char[bytes.Length] : new char[bytes.Length];
+                int n = Encoding.UTF8.GetChars(bytes, chars);
+                _text.Write(chars[..n]);
+                _text.Write('\n');
+            }
+            _events++;
         }
-        else if (_text is not null)
+        catch (Exception e) when (e is IOException or ObjectDisposedException or NotSupportedException)
         {
-            Span<char> chars = bytes.Length <= 512 ? stackalloc char[bytes.Length] : new char[bytes.Length];
-            int n = Encoding.UTF8.GetChars(bytes, chars);
-            _text.Write(chars[..n]);
-            _text.Write('\n');
+            // Not swallowed: kept in Fault and thrown by Flush (see the remarks on the type).
+            _fault = e;
         }
     }
 

@@ -297,6 +297,37 @@ public sealed class NdjsonTraceWriterTests
         Assert.Contains("\"kind\":\"Close\"", text.ToString());
     }
 
+    /// <summary>A stream whose device fills up after <paramref name="capacity"/> bytes.</summary>
+    private sealed class FullDisk(int capacity) : MemoryStream
+    {
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (Length + buffer.Length > capacity) throw new IOException("No space left on device.");
+            base.Write(buffer);
+        }
+
+        public override void WriteByte(byte value) => Write([value]);
+    }
+
+    [Fact]
+    public void A_failing_destination_stops_the_trace_but_never_the_buffer_and_the_error_surfaces_on_flush()
+    {
+        var disk = new FullDisk(150); // room for one line of about 90 bytes
+        var w = new NdjsonTraceWriter(disk, leaveOpen: true);
+        var buffer = new BoundedBuffer<int>(4, new BufferOptions { Name = "f", Tracer = w });
+        for (var i = 0; i < 4; i++) buffer.Send(i); // the second line fails; every send still succeeds
+        Assert.Equal(4, buffer.Count);
+        Assert.Equal([0, 1, 2, 3], Enumerable.Range(0, 4).Select(_ => buffer.Receive()));
+
+        Assert.Equal(1, w.EventCount);
+        Assert.IsType<IOException>(w.Fault);
+        var error = Assert.Throws<IOException>(w.Flush);
+        Assert.Contains("after 1 events", error.Message);
+        Assert.Same(w.Fault, error.InnerException);
+        w.Dispose(); // does not throw; the fault stays readable
+        Assert.NotNull(w.Fault);
+    }
+
     [Fact]
     public void Reset_restarts_clocks_and_a_disposed_writer_ignores_late_steps()
     {
