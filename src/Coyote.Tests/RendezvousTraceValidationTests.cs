@@ -42,6 +42,18 @@ public sealed class RendezvousTraceValidationTests(ITestOutputHelper output) : C
     }
 
     [Fact]
+    public void Rendezvous_2p2c_asynchronous_every_explored_trace_is_allowed_by_the_spec()
+    {
+        var (result, sink) = Explore("traced.rendezvous.2p2c.async", s => Body(s, Kind.Rendezvous, 2, 2, 2, asynchronous: true), Budget);
+        Assert.True(result.Bug is null, result.Summary);
+        var summary = SpecTraces.ValidateAll(SpecTraces.Rendezvous, sink.Traces);
+        Log("[validate] " + summary.Summary);
+        Assert.True(summary.Rejected.Count == 0,
+            $"{summary.Summary}\n{string.Join("\n\n", summary.Rejected.Take(2).Select(r => SpecTraces.Explain(r.Trace, r.Result)))}");
+        Assert.True(summary.Events > 0, "no event was validated");
+    }
+
+    [Fact]
     public void Send_returning_before_taken_passes_every_assertion_and_is_rejected_by_validation_at_the_senders_next_step()
     {
         var (result, sink) = Explore("traced.rendezvous.2p2c!SendReturnsBeforeTaken",

@@ -79,6 +79,13 @@ public sealed class TraceValidationTests(ITestOutputHelper output) : CoyoteTest(
         AssertAllAccepted(result, sink, SpecTraces.BoundedBuffer, Capacity(2));
     }
 
+    [Fact]
+    public void Bounded_buffer_2p2c_asynchronous_every_explored_trace_is_allowed_by_the_spec()
+    {
+        var (result, sink) = Explore("traced.bounded.2p2c.cap1.async", s => Body(s, Kind.Bounded, 2, 2, 2, capacity: 1, asynchronous: true));
+        AssertAllAccepted(result, sink, SpecTraces.BoundedBuffer, Capacity(1));
+    }
+
     /// <summary>
     /// A seeded bug's traces: every trace in which the bug shows (per the oracle) is rejected exactly at the event
     /// where it shows, and the traces in which it does not show are accepted. At least one trace must show it.

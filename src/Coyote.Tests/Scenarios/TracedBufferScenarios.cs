@@ -18,11 +18,14 @@ internal static class TracedBufferScenarios
     /// <summary>Which buffer a traced workload runs on.</summary>
     public enum Kind { Bounded, Rendezvous }
 
-    /// <summary>A traced synchronous workload as a scenario body; every iteration's trace goes to <paramref name="sink"/>.</summary>
-    public static Func<Task> Body(TraceSink sink, Kind kind, int producers, int items, int consumers, int capacity = 1, BufferFaults faults = BufferFaults.None) =>
-        () => Run(sink, kind, producers, items, consumers, capacity, faults);
+    /// <summary>A traced workload as a scenario body; every iteration's trace goes to <paramref name="sink"/>.
+    /// Synchronous calls unless <paramref name="asynchronous"/> (then SendAsync and ReceiveAsync, each awaited: a
+    /// parked task is the spec's waiting thread).</summary>
+    public static Func<Task> Body(TraceSink sink, Kind kind, int producers, int items, int consumers, int capacity = 1,
+        BufferFaults faults = BufferFaults.None, bool asynchronous = false) =>
+        () => Run(sink, kind, producers, items, consumers, capacity, faults, asynchronous);
 
-    private static async Task Run(TraceSink sink, Kind kind, int producers, int items, int consumers, int capacity, BufferFaults faults)
+    private static async Task Run(TraceSink sink, Kind kind, int producers, int items, int consumers, int capacity, BufferFaults faults, bool asynchronous)
     {
         var writer = sink.Begin();
         var options = new BufferOptions { Name = "buffer", Tracer = writer };
@@ -35,10 +38,14 @@ internal static class TracedBufferScenarios
         for (var p = 1; p <= producers; p++)
         {
             var name = "p" + p;
-            senders[p - 1] = Task.Run(() =>
+            senders[p - 1] = Task.Run(async () =>
             {
                 using var _ = TraceProcess.Use(name);
-                for (var n = 1; n <= items; n++) buffer.Send((name, n));
+                for (var n = 1; n <= items; n++)
+                {
+                    if (asynchronous) await buffer.SendAsync((name, n));
+                    else buffer.Send((name, n));
+                }
             });
         }
 
@@ -46,13 +53,13 @@ internal static class TracedBufferScenarios
         for (var c = 1; c <= consumers; c++)
         {
             var name = "c" + c;
-            receivers[c - 1] = Task.Run(() =>
+            receivers[c - 1] = Task.Run(async () =>
             {
                 using var _ = TraceProcess.Use(name);
                 var got = new List<int>();
                 while (Interlocked.Increment(ref claimed) <= total)
                 {
-                    var (p, n) = buffer.Receive();
+                    var (p, n) = asynchronous ? await buffer.ReceiveAsync() : buffer.Receive();
                     got.Add(Workload.Message(int.Parse(p.AsSpan(1)), n));
                 }
                 return got;
