@@ -211,6 +211,110 @@ public sealed class NdjsonTraceWriterTests
         Assert.Equal(Enumerable.Range(1, lines.Length).Select(i => (long)i), lines.Select(l => l.GetProperty("clock").GetInt64()));
     }
 
+    [Theory]
+    [InlineData(IpcAction.Open, "buffer", null)]
+    [InlineData(IpcAction.Close, "buffer", null)]
+    [InlineData(IpcAction.Send, "sender", "p1")]
+    [InlineData(IpcAction.SendBlocked, "sender", "p1")]
+    [InlineData(IpcAction.Deliver, "receiver", "p2")]
+    [InlineData(IpcAction.Receive, "receiver", "p2")]
+    [InlineData(IpcAction.ReceiveBlocked, "receiver", null)]
+    [InlineData(IpcAction.HandBack, "buffer", null)]
+    [InlineData(IpcAction.HandlerStart, "receiver", "p2")]
+    [InlineData(IpcAction.HandlerEnd, "receiver", "p2")]
+    public void Link_steps_map_to_a_role_and_name_the_message_source_where_the_step_says_it(IpcAction action, string role, string? source)
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        IIpcTracer tracer = w;
+        tracer.OnEvent(new IpcTraceEvent(action, "net", new ProcessId(1), new ProcessId(2), 5, 3));
+        var line = Parse(w).Single();
+        Assert.Equal(action.ToString(), line.GetProperty("kind").GetString());
+        Assert.Equal(role, line.GetProperty("role").GetString());
+        Assert.Equal("p1", line.GetProperty("proc").GetString());
+        Assert.Equal("p2", line.GetProperty("peer").GetString());
+        Assert.Equal(5, line.GetProperty("seq").GetInt64());
+        Assert.Equal(3, line.GetProperty("count").GetInt32());
+        if (source is null) Assert.False(line.TryGetProperty("msg", out _));
+        else Assert.Equal($"[\"{source}\",5]", line.GetProperty("msg").GetRawText());
+    }
+
+    [Fact]
+    public void A_link_abort_is_the_senders_when_it_carries_a_message_and_unknown_peers_and_sequences_are_left_out()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        IIpcTracer tracer = w;
+        tracer.OnEvent(new IpcTraceEvent(IpcAction.Abort, "net", new ProcessId(1), new ProcessId(2), 4, 0));
+        tracer.OnEvent(new IpcTraceEvent(IpcAction.Abort, "net", new ProcessId(2), ProcessId.Any, 0, 0));
+        using (TraceProcess.Use("closer")) tracer.OnEvent(new IpcTraceEvent(IpcAction.Close, "net", ProcessId.Any, ProcessId.Any, 0, 2));
+        var lines = Parse(w);
+        Assert.Equal(["sender", "receiver", "buffer"], lines.Select(l => l.GetProperty("role").GetString()));
+        Assert.False(lines[1].TryGetProperty("peer", out _));
+        Assert.False(lines[1].TryGetProperty("seq", out _));
+        Assert.Equal("closer", lines[2].GetProperty("proc").GetString()); // no process id: the ambient name
+    }
+
+    [Theory]
+    [InlineData(DeliveryAction.Send, "sender", "seq")]
+    [InlineData(DeliveryAction.Retransmit, "sender", "seq")]
+    [InlineData(DeliveryAction.Timeout, "sender", "seq")]
+    [InlineData(DeliveryAction.GiveUp, "sender", "seq")]
+    [InlineData(DeliveryAction.AckReceived, "sender", "ack")]
+    [InlineData(DeliveryAction.Deliver, "receiver", "seq")]
+    [InlineData(DeliveryAction.DiscardDuplicate, "receiver", "seq")]
+    [InlineData(DeliveryAction.Ack, "receiver", "ack")]
+    [InlineData(DeliveryAction.Drop, "buffer", "datagram")]
+    [InlineData(DeliveryAction.Duplicate, "buffer", "datagram")]
+    public void Delivery_steps_map_to_a_side_and_carry_their_number(DeliveryAction action, string role, string field)
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        IDeliveryTracer tracer = w;
+        tracer.Trace(new DeliveryTraceEvent(action, new(1), new(2), DateTimeOffset.UnixEpoch, Sequence: 7, Ack: 8, LinkIndex: 9));
+        var line = Parse(w).Single();
+        Assert.Equal(role, line.GetProperty("role").GetString());
+        Assert.Equal(field switch { "seq" => 7, "ack" => 8, _ => 9 }, line.GetProperty(field).GetInt64());
+        foreach (var other in new[] { "seq", "ack", "datagram" }.Where(f => f != field))
+            Assert.False(line.TryGetProperty(other, out _), $"{action} should not carry {other}");
+    }
+
+    [Fact]
+    public void Pipe_reader_close_is_the_readers_step()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var pipe = new Pipe(4, "pp", tracer: w);
+        pipe.Write(new byte[] { 1, 2, 3 });
+        Assert.Equal(3, pipe.CloseReader().Length);
+        var lines = Parse(w);
+        Assert.Equal(["Write", "CloseReader"], Kinds(lines));
+        Assert.Equal(["sender", "receiver"], lines.Select(l => l.GetProperty("role").GetString()));
+        Assert.Equal(3, lines[1].GetProperty("k").GetInt32());
+        Assert.Equal(0, lines[1].GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public void Numbers_of_every_width_render_as_numbers_and_deep_or_odd_values_as_text()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        var buffer = new UnboundedBuffer<object>(new BufferOptions { Name = "n", Tracer = w });
+        object deep = 1;
+        for (var i = 0; i < 10; i++) deep = new object[] { deep };
+        foreach (var m in new object[] { 5L, (short)-3, (byte)7, 8u, 9ul, 1.5f, 2.25m, double.NaN, new ReadOnlyMemory<byte>([1, 2]), new Memory<byte>([3]), ("x", (string?)null), deep })
+            buffer.Send(m);
+        var msgs = Parse(w).Select(l => l.GetProperty("msg").GetRawText()).ToArray();
+        Assert.Equal(["5", "-3", "7", "8", "9", "1.5", "2.25", "\"NaN\"", "\"AQI=\"", "\"Aw==\"", """["x",null]"""], msgs[..^1]);
+        // Nesting deeper than the limit ends in the value's text instead of recursing without bound.
+        Assert.StartsWith("[[[[[[[[\"System.Object[]\"]", msgs[^1]);
+    }
+
+    [Fact]
+    public void Constructors_reject_a_missing_destination()
+    {
+        Assert.Throws<ArgumentNullException>(() => new NdjsonTraceWriter((TextWriter)null!));
+        Assert.Throws<ArgumentNullException>(() => new NdjsonTraceWriter((Stream)null!));
+        var w = new NdjsonTraceWriter(new StringWriter());
+        Assert.Empty(w.Lines);
+        Assert.Equal("", w.ToNdjson());
+    }
+
     [Fact]
     public void Delivery_events_share_one_object_and_clock()
     {
