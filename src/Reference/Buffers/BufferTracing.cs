@@ -8,9 +8,11 @@ public enum BufferAction
 {
     /// <summary>A message entered the buffer, or was handed straight to a waiting receiver.</summary>
     Send,
-    /// <summary>A receiver took a message.</summary>
+    /// <summary>A receiver took a message. Without a message: a receiver took from an empty buffer, which only a
+    /// broken monitor does (traced just before the buffer throws, so the trace shows the forbidden step).</summary>
     Receive,
-    /// <summary>A caller found its condition false and started waiting (blocked thread or queued async waiter).</summary>
+    /// <summary>A caller found its condition false and started waiting (blocked thread or queued async waiter). A
+    /// sender's Wait carries the message it holds; a blocked thread logs a Wait each time it waits again.</summary>
     Wait,
     /// <summary>A blocked synchronous caller returned from <c>Monitor.Wait</c> (it then re-checks its condition).</summary>
     Wake,
