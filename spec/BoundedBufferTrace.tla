@@ -14,10 +14,11 @@
 (*            is the number of items it saw                               *)
 (*   Wake     Monitor.Wait returned to `proc`: woken AND holding the lock *)
 (*            again (Wake)                                                *)
-(*   Broadcast  PulseAll, logged just BEFORE the Send/Receive that causes *)
-(*            it and only when someone is blocked; the spec's Broadcast   *)
-(*            comes after the operation and always happens, so the event  *)
-(*            only asserts that someone waits, and Broadcast is silent    *)
+(*   Broadcast  PulseAll, logged by the lock holder just BEFORE the       *)
+(*            Send/Receive that causes it, and only when someone is       *)
+(*            blocked; the spec's Broadcast comes after the operation and *)
+(*            always happens, so the event only asserts who holds the     *)
+(*            lock and that someone waits, and Broadcast is silent        *)
 (*   Signal   Monitor.Pulse: not what this configuration does (rejected)  *)
 (*   Check    the check-then-act window: `proc` saw room                  *)
 (*   Close    the buffer closed while nobody was blocked; Sends end       *)
@@ -64,14 +65,17 @@ TraceInit == /\ l = 1
              /\ closed = FALSE
              /\ Init
 
-\* The event at the cursor is of kind k; the step consumes it.
+\* The event at the cursor is of kind k.  It reads the cursor alone, so the
+\* validator evaluates it once per event and skips the actions of other kinds.
 IsEvent(k) == /\ l <= Len(Trace)
               /\ Trace[l].kind = k
-              /\ l' = l + 1
+\* The step consumes the event.
+Advance == l' = l + 1
 E == Trace[l]
 
 SendEvent ==
   /\ IsEvent("Send")
+  /\ Advance
   /\ ~closed
   /\ E.proc \in Producers
   /\ Has(E, "msg") => E.msg = <<E.proc, sent[E.proc] + 1>>
@@ -80,6 +84,7 @@ SendEvent ==
 
 ReceiveEvent ==
   /\ IsEvent("Receive")
+  /\ Advance
   /\ E.proc \in Consumers
   /\ Has(E, "msg") => (count > 0 /\ slots[head] = E.msg)
   /\ Receive(E.proc)
@@ -87,6 +92,7 @@ ReceiveEvent ==
 
 WaitEvent ==
   /\ IsEvent("Wait")
+  /\ Advance
   /\ ~closed
   /\ E.proc \in Threads
   /\ Has(E, "count") => E.count = count
@@ -95,30 +101,41 @@ WaitEvent ==
 
 WakeEvent ==
   /\ IsEvent("Wake")
+  /\ Advance
   /\ E.proc \in Threads
   /\ Wake(E.proc)
   /\ UNCHANGED closed
 
+\* Logged by the lock holder just before its Send or Receive, so when `proc`
+\* names a thread, that thread holds the lock and has yet to operate.
+Notifier == E.proc \in Threads => (lock = E.proc /\ pc[E.proc] = "check")
+
 BroadcastEvent ==
   /\ IsEvent("Broadcast")
+  /\ Advance
   /\ Wakeup = "broadcast"
+  /\ Notifier
   /\ \E t \in Threads : pc[t] \in {"waiting", "woken"}
   /\ UNCHANGED <<vars, closed>>
 
 SignalEvent ==
   /\ IsEvent("Signal")
+  /\ Advance
   /\ Wakeup = "signal"
+  /\ Notifier
   /\ \E t \in Threads : pc[t] \in {"waiting", "woken"}
   /\ UNCHANGED <<vars, closed>>
 
 CheckEvent ==
   /\ IsEvent("Check")
+  /\ Advance
   /\ E.proc \in Producers
   /\ count < Capacity
   /\ UNCHANGED <<vars, closed>>
 
 CloseEvent ==
   /\ IsEvent("Close")
+  /\ Advance
   /\ ~closed
   /\ \A t \in Threads : pc[t] \notin {"waiting", "woken"}
   /\ closed' = TRUE

@@ -50,9 +50,12 @@ TraceInit == /\ l = 1
              /\ handedBack = {}
              /\ Init
 
+\* The event at the cursor is of kind k.  It reads the cursor alone, so the
+\* validator evaluates it once per event and skips the actions of other kinds.
 IsEvent(k) == /\ l <= Len(Trace)
               /\ Trace[l].kind = k
-              /\ l' = l + 1
+\* The step consumes the event.
+Advance == l' = l + 1
 E == Trace[l]
 
 \* The receiver of the exchange whose Send is at the cursor: the next event.
@@ -61,6 +64,7 @@ Partner == IF l + 1 <= Len(Trace) /\ Trace[l + 1].kind = "Receive"
 
 SenderWaitEvent ==
   /\ IsEvent("Wait")
+  /\ Advance
   /\ RoleIs(E, "sender")
   /\ E.proc \in Senders
   /\ IF offer[E.proc] = NoMsg
@@ -75,6 +79,7 @@ SenderWaitEvent ==
 
 ReceiverWaitEvent ==
   /\ IsEvent("Wait")
+  /\ Advance
   /\ RoleIs(E, "receiver")
   /\ E.proc \in Receivers
   /\ IF E.proc \notin waiting
@@ -84,6 +89,7 @@ ReceiverWaitEvent ==
 
 SendEvent ==
   /\ IsEvent("Send")
+  /\ Advance
   /\ E.proc \in Senders
   /\ \/ \* hand-over: the receiver was waiting
         /\ offer[E.proc] = NoMsg
@@ -99,6 +105,7 @@ SendEvent ==
 
 ReceiveEvent ==
   /\ IsEvent("Receive")
+  /\ Advance
   /\ E.proc \in Receivers
   /\ l > 1 /\ Trace[l - 1].kind = "Send"
   /\ Has(E, "msg") => (Has(Trace[l - 1], "msg") /\ E.msg = Trace[l - 1].msg /\ received[E.msg] = 1)
@@ -106,11 +113,13 @@ ReceiveEvent ==
 
 CloseEvent ==
   /\ IsEvent("Close")
+  /\ Advance
   /\ Close
   /\ UNCHANGED handedBack
 
 HandBackEvent ==
   /\ IsEvent("HandBack")
+  /\ Advance
   /\ RoleIs(E, "sender")
   /\ E.proc \in Senders
   /\ Has(E, "msg")
@@ -122,6 +131,7 @@ HandBackEvent ==
 NoStepEvent ==
   /\ \/ IsEvent("Wake") /\ E.proc \in Senders \cup Receivers
      \/ IsEvent("Broadcast")
+  /\ Advance
   /\ UNCHANGED <<vars, handedBack>>
 
 TraceNext ==

@@ -69,6 +69,8 @@ public sealed class CompiledModel
     public string[] VarNames { get; internal set; } = [];
     /// <summary>Model-wide services.</summary>
     public ModelRuntime Runtime { get; internal set; } = null!;
+    /// <summary>The compiler that compiled the model, for formulas compiled after loading (trace-validation guards).</summary>
+    internal Compiler Compiler { get; set; } = null!;
     /// <summary>The initial predicate.</summary>
     internal Act Init { get; set; } = null!;
     internal FrameBuilder InitFrame { get; set; } = null!;
@@ -223,7 +225,7 @@ public sealed class SpecLoader
         foreach (var order in _internOrders) foreach (var s in order) strings.Intern(s);
         var runtime = new ModelRuntime(strings, output) { Inputs = inputs };
         _compiler = new Compiler(runtime) { Instantiate = Instantiate };
-        var model = new CompiledModel { ModuleName = root.Name.Text, Runtime = runtime };
+        var model = new CompiledModel { ModuleName = root.Name.Text, Runtime = runtime, Compiler = _compiler };
 
         // Variables and constants of the root module and everything it extends.
         var vars = new List<VariableDecl>();
@@ -307,7 +309,7 @@ public sealed class SpecLoader
                 var fb = new FrameBuilder(0);
                 int idx = i;
                 var act = _compiler.CompileAction(p.Expr, p.Cc with { F = fb }, c => c.Sink!.OnSuccessor(c, idx));
-                actions.Add(new ActionInfo(p.Name, p.BaseName, p.Context, p.Span, act));
+                actions.Add(new ActionInfo(p.Name, p.BaseName, p.Context, p.Span, act) { Part = p });
                 frames.Add(fb);
             }
         }

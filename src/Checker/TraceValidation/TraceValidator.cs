@@ -186,7 +186,12 @@ public static class TraceValidator
             if (_cursor < 0)
                 throw new TraceModuleException($"The trace module {Path.GetFileName(request.TraceModulePath)} declares no cursor variable {request.CursorVariable} (VARIABLE {request.CursorVariable}: the number of the next event to match).");
             _ctx = new Ctx(model.Runtime, model.VarNames.Length) { Sink = this };
+            _guards = CursorGuards.Build(model, _cursor);
+            _admitted = new bool[model.Actions.Length];
         }
+
+        private readonly CursorGuards _guards;
+        private readonly bool[] _admitted;
 
         public TraceValidationResult Run()
         {
@@ -202,7 +207,7 @@ public static class TraceValidator
                 if (start is { } st && st != cur)
                     throw new TraceModuleException($"The initial states disagree on {_request.CursorVariable} ({st} and {cur}); it must start at one value.", 0);
                 start = cur;
-                if (_nextSeen.Add(Fingerprint(full))) _next.Add(full);
+                if (_nextSeen.Add(Fingerprint(full))) { _next.Add(full); _explored++; }
             }
             int total = _log.Events.Count;
             if (_next.Count == 0)
@@ -215,9 +220,10 @@ public static class TraceValidator
                 _nextSeen.Clear();
                 _curCursor = start!.Value + k;
                 _eventIndex = k + 1;
-                _explored += _current.Count;
                 if (k == total) return Accepted(total);
-                // Close the prefix under silent steps while collecting the states that take event k+1.
+                // Close the prefix under silent steps while collecting the states that take event k+1; actions
+                // whose cursor guards reject event k+1 are not run at all.
+                _guards.Admitted(_current[0], _admitted);
                 for (int i = 0; i < _current.Count; i++)
                 {
                     Expand(_current[i]);
@@ -234,6 +240,7 @@ public static class TraceValidator
             var n = _model.Actions.Length;
             for (int a = 0; a < n; a++)
             {
+                if (!_admitted[a]) continue;
                 Array.Clear(_ctx.Nxt);
                 _ctx.Stop = false;
                 try { _model.RunAction(_ctx, a); }
@@ -246,15 +253,24 @@ public static class TraceValidator
 
         public void OnSuccessor(Ctx c, int actionIndex)
         {
-            var s = Complete(c.Nxt, $"action {_model.Actions[actionIndex].Name}");
-            int cur = CursorOf(s, $"action {_model.Actions[actionIndex].Name}");
+            // Fingerprint before copying: most successors of a prefix are states already seen.
+            var nxt = c.Nxt;
+            ulong h = FpSeed;
+            for (int i = 0; i < nxt.Length; i++)
+            {
+                var v = nxt[i] ?? throw Incomplete($"action {_model.Actions[actionIndex].Name}", i);
+                h = Fp.Mix(h, v.Fingerprint);
+            }
+            ulong fp = Fp.Finish(h);
+            int cur = nxt[_cursor] is IntValue iv ? iv.Value
+                : throw new TraceModuleException($"action {_model.Actions[actionIndex].Name} sets the cursor {_request.CursorVariable} to {nxt[_cursor]}, which is not an integer.", _eventIndex);
             if (cur == _curCursor)
             {
-                if (_currentSeen.Add(Fingerprint(s))) _current.Add(s);
+                if (_currentSeen.Add(fp)) { _current.Add(Copy(nxt)); _explored++; }
             }
             else if (cur == _curCursor + 1)
             {
-                if (_nextSeen.Add(Fingerprint(s))) _next.Add(s);
+                if (_nextSeen.Add(fp)) { _next.Add(Copy(nxt)); _explored++; }
             }
             else
             {
@@ -262,11 +278,20 @@ public static class TraceValidator
             }
         }
 
+        private static Value[] Copy(Value?[] s)
+        {
+            var full = new Value[s.Length];
+            Array.Copy(s, full, s.Length);
+            return full;
+        }
+
+        private TraceModuleException Incomplete(string what, int i) =>
+            new($"{what} does not determine the value of {_model.VarNames[i]} (TLC: the successor state is not completely specified).", _eventIndex);
+
         private Value[] Complete(Value?[] s, string what)
         {
             var full = new Value[s.Length];
-            for (int i = 0; i < s.Length; i++)
-                full[i] = s[i] ?? throw new TraceModuleException($"{what} does not determine the value of {_model.VarNames[i]} (TLC: the successor state is not completely specified).", _eventIndex);
+            for (int i = 0; i < s.Length; i++) full[i] = s[i] ?? throw Incomplete(what, i);
             return full;
         }
 
@@ -274,9 +299,11 @@ public static class TraceValidator
             s[_cursor] is IntValue i ? i.Value
             : throw new TraceModuleException($"{what} sets the cursor {_request.CursorVariable} to {s[_cursor]}, which is not an integer.", _eventIndex);
 
+        private const ulong FpSeed = 0xCBF29CE484222325UL;
+
         private static ulong Fingerprint(Value[] s)
         {
-            ulong h = 0xCBF29CE484222325UL;
+            ulong h = FpSeed;
             foreach (var v in s) h = Fp.Mix(h, v.Fingerprint);
             return Fp.Finish(h);
         }
