@@ -56,13 +56,13 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             return;
         }
         _items.Enqueue(message);
-        // Traced before the wake-up it causes, in the spec's order (Send, then notify): both happen under the lock,
-        // so the order is the trace's choice, and this one lets a validator match step by step.
-        Trace(BufferAction.Send, BufferRole.Sender, message);
         if (!_readWaiters.IsEmpty) c.ReadReady = _readWaiters.DetachAll();
         // Race (benign): a woken receiver may find the message already taken by a faster receiver that never
         // waited; it re-checks in its while loop and waits again.
         if (_blockedReceivers > 0) WakeAllLocked();
+        // Traced after the Broadcast it causes; both happen under the lock, and spec/BoundedBufferTrace.tla matches a
+        // Broadcast as the notifier's step taken just before its operation.
+        Trace(BufferAction.Send, BufferRole.Sender, message);
     }
 
     /// <summary>Takes the oldest message; the freed slot goes to the oldest blocked asynchronous sender, else
@@ -79,13 +79,12 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                 $"'{Name}': a receiver took from an empty buffer — it acted on a condition it did not re-check after waking.");
         }
         T message = _items.Dequeue();
-        Trace(BufferAction.Receive, BufferRole.Receiver, message); // before the Send or wake-up it causes, as in DeliverLocked
+        SendWaiter<T>? moved = null;
         if (_senders.TryDequeue(out var waiter))
         {
-            var moved = (SendWaiter<T>)waiter;
+            moved = (SendWaiter<T>)waiter;
             _items.Enqueue(moved.Item);
             c.Sender = moved;
-            Trace(BufferAction.Send, BufferRole.Sender, moved.Item, moved.Process);
         }
         else
         {
@@ -97,6 +96,10 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             c.Drained = true;
             c.DrainError = _closeError;
         }
+        // As in DeliverLocked: a Broadcast comes before the Receive that causes it; a parked sender's message moved
+        // into the freed slot is that sender's Send, right after the Receive.
+        Trace(BufferAction.Receive, BufferRole.Receiver, message);
+        if (moved is not null) Trace(BufferAction.Send, BufferRole.Sender, moved.Item, moved.Process);
         return message;
     }
 

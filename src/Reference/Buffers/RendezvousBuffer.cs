@@ -39,9 +39,6 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
     {
         Debug.Assert(Monitor.IsEntered(_lock));
         Debug.Assert(receiver.Queue is null, "the receiver was dequeued (claimed) first");
-        // The exchange is traced before the wake-up it causes (the spec's order; both happen under the lock).
-        Trace(BufferAction.Send, BufferRole.Sender, message);
-        Trace(BufferAction.Receive, BufferRole.Receiver, message, receiver.Process);
         if (receiver.IsSync)
         {
             receiver.Result = message;
@@ -53,14 +50,15 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             c.Receiver = receiver;
             c.ReceiverItem = message;
         }
+        // The Send is the sender's step, the Receive the waiting receiver's (it was completed on its behalf).
+        Trace(BufferAction.Send, BufferRole.Sender, message);
+        Trace(BufferAction.Receive, BufferRole.Receiver, message, receiver.Process);
     }
 
     private T TakeOverLocked(SendWaiter<T> sender, ref Completions c)
     {
         Debug.Assert(Monitor.IsEntered(_lock));
         Debug.Assert(sender.Queue is null, "the sender was dequeued (claimed) first");
-        Trace(BufferAction.Send, BufferRole.Sender, sender.Item, sender.Process);
-        Trace(BufferAction.Receive, BufferRole.Receiver, sender.Item);
         if (sender.IsSync)
         {
             sender.Done = true;
@@ -70,6 +68,9 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         {
             c.Sender = sender;
         }
+        // The Send is the parked sender's step (completed on its behalf), the Receive the caller's.
+        Trace(BufferAction.Send, BufferRole.Sender, sender.Item, sender.Process);
+        Trace(BufferAction.Receive, BufferRole.Receiver, sender.Item);
         return sender.Item;
     }
 
