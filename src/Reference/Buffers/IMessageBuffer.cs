@@ -283,6 +283,11 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     private protected abstract int CountLocked { get; }
 
+    /// <summary>The monitor's lock, for <c>vipc replay</c> only: its buffer tracer parks a woken thread by leaving
+    /// and re-entering this lock (never by waiting on it, which would disturb the monitor's own wait set), so the
+    /// replay decides which notified thread re-acquires the lock next, as the spec's Wake step says.</summary>
+    internal object ReplayLock => _lock;
+
     /// <summary>Work decided under the lock and done after it is released.</summary>
     private protected struct Completions
     {

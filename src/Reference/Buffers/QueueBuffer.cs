@@ -78,7 +78,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             throw new BufferInvariantException(
                 $"'{Name}': a receiver took from an empty buffer — it acted on a condition it did not re-check after waking.");
         }
-        T message = _items.Dequeue();
+        T message = (_faults & BufferFaults.LifoTake) != 0 ? _items.TakeNewest() : _items.Dequeue();
         SendWaiter<T>? moved = null;
         if (_senders.TryDequeue(out var waiter))
         {

@@ -334,8 +334,11 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                     receivers = _receivers.DetachAll();
                     readers = _readWaiters.DetachAll();
                     writers = _writeWaiters.DetachAll();
-                    for (var s = senders; s is not null; s = s.Next)
-                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
+                    if ((_faults & BufferFaults.CloseDropsOffers) == 0)
+                    {
+                        for (var s = senders; s is not null; s = s.Next)
+                            Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
+                    }
                     // Synchronous records in the detached chains are not completed here: their owners wake, see the
                     // flag and their record not Done, and report the close themselves (senders with their message).
                     if (_blocked > 0) WakeAllLocked();
@@ -362,7 +365,8 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             if (!senders.IsSync)
             {
                 senders.ReleaseCancellation();
-                senders.Fail(ClosedError(((SendWaiter<T>)senders).Item));
+                if ((_faults & BufferFaults.CloseDropsOffers) != 0) senders.Complete(true); // seeded bug: the message is gone
+                else senders.Fail(ClosedError(((SendWaiter<T>)senders).Item));
             }
             senders = next;
         }

@@ -221,6 +221,18 @@ internal sealed class RingBuffer<T>(int initialSize)
         return item;
     }
 
+    /// <summary>Removes the newest item: only the LifoTake seeded bug calls this.</summary>
+    public T TakeNewest()
+    {
+        Debug.Assert(Count > 0);
+        int tail = _head + Count - 1;
+        if (tail >= _items.Length) tail -= _items.Length;
+        T item = _items[tail];
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>()) _items[tail] = default!;
+        Count--;
+        return item;
+    }
+
     public T[] DequeueAll()
     {
         var all = new T[Count];
