@@ -41,17 +41,18 @@ MaxOf(S) == CHOOSE m \in S : \A n \in S : n <= m
 MinOf(S) == CHOOSE m \in S : \A n \in S : m <= n
 
 (* Constants the cfg takes from the trace. *)
-TraceProducers == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "sender")}}
+SenderEvents == {j \in 1..Len(Trace) : RoleIs(Trace[j], "sender")}
+TraceProducers == {Trace[i].proc : i \in SenderEvents}
 TraceConsumers == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "receiver")}}
 \* One more than any producer put: a producer whose last operation the trace
 \* cuts off (blocked when the run ended) must not count as done.
 TraceItems ==
-  1 + MaxOf({Cardinality({i \in 1..Len(Trace) : Trace[i].kind = "Send" /\ Trace[i].proc = p}) : p \in TraceProducers} \cup {0})
+  1 + MaxOf({Cardinality({i \in SenderEvents : Trace[i].kind = "Send" /\ Trace[i].proc = p}) : p \in TraceProducers} \cup {0})
 \* The capacity is not logged: VIPC_CAPACITY when set; else the count a
 \* blocked sender saw (it blocks only on a full buffer); else the most items
 \* ever buffered.
 SenderWaitCounts ==
-  {Trace[i].count : i \in {j \in 1..Len(Trace) : Trace[j].kind = "Wait" /\ RoleIs(Trace[j], "sender") /\ Has(Trace[j], "count")}}
+  {Trace[i].count : i \in {j \in SenderEvents : Trace[j].kind = "Wait" /\ Has(Trace[j], "count")}}
 TraceCapacity ==
   IF "VIPC_CAPACITY" \in DOMAIN IOEnv THEN atoi(IOEnv.VIPC_CAPACITY)
   ELSE IF SenderWaitCounts /= {} THEN MinOf(SenderWaitCounts)
@@ -141,8 +142,18 @@ CloseEvent ==
   /\ closed' = TRUE
   /\ UNCHANGED vars
 
+\* A thread that takes the lock (Acquire, or the Wake of a parked waiter)
+\* holds it until it logs its own Wait, Send, Receive or Broadcast, so it
+\* takes the lock silently only when the next event is its own and not a
+\* logged Wake: other interleavings could not explain the next event anyway.
+NextIsOwn(t) == l <= Len(Trace) /\ Trace[l].proc = t /\ Trace[l].kind /= "Wake"
+
 SilentStep ==
-  /\ \E t \in Threads : Acquire(t) \/ Release(t) \/ Broadcast(t) \/ Wake(t)
+  /\ \E t \in Threads :
+       \/ Acquire(t) /\ NextIsOwn(t)
+       \/ Wake(t) /\ NextIsOwn(t)
+       \/ Release(t)
+       \/ Broadcast(t)
   /\ UNCHANGED <<l, closed>>
 
 TraceNext ==

@@ -15,14 +15,16 @@ namespace VerifiedIpc.Checker.TraceValidation;
 internal sealed class CursorGuards
 {
     private readonly Ev[]?[] _guards;
-    private readonly int[] _frameSizes;
-    private readonly ModelRuntime _runtime;
 
-    private CursorGuards(Ev[]?[] guards, int[] frameSizes, ModelRuntime runtime)
+    private readonly Frame[] _frames;
+    private readonly Ctx _ctx;
+
+    private CursorGuards(Ev[]?[] guards, int[] frameSizes, ModelRuntime runtime, int varCount)
     {
         _guards = guards;
-        _frameSizes = frameSizes;
-        _runtime = runtime;
+        // Guards bind no LET caches (CursorOnly admits no LET), so a frame per guard can be reused across events.
+        _frames = frameSizes.Select(n => new Frame(n, null)).ToArray();
+        _ctx = new Ctx(runtime, varCount);
     }
 
     /// <summary>Actions that have at least one cursor-only guard.</summary>
@@ -54,7 +56,7 @@ internal sealed class CursorGuards
                 guards[a] = null;
             }
         }
-        return new CursorGuards(guards, sizes, model.Runtime);
+        return new CursorGuards(guards, sizes, model.Runtime, model.VarNames.Length);
     }
 
     /// <summary>Which actions may fire in the prefix whose states include <paramref name="anyState"/> (all states of a
@@ -66,7 +68,9 @@ internal sealed class CursorGuards
         {
             admitted[a] = true;
             if (_guards[a] is not { } gs) continue;
-            var c = new Ctx(_runtime, anyState.Length) { Cur = anyState, F = new Frame(_frameSizes[a], null) };
+            var c = _ctx;
+            c.Cur = anyState;
+            c.F = _frames[a];
             try
             {
                 foreach (var g in gs)

@@ -162,7 +162,8 @@ public sealed class TraceLog
         {
             if (_cached is { } c && ReferenceEquals(c.Strings, strings)) return c.Value;
             var vals = new Value[_events.Length];
-            for (int i = 0; i < vals.Length; i++) vals[i] = JsonValues.ToValue(_events[i].Json, strings);
+            var interner = new JsonValues.Interner(strings);
+            for (int i = 0; i < vals.Length; i++) vals[i] = JsonValues.ToValue(_events[i].Json, interner);
             var v = FcnValue.Tuple(vals);
             _cached = (strings, v);
             return v;
@@ -174,27 +175,80 @@ public sealed class TraceLog
 /// tuples, strings strings, integers integers, booleans booleans.</summary>
 internal static class JsonValues
 {
-    public static Value ToValue(JsonElement el, StringTable strings)
+    /// <summary>Interns field names and string values without allocating a .NET string for each: a trace repeats a
+    /// handful of names (<c>proc</c>, <c>kind</c>...) and values (<c>"Send"</c>, <c>"p1"</c>...) on every line.</summary>
+    internal sealed class Interner(StringTable strings)
+    {
+        private const int MaxCached = 64;
+        private readonly List<(byte[] Utf8, StrValue Value)> _names = [];
+        private readonly List<(byte[] Utf8, StrValue Value)> _values = [];
+
+        public StrValue Name(JsonProperty p, int position)
+        {
+            // Lines of one trace list their fields in the same order: try the name seen at this position first.
+            if (position < _names.Count && p.NameEquals(_names[position].Utf8)) return _names[position].Value;
+            foreach (var (utf8, v) in _names) if (p.NameEquals(utf8)) return v;
+            return Add(_names, p.Name);
+        }
+
+        public StrValue Value(JsonElement e)
+        {
+            foreach (var (utf8, v) in _values) if (e.ValueEquals(utf8)) return v;
+            return Add(_values, e.GetString()!);
+        }
+
+        private StrValue Add(List<(byte[] Utf8, StrValue Value)> cache, string s)
+        {
+            var v = strings.Intern(s);
+            if (cache.Count < MaxCached) cache.Add((System.Text.Encoding.UTF8.GetBytes(s), v));
+            return v;
+        }
+    }
+
+    public static Value ToValue(JsonElement el, StringTable strings) => ToValue(el, new Interner(strings));
+
+    public static Value ToValue(JsonElement el, Interner interner)
     {
         switch (el.ValueKind)
         {
             case JsonValueKind.Object:
                 {
-                    var names = new List<StrValue>();
-                    var vals = new List<Value>();
+                    int n = 0;
+                    foreach (var _ in el.EnumerateObject()) n++;
+                    var names = new Value[n];
+                    var vals = new Value[n];
+                    int count = 0;
                     foreach (var p in el.EnumerateObject())
                     {
-                        names.Add(strings.Intern(p.Name));
-                        vals.Add(ToValue(p.Value, strings));
+                        // Insertion into TLC's order as we go: records are small, and this spares the general
+                        // constructor's copy and sort for every event of a long trace.
+                        var name = interner.Name(p, count);
+                        var val = ToValue(p.Value, interner);
+                        int j = count++;
+                        while (j > 0 && names[j - 1].CompareTo(name) > 0)
+                        {
+                            names[j] = names[j - 1];
+                            vals[j] = vals[j - 1];
+                            j--;
+                        }
+                        if (j > 0 && names[j - 1].Equals(name))
+                            throw new EvalException($"The JSON object {el.GetRawText()} names the field {p.Name} twice.", EvalErrorKind.Module);
+                        names[j] = name;
+                        vals[j] = val;
                     }
-                    return FcnValue.Record(names.ToArray(), vals.ToArray());
+                    return FcnValue.FromSorted(names, vals);
                 }
             case JsonValueKind.Array:
-                return FcnValue.Tuple(el.EnumerateArray().Select(e => ToValue(e, strings)).ToArray());
+                {
+                    var items = new Value[el.GetArrayLength()];
+                    int i = 0;
+                    foreach (var item in el.EnumerateArray()) items[i++] = ToValue(item, interner);
+                    return FcnValue.Tuple(items);
+                }
             case JsonValueKind.String:
-                return strings.Intern(el.GetString()!);
+                return interner.Value(el);
             case JsonValueKind.Number:
-                return el.TryGetInt32(out int i) ? IntValue.Of(i)
+                return el.TryGetInt32(out int number) ? IntValue.Of(number)
                     : throw new EvalException($"The JSON number {el.GetRawText()} is not an integer in TLC's 32-bit range.", EvalErrorKind.Module);
             case JsonValueKind.True: return BoolValue.True;
             case JsonValueKind.False: return BoolValue.False;
