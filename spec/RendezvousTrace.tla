@@ -71,7 +71,10 @@ SenderWaitEvent ==
      THEN /\ Has(E, "msg") => E.msg = Current(E.proc)
           /\ Send(E.proc)
           /\ offer'[E.proc] /= NoMsg
-     ELSE UNCHANGED vars
+     \* Waiting again holds the same parked message; a Wait with another
+     \* message means the sender returned while its message was parked.
+     ELSE /\ Has(E, "msg") => E.msg = offer[E.proc]
+          /\ UNCHANGED vars
   /\ UNCHANGED handedBack
 
 ReceiverWaitEvent ==

@@ -26,7 +26,7 @@ public static class VerifyCommand
         var workers = new Option<int>("--workers") { Description = "Worker threads of each check.", DefaultValueFactory = _ => 1 };
         var coyote = new Option<uint>("--coyote-budget")
         {
-            Description = "After the models, run the Coyote suite at N iterations per scenario (default 20; 0 skips it).",
+            Description = "After the models, run the Coyote suite and the traced workloads for trace validation at N iterations each (default 20; 0 skips both).",
             DefaultValueFactory = _ => DefaultCoyoteBudget,
         };
         var command = new Command("verify", "Check every bundled model and mutant against the manifest of TLC's results, then run the Coyote suite at a small budget.")
@@ -86,33 +86,34 @@ public static class VerifyCommand
         output.WriteLine($"Models: {results.Count} checked in {Seconds(total.Elapsed)}: {ok} OK, {mismatches} MISMATCH.");
 
         var exit = mismatches > 0 ? 1 : 0;
-        var coyoteFailed = false;
-        if (coyoteBudget > 0)
+        var failedParts = new List<string>();
+        if (mismatches > 0) failedParts.Add($"{mismatches} MISMATCH with TLC (see above)");
+        output.WriteLine();
+        if (coyoteBudget == 0)
         {
-            output.WriteLine();
-            var suite = TestSuiteLoader.Locate(null);
-            if (suite is null)
-            {
-                // Asked for and not there is a failure, not a pass: the summary must not read as if the implementation was tested.
-                output.WriteLine($"Coyote suite: NOT RUN: {TestSuiteLoader.NotFoundMessage(null)}");
-                exit = 1;
-                coyoteFailed = true;
-            }
-            else
-            {
-                output.WriteLine($"Coyote suite at {coyoteBudget} iterations per scenario:");
-                var traces = Path.Combine(Path.GetTempPath(), "vipc-verify-coyote-traces");
-                var code = TestSuiteLoader.Invoke(suite, "Test", null, (uint?)coyoteBudget, null, null, traces, output);
-                output.WriteLine(code == 0 ? "Coyote suite: OK." : $"Coyote suite: FAILED (exit {code}).");
-                if (code != 0) { exit = 1; coyoteFailed = true; }
-            }
+            output.WriteLine("Coyote suite and trace validation: skipped (--coyote-budget 0).");
+        }
+        else if (TestSuiteLoader.Locate(null) is not { } suite)
+        {
+            // Asked for and not there is a failure, not a pass: the summary must not read as if the implementation was tested.
+            output.WriteLine($"Coyote suite and trace validation: NOT RUN: {TestSuiteLoader.NotFoundMessage(null)}");
+            exit = 1;
+            failedParts.Add("the Coyote suite was not found");
         }
         else
         {
+            output.WriteLine($"Coyote suite at {coyoteBudget} iterations per scenario:");
+            var traces = Path.Combine(Path.GetTempPath(), "vipc-verify-coyote-traces");
+            var code = TestSuiteLoader.Invoke(suite, "Test", null, (uint?)coyoteBudget, null, null, traces, output);
+            output.WriteLine(code == 0 ? "Coyote suite: OK." : $"Coyote suite: FAILED (exit {code}).");
+            if (code != 0) { exit = 1; failedParts.Add("the Coyote suite failed (see above)"); }
+
             output.WriteLine();
-            output.WriteLine("Coyote suite: skipped (--coyote-budget 0).");
+            output.WriteLine($"Trace validation: traced buffer workloads at {coyoteBudget} Coyote iterations each, every distinct trace against spec/*Trace.tla:");
+            code = TestSuiteLoader.Invoke(suite, "Validate", coyoteBudget, output);
+            output.WriteLine(code == 0 ? "Trace validation: OK." : $"Trace validation: FAILED (exit {code}).");
+            if (code != 0) { exit = 1; failedParts.Add("trace validation failed (see above)"); }
         }
-        output.WriteLine("Trace validation: not yet available (issue 8, item 2); no traces were validated.");
 
         if (htmlPath is not null)
         {
@@ -128,12 +129,8 @@ public static class VerifyCommand
             }
         }
         output.WriteLine(exit == 0
-            ? "Result: every checked entry matches TLC" + (coyoteBudget > 0 ? " and the Coyote suite passed." : ".")
-            : "Result: UNEXPECTED RESULTS: " + string.Join("; ", new[]
-              {
-                  mismatches > 0 ? $"{mismatches} MISMATCH with TLC (see above)" : null,
-                  coyoteFailed ? "the Coyote suite failed or was not found (see above)" : null,
-              }.Where(x => x is not null)) + ".");
+            ? "Result: every checked entry matches TLC" + (coyoteBudget > 0 ? ", the Coyote suite passed and every trace was judged as expected." : ".")
+            : "Result: UNEXPECTED RESULTS: " + string.Join("; ", failedParts) + ".");
         return exit;
     }
 

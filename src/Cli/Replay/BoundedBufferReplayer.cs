@@ -134,7 +134,8 @@ internal sealed class BoundedBufferReplayer : ISpecReplayer
             {
                 var expected = TakenItem(s);
                 var e = stepper.Take(p, out var other, BufferAction.Receive);
-                if (e is null && p.Phase == ThreadPhase.Failed)
+                // A failed take may have logged its attempt (a Receive with no message: the empty take) before throwing.
+                if ((e is null || e.Value.Message is null) && p.Phase == ThreadPhase.Failed)
                 {
                     implFailure = $"{p.Name}'s Receive threw {p.Failure!.GetType().Name}: {p.Failure.Message}";
                     return ("(inside the call)", $"threw {p.Failure.GetType().Name}");
