@@ -13,6 +13,12 @@ public static class Program
             Checker.CorpusModels.Measure(Console.Out);
             return;
         }
+        // "--goodput-measure [runs]": reliable-delivery transfers timed with their protocol counters (diagnosis).
+        if (args.Length is 1 or 2 && args[0] == "--goodput-measure")
+        {
+            Streams.ReliableGoodputBenchmarks.Measure(Console.Out, args.Length == 2 ? int.Parse(args[1]) : 5);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

@@ -58,11 +58,20 @@ public sealed class ReliableEndpoint : IDisposable
     private readonly Dictionary<ulong, Outgoing> _inFlight = [];
     private readonly Queue<Outgoing> _waiting = new();
     private int _duplicateAcks;
+    // The scoreboard's clock: every transmission (first or repeat) takes the next number, so "sent after" is exact
+    // even when fake time gives a whole burst the same timestamp.
+    private long _transmissions;
+    // The highest transmission number the receiver is known to hold (cumulatively acknowledged or selectively).
+    private long _deliveredTransmission = -1;
+    private long _lossScanFor = -1;
     // One round-trip measurement at a time (as in Jacobson's BSD implementation): a cumulative ack may cover
     // messages that waited in the receiver's buffer for a hole to be repaired, so only a message timed from its
     // first transmission, with no retransmission of it or of an earlier message in between (Karn), yields a sample.
     private (ulong Seq, DateTimeOffset SentAt)? _timed;
     private DateTimeOffset? _oldestDeadline; // the retransmission timer of message _sendBase; null when none in flight
+    // The loss probe (after TCP's tail loss probe, RFC 8985 §7): a few round trips without progress, well before the
+    // timeout, look once for lost messages that no later traffic will reveal. Null when none is due.
+    private DateTimeOffset? _probeDeadline;
 
     // Receiver: everything below _expected was delivered; _buffered holds arrivals in (_expected, _expected + W).
     private ulong _expected;
@@ -70,8 +79,6 @@ public sealed class ReliableEndpoint : IDisposable
     private bool _ackPending;
     private bool _ackTimerArmed;
     private int _inOrderSinceAck;
-    private ulong? _nackedFor;
-    private int _outOfOrderSinceNack;
     private const int MaxNackList = 32;
     private ulong? _echo; // the latest data arrival not yet echoed in an ack
 
@@ -257,7 +264,8 @@ public sealed class ReliableEndpoint : IDisposable
 
             if (h.Kind == FrameKind.Ack || h.Kind == FrameKind.Nack || (h.Flags & FrameFlags.AckValid) != 0)
                 OnAck(h.Ack, pure: h.Kind == FrameKind.Ack,
-                    echo: h.Kind == FrameKind.Ack && (h.Flags & FrameFlags.Echo) != 0 ? h.Sequence : null, fx);
+                    echo: h.Kind == FrameKind.Ack && (h.Flags & FrameFlags.Echo) != 0 ? h.Sequence : null,
+                    sack: h.Kind == FrameKind.Ack ? frame.Payload.Span : default, fx);
             if (h.Kind == FrameKind.Nack && _failure is null)
                 OnNack(h.Ack, frame.Payload.Span, fx);
             if (h.Kind == FrameKind.Data)
@@ -294,20 +302,35 @@ public sealed class ReliableEndpoint : IDisposable
         }
         if (seq > _expected)
         {
-            if (_buffered.TryAdd(seq, payload.ToArray()))
-            {
-                // A gap: tell the sender at once (a duplicate ack), and list the holes — when a new hole appears
-                // at the front, and again after every few further out-of-order arrivals while it persists (the
-                // first repair may have been lost too).
-                if (_options.SendNegativeAcks && (_nackedFor != _expected || ++_outOfOrderSinceNack >= _options.DuplicateAckThreshold))
-                    SendNack(fx);
-            }
-            else
+            if (!_buffered.TryAdd(seq, payload.ToArray()))
             {
                 _n.DuplicatesDiscarded++;
                 Trace(DeliveryAction.DiscardDuplicate, seq, 0);
+                SendAck(fx);
+                return;
             }
-            SendAck(fx);
+            if (!_buffered.ContainsKey(seq - 1))
+            {
+                // The message just before this one is missing: a loss (or a reordering) has just shown. Say so
+                // at once — a nack listing the holes, or, without nacks, a duplicate ack whose selective part
+                // shows them. Further out-of-order arrivals are acknowledged like in-order ones (every AckEvery
+                // messages, or after AckDelay): the sender needs their selective acks to find losses, but not one
+                // per message.
+                if (_options.SendNegativeAcks)
+                    SendNack(fx);
+                else
+                    SendAck(fx);
+                return;
+            }
+            _inOrderSinceAck++;
+            _ackPending = true;
+            if (_inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
+                SendAck(fx);
+            else if (!_ackTimerArmed)
+            {
+                _ackTimerArmed = true;
+                _ackTimer.Change(_options.AckDelay, System.Threading.Timeout.InfiniteTimeSpan);
+            }
             return;
         }
 
@@ -323,8 +346,6 @@ public sealed class ReliableEndpoint : IDisposable
             _inOrderSinceAck++;
         }
         _ackPending = true;
-        if (filledGap && _buffered.Count > 0 && _options.SendNegativeAcks && _nackedFor != _expected)
-            SendNack(fx); // the repair uncovered the next hole: name it now rather than after another arrival
         if (filledGap || _inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
         {
             SendAck(fx);
@@ -352,7 +373,7 @@ public sealed class ReliableEndpoint : IDisposable
         }
     }
 
-    private void OnAck(ulong ack, bool pure, ulong? echo, Effects fx)
+    private void OnAck(ulong ack, bool pure, ulong? echo, ReadOnlySpan<byte> sack, Effects fx)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
         if (ack > _nextSeq)
@@ -369,14 +390,22 @@ public sealed class ReliableEndpoint : IDisposable
             if (_timed is { } t && t.Seq <= e)
                 _timed = null;
         }
-        if (ack < _sendBase)
-            return; // stale: overtaken by a later ack
-        if (ack == _sendBase)
+        bool sackProgress = ApplySack(ack, sack);
+        if (ack <= _sendBase)
         {
             // An out-of-sequence (duplicate) ack: the receiver is missing _sendBase. Data frames repeat the same
-            // piggy-backed ack without meaning that, so only stand-alone acks count.
-            if (pure && _inFlight.Count > 0 && ++_duplicateAcks >= _options.DuplicateAckThreshold)
+            // piggy-backed ack without meaning that, so only stand-alone acks count. (A stale ack, below
+            // _sendBase, was overtaken by a later one; its selective part is still true: receivers never renege.)
+            if (ack == _sendBase && pure && _inFlight.Count > 0 && ++_duplicateAcks >= _options.DuplicateAckThreshold)
                 FastRetransmit(_sendBase, fx);
+            if (sackProgress)
+            {
+                // The receiver is alive and taking messages: the back-off and the timer restart, as on progress.
+                _rtt.ResetBackOff();
+                _oldestDeadline = now + _rtt.Timeout;
+                _probeDeadline = ProbeDeadline(now);
+                DetectLosses(fx);
+            }
             return;
         }
 
@@ -388,35 +417,114 @@ public sealed class ReliableEndpoint : IDisposable
         for (ulong s = _sendBase; s < ack; s++)
         {
             _inFlight.Remove(s, out var done);
+            NoteDelivered(done!);
             (fx.Completions ??= []).Add((done!.Done, null));
         }
         _sendBase = ack;
         _duplicateAcks = 0;
         _rtt.ResetBackOff();
         _oldestDeadline = _inFlight.Count > 0 ? now + _rtt.Timeout : null; // progress restarts the timer
+        _probeDeadline = _inFlight.Count > 0 ? ProbeDeadline(now) : null;
         _n.AcksReceived++;
         Trace(DeliveryAction.AckReceived, 0, ack);
+        DetectLosses(fx);
         FillWindow(fx);
     }
 
     /// <summary>
+    /// Takes in a selective acknowledgement: a bitmap after the cumulative ack <paramref name="ack"/>, bit i
+    /// (least significant first within each byte) set when the receiver holds message ack + 1 + i. Marks those
+    /// messages on the scoreboard; they are never completed by it (only the cumulative ack completes a send), so
+    /// a wrong bitmap can cost speed but never a message. Returns whether it marked anything new.
+    /// </summary>
+    private bool ApplySack(ulong ack, ReadOnlySpan<byte> sack)
+    {
+        if (sack.IsEmpty)
+            return false;
+        int last = sack.Length - 1;
+        while (last >= 0 && sack[last] == 0)
+            last--;
+        if (last < 0)
+            return false;
+        ulong highest = ack + 1 + (ulong)last * 8 + (ulong)(31 - System.Numerics.BitOperations.LeadingZeroCount(sack[last]));
+        if (highest >= _nextSeq)
+        {
+            _n.InvalidAcks++; // claims messages never sent: ignore the whole bitmap, as a confused peer's
+            return false;
+        }
+        bool progress = false;
+        for (int i = 0; i <= last; i++)
+        {
+            byte bits = sack[i];
+            while (bits != 0)
+            {
+                int b = System.Numerics.BitOperations.TrailingZeroCount((uint)bits);
+                bits &= (byte)(bits - 1);
+                ulong s = ack + 1 + (ulong)(i * 8 + b);
+                if (s >= _sendBase && _inFlight.TryGetValue(s, out var m) && !m.Sacked)
+                {
+                    m.Sacked = true;
+                    progress = true;
+                    NoteDelivered(m);
+                }
+            }
+        }
+        return progress;
+    }
+
+    /// <summary>
+    /// Records that the receiver holds <paramref name="m"/>. For a message sent more than once the ack cannot say
+    /// which copy arrived (Karn's ambiguity, here for ordering rather than timing); crediting the latest would
+    /// declare lost everything sent between the copies, so the previous transmission is credited instead.
+    /// </summary>
+    private void NoteDelivered(Outgoing m)
+    {
+        long evidence = m.Transmissions == 1 ? m.Transmission : m.PreviousTransmission;
+        if (evidence > _deliveredTransmission)
+            _deliveredTransmission = evidence;
+    }
+
+    /// <summary>
+    /// Loss detection by transmission order (after RACK, RFC 8985, with a count in place of its reordering time
+    /// window): a message the receiver does not hold is lost once a transmission at least
+    /// <see cref="ReliableOptions.DuplicateAckThreshold"/> places after its latest one has arrived. This applies
+    /// to repairs as well, so a lost retransmission is repaired again as soon as later traffic overtakes it,
+    /// without waiting for a timeout.
+    /// </summary>
+    private void DetectLosses(Effects fx)
+    {
+        long threshold = _deliveredTransmission - _options.DuplicateAckThreshold;
+        if (threshold < 0 || _deliveredTransmission == _lossScanFor)
+            return; // no new evidence since the last scan
+        _lossScanFor = _deliveredTransmission;
+        for (ulong s = _sendBase; s < _nextSeq; s++)
+        {
+            var m = _inFlight[s];
+            if (!m.Sacked && m.Transmission <= threshold)
+            {
+                _n.FastRetransmissions++;
+                Transmit(s, m, retransmission: true, fx);
+            }
+        }
+    }
+
+    /// <summary>
     /// A negative ack names the first missing message in its ack field and, in its payload, up to
-    /// <see cref="MaxNackList"/> missing sequence numbers (big-endian u64) below the receiver's highest arrival:
-    /// a selective repair list, so several holes in one window are mended in one round trip.
+    /// <see cref="MaxNackList"/> missing sequence numbers (big-endian u64) below the receiver's highest arrival,
+    /// newest first (the hole just revealed is the one the sender has not repaired yet): a selective repair list,
+    /// so several holes in one window are mended in one round trip.
     /// </summary>
     private void SendNack(Effects fx)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
-        _nackedFor = _expected;
-        _outOfOrderSinceNack = 0;
         ulong highest = _expected;
         foreach (var s in _buffered.Keys)
             if (s > highest)
                 highest = s;
         var missing = new List<ulong>();
-        for (ulong s = _expected; s < highest && missing.Count < MaxNackList; s++)
-            if (!_buffered.ContainsKey(s))
-                missing.Add(s);
+        for (ulong s = highest; s > _expected && missing.Count < MaxNackList; s--)
+            if (!_buffered.ContainsKey(s - 1))
+                missing.Add(s - 1);
         var payload = new byte[missing.Count * 8];
         for (int i = 0; i < missing.Count; i++)
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(i * 8), missing[i]);
@@ -444,11 +552,11 @@ public sealed class ReliableEndpoint : IDisposable
     private void FastRetransmit(ulong seq, Effects fx)
     {
         var m = _inFlight[seq];
-        // Duplicate acks and nacks for the same hole often arrive in bunches: the first repair goes at once, a
-        // further one only once the previous could have been acknowledged (a retransmission timeout later; a
-        // bare round trip is too tight, since acks queue behind the repaired data).
-        var now = _time.GetUtcNow();
-        if (m.Transmissions > 1 && now - m.LastSentAt < _rtt.Timeout)
+        // Nacks and duplicate acks repeat while a hole persists, and they cannot say which transmission they saw
+        // missing: act on them for the first repair only. A repair that is lost in its turn is found by the
+        // transmission order (DetectLosses) or, failing that, by the timer — never by a guess at how long the
+        // repair ought to take, which under queueing is longer than any timeout computed from quiet samples.
+        if (m.Sacked || m.Transmissions > 1)
             return;
         _n.FastRetransmissions++;
         Transmit(seq, m, retransmission: true, fx);
@@ -474,8 +582,14 @@ public sealed class ReliableEndpoint : IDisposable
     {
         var now = _time.GetUtcNow();
         m.Transmissions++;
+        m.PreviousTransmission = m.Transmission;
+        m.Transmission = _transmissions++;
         m.LastSentAt = now;
-        _oldestDeadline ??= now + _rtt.Timeout; // start the timer if it is not running
+        if (_oldestDeadline is null)
+        {
+            _oldestDeadline = now + _rtt.Timeout; // start the timer if it is not running
+            _probeDeadline = ProbeDeadline(now);
+        }
         if (retransmission)
         {
             _n.Retransmissions++;
@@ -504,7 +618,31 @@ public sealed class ReliableEndpoint : IDisposable
         var echo = _echo;
         ClearAckPending();
         var flags = FrameFlags.AckValid | (echo is null ? 0 : FrameFlags.Echo);
-        SendFrame(fx, new FrameHeader(FrameKind.Ack, flags, _link.Local, _link.Remote, echo ?? 0, AckValue()), null);
+        SendFrame(fx, new FrameHeader(FrameKind.Ack, flags, _link.Local, _link.Remote, echo ?? 0, AckValue()), SackBitmap());
+    }
+
+    /// <summary>
+    /// The selective part of every stand-alone ack: bit i (least significant first within each byte) set when
+    /// message <c>_expected + 1 + i</c> waits in the receive buffer; trailing zero bytes are left off, so it is
+    /// empty when nothing is out of order and at most window / 8 bytes otherwise.
+    /// </summary>
+    private byte[]? SackBitmap()
+    {
+        if (_buffered.Count == 0)
+            return null;
+        ulong highest = 0;
+        foreach (var s in _buffered.Keys)
+            if (s > highest)
+                highest = s;
+        int shift = (_bugs & SeededBugs.SackOffByOne) != 0 ? 2 : 1;
+        var bitmap = new byte[(int)((highest - _expected - 1) / 8) + 1];
+        foreach (var s in _buffered.Keys)
+        {
+            long i = (long)(s - _expected) - shift;
+            if (i >= 0)
+                bitmap[i / 8] |= (byte)(1 << (int)(i % 8));
+        }
+        return bitmap;
     }
 
     private void ClearAckPending()
@@ -534,6 +672,8 @@ public sealed class ReliableEndpoint : IDisposable
             if (_disposed || _failure is not null)
                 return;
             var now = _time.GetUtcNow();
+            if (_probeDeadline is { } probe && probe <= now && _inFlight.Count > 0)
+                Probe(now, fx);
             if (_oldestDeadline is { } deadline && deadline <= now && _inFlight.TryGetValue(_sendBase, out var m))
             {
                 _n.Timeouts++;
@@ -548,6 +688,10 @@ public sealed class ReliableEndpoint : IDisposable
                 }
                 else
                 {
+                    // Only the oldest goes again, even though others may be lost too: on a loaded machine a
+                    // timeout is as often a stall of the peer as a loss, and retransmitting the whole window then
+                    // doubles the traffic for nothing. The other losses are found by the selective acks this
+                    // repair provokes (DetectLosses) or by the probe.
                     _rtt.BackOff();
                     _oldestDeadline = now + _rtt.Timeout;
                     Transmit(_sendBase, m, retransmission: true, fx);
@@ -557,6 +701,55 @@ public sealed class ReliableEndpoint : IDisposable
             AssertInvariants();
         }
         Execute(fx);
+    }
+
+    /// <summary>
+    /// Two smoothed round trips after the last progress, or never before a round trip has been measured (the
+    /// probe must not fire on a guess) or when it would come no sooner than the timeout.
+    /// </summary>
+    private DateTimeOffset? ProbeDeadline(DateTimeOffset now)
+    {
+        if (_rtt.SmoothedRtt is not { } srtt)
+            return null;
+        var pto = srtt * 2;
+        if (pto < Granularity)
+            pto = Granularity;
+        return pto < _rtt.Timeout ? now + pto : null;
+    }
+
+    private static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(1);
+
+    /// <summary>
+    /// The loss probe fired: nothing has progressed for two round trips. A message the receiver does not hold,
+    /// sent before one it does hold and at least a round trip and a quarter ago, is lost (RACK's time rule, which
+    /// needs no later traffic: it catches a lost repair while the window is pinned). If there is none, the newest
+    /// unreported message goes again, so that its ack reports what is missing at the tail. Probes neither back
+    /// off nor count towards the retry bound; at most one fires per stretch without progress.
+    /// </summary>
+    private void Probe(DateTimeOffset now, Effects fx)
+    {
+        _probeDeadline = null;
+        var reorderWindow = (_rtt.SmoothedRtt ?? _rtt.Timeout) * 1.25;
+        bool repaired = false;
+        ulong? newest = null;
+        for (ulong s = _sendBase; s < _nextSeq; s++)
+        {
+            var m = _inFlight[s];
+            if (m.Sacked)
+                continue;
+            newest = s;
+            if (m.Transmission < _deliveredTransmission && now - m.LastSentAt >= reorderWindow)
+            {
+                _n.FastRetransmissions++;
+                Transmit(s, m, retransmission: true, fx);
+                repaired = true;
+            }
+        }
+        if (!repaired && newest is { } tail)
+        {
+            _n.FastRetransmissions++;
+            Transmit(tail, _inFlight[tail], retransmission: true, fx);
+        }
     }
 
     private void OnAckTimer()
@@ -581,9 +774,12 @@ public sealed class ReliableEndpoint : IDisposable
         var never = System.Threading.Timeout.InfiniteTimeSpan;
         if (_oldestDeadline is not { } deadline)
         {
+            _probeDeadline = null;
             _retransmitTimer.Change(never, never);
             return;
         }
+        if (_probeDeadline is { } probe && probe < deadline)
+            deadline = probe;
         var due = deadline - _time.GetUtcNow();
         _retransmitTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, never);
     }
@@ -602,6 +798,7 @@ public sealed class ReliableEndpoint : IDisposable
         _waiting.Clear();
         _sendBase = _nextSeq;
         _oldestDeadline = null;
+        _probeDeadline = null;
         _timed = null;
         foreach (var m in all)
         {
@@ -668,6 +865,15 @@ public sealed class ReliableEndpoint : IDisposable
         public int Transmissions { get; set; }
         public DateTimeOffset LastSentAt { get; set; }
         public int Timeouts { get; set; }
+
+        /// <summary>The number of this message's latest transmission, in the order of all transmissions.</summary>
+        public long Transmission { get; set; }
+
+        /// <summary>The number of the transmission before <see cref="Transmission"/> (meaningless when sent once).</summary>
+        public long PreviousTransmission { get; set; }
+
+        /// <summary>The receiver reported holding it (selective ack); it still waits for the cumulative ack.</summary>
+        public bool Sacked { get; set; }
     }
 
     private sealed class Effects

@@ -70,6 +70,11 @@ internal enum SeededBugs
 
     /// <summary>The sender ignores the window and sends every queued message at once.</summary>
     WindowOverrun = 1 << 2,
+
+    /// <summary>The receiver's selective-ack bitmap is off by one: it reports holding the message just below each
+    /// one it holds, so a message lost just before an arrival is reported as held, and its repair waits for the
+    /// timer instead of the loss detection.</summary>
+    SackOffByOne = 1 << 3,
 }
 
 /// <summary>

@@ -20,6 +20,8 @@ public sealed class UdpDatagramLink : IDatagramLink
     /// <summary>Largest UDP payload over IPv4.</summary>
     public const int MaxUdpPayload = 65_507;
 
+    private const int RequestedReceiveBufferSize = 4 * 1024 * 1024;
+
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
@@ -126,6 +128,10 @@ public sealed class UdpDatagramLink : IDatagramLink
         var socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            // A reliable window of a few hundred datagrams overflows the kernel's default receive buffer (about
+            // 200 KiB on Linux) when the receiver falls behind for a moment, adding real loss to the injected
+            // kind. Ask for more; the kernel caps the request at its own limit (net.core.rmem_max).
+            socket.ReceiveBufferSize = RequestedReceiveBufferSize;
             socket.Bind(endPoint);
         }
         catch
