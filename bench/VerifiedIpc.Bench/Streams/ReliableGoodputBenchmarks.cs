@@ -26,20 +26,23 @@ public class ReliableGoodputBenchmarks
 
     /// <summary>The window: a few round trips of loopback traffic at ~20 µs per message, so that repairing a hole
     /// (one round trip, or a few when the repair is lost too) does not pin the window's left edge.</summary>
-    public static ReliableOptions Options => new()
+    public static ReliableOptions Options => OptionsFor(256);
+
+    private static ReliableOptions OptionsFor(int window) => new()
     {
-        WindowSize = 256,
+        WindowSize = window,
         InitialRetransmitTimeout = TimeSpan.FromMilliseconds(20),
         MinRetransmitTimeout = TimeSpan.FromMilliseconds(1), // loopback round trips are tens of microseconds
         MaxRetransmissions = 50,
     };
 
-    private static async Task<(int Delivered, ReliableStatistics Sender, ReliableStatistics Receiver)> TransferOnce(double loss, ulong seed)
+    private static async Task<(int Delivered, ReliableStatistics Sender, ReliableStatistics Receiver)> TransferOnce(double loss, ulong seed,
+        ReliableOptions? options = null)
     {
         var schedule = new SeededFaultSchedule(seed, new FaultRates { Loss = loss, BaseDelay = TimeSpan.Zero });
         var (a, b) = UdpDatagramLink.CreateLoopbackPair(new ProcessId(1), new ProcessId(2));
-        await using var sender = new ReliableConnection(new FaultInjectingLink(a, schedule, LinkDirection.AToB), Options);
-        await using var receiver = new ReliableConnection(new FaultInjectingLink(b, schedule, LinkDirection.BToA), Options);
+        await using var sender = new ReliableConnection(new FaultInjectingLink(a, schedule, LinkDirection.AToB), options ?? Options);
+        await using var receiver = new ReliableConnection(new FaultInjectingLink(b, schedule, LinkDirection.BToA), options ?? Options);
         var receiving = Task.Run(async () =>
         {
             int got = 0;
@@ -59,11 +62,12 @@ public class ReliableGoodputBenchmarks
     }
 
     /// <summary>
-    /// "--goodput-measure [runs]": the same transfer timed with a stopwatch, with the protocol's counters, for
+    /// "--goodput-measure [runs [window]]": the same transfer timed with a stopwatch, with the protocol's counters, for
     /// diagnosing where the time goes (BenchmarkDotNet gives the figures; this says why).
     /// </summary>
-    public static void Measure(TextWriter output, int runs)
+    public static void Measure(TextWriter output, int runs, int window)
     {
+        output.WriteLine($"window {window}, {runs} runs per loss rate");
         double? lossFree = null;
         foreach (double loss in new[] { 0.0, 0.01, 0.1, 0.3 })
         {
@@ -72,7 +76,7 @@ public class ReliableGoodputBenchmarks
             for (int r = 0; r < runs; r++)
             {
                 var sw = Stopwatch.StartNew();
-                last = TransferOnce(loss, (ulong)r + 1).GetAwaiter().GetResult();
+                last = TransferOnce(loss, (ulong)r + 1, OptionsFor(window)).GetAwaiter().GetResult();
                 times.Add(sw.Elapsed.TotalMilliseconds);
             }
             times.Sort();

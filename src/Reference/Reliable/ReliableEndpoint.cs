@@ -64,6 +64,10 @@ public sealed class ReliableEndpoint : IDisposable
     // The highest transmission number the receiver is known to hold (cumulatively acknowledged or selectively).
     private long _deliveredTransmission = -1;
     private long _lossScanFor = -1;
+    // The scoreboard in transmission order: every in-flight message the receiver is not known to hold, oldest
+    // transmission first. Loss detection and the probe walk it from the front and stop at the first message too
+    // recent to judge, so an ack costs in proportion to what it changes, not to the window.
+    private readonly LinkedList<Outgoing> _unreported = new();
     // One round-trip measurement at a time (as in Jacobson's BSD implementation): a cumulative ack may cover
     // messages that waited in the receiver's buffer for a hole to be repaired, so only a message timed from its
     // first transmission, with no retransmission of it or of an earlier message in between (Karn), yields a sample.
@@ -76,6 +80,7 @@ public sealed class ReliableEndpoint : IDisposable
     // Receiver: everything below _expected was delivered; _buffered holds arrivals in (_expected, _expected + W).
     private ulong _expected;
     private readonly Dictionary<ulong, byte[]> _buffered = [];
+    private ulong _highestBuffered; // meaningful while _buffered is not empty
     private bool _ackPending;
     private bool _ackTimerArmed;
     private int _inOrderSinceAck;
@@ -302,6 +307,8 @@ public sealed class ReliableEndpoint : IDisposable
         }
         if (seq > _expected)
         {
+            if (_buffered.Count == 0 || seq > _highestBuffered)
+                _highestBuffered = seq; // the buffer empties only when everything up to its highest is delivered
             if (!_buffered.TryAdd(seq, payload.ToArray()))
             {
                 _n.DuplicatesDiscarded++;
@@ -417,7 +424,9 @@ public sealed class ReliableEndpoint : IDisposable
         for (ulong s = _sendBase; s < ack; s++)
         {
             _inFlight.Remove(s, out var done);
-            NoteDelivered(done!);
+            if (!done!.Sacked)
+                _unreported.Remove(done.Node);
+            NoteDelivered(done);
             (fx.Completions ??= []).Add((done!.Done, null));
         }
         _sendBase = ack;
@@ -464,6 +473,7 @@ public sealed class ReliableEndpoint : IDisposable
                 if (s >= _sendBase && _inFlight.TryGetValue(s, out var m) && !m.Sacked)
                 {
                     m.Sacked = true;
+                    _unreported.Remove(m.Node);
                     progress = true;
                     NoteDelivered(m);
                 }
@@ -474,8 +484,11 @@ public sealed class ReliableEndpoint : IDisposable
 
     /// <summary>
     /// Records that the receiver holds <paramref name="m"/>. For a message sent more than once the ack cannot say
-    /// which copy arrived (Karn's ambiguity, here for ordering rather than timing); crediting the latest would
-    /// declare lost everything sent between the copies, so the previous transmission is credited instead.
+    /// which copy arrived (Karn's ambiguity, here for ordering rather than timing); crediting the latest when an
+    /// earlier copy arrived would declare lost everything sent between the copies, so the one before the latest is
+    /// credited. (RACK credits the latest once it has been out for the shortest round trip measured; under
+    /// queueing that guard is too weak: a timeout's repair overtaken by its original's ack declared the whole
+    /// queue lost, and the repairs of those did the same again.)
     /// </summary>
     private void NoteDelivered(Outgoing m)
     {
@@ -497,14 +510,11 @@ public sealed class ReliableEndpoint : IDisposable
         if (threshold < 0 || _deliveredTransmission == _lossScanFor)
             return; // no new evidence since the last scan
         _lossScanFor = _deliveredTransmission;
-        for (ulong s = _sendBase; s < _nextSeq; s++)
+        // A retransmission moves the message to the back with a number above the threshold, so this ends.
+        while (_unreported.First is { } first && first.Value.Transmission <= threshold)
         {
-            var m = _inFlight[s];
-            if (!m.Sacked && m.Transmission <= threshold)
-            {
-                _n.FastRetransmissions++;
-                Transmit(s, m, retransmission: true, fx);
-            }
+            _n.FastRetransmissions++;
+            Transmit(first.Value.Seq, first.Value, retransmission: true, fx);
         }
     }
 
@@ -517,10 +527,7 @@ public sealed class ReliableEndpoint : IDisposable
     private void SendNack(Effects fx)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
-        ulong highest = _expected;
-        foreach (var s in _buffered.Keys)
-            if (s > highest)
-                highest = s;
+        ulong highest = _buffered.Count > 0 ? _highestBuffered : _expected;
         var missing = new List<ulong>();
         for (ulong s = highest; s > _expected && missing.Count < MaxNackList; s--)
             if (!_buffered.ContainsKey(s - 1))
@@ -572,6 +579,7 @@ public sealed class ReliableEndpoint : IDisposable
         {
             var m = _waiting.Dequeue();
             ulong seq = _nextSeq++;
+            m.Seq = seq;
             _inFlight.Add(seq, m);
             _n.Sent++;
             Transmit(seq, m, retransmission: false, fx);
@@ -584,6 +592,12 @@ public sealed class ReliableEndpoint : IDisposable
         m.Transmissions++;
         m.PreviousTransmission = m.Transmission;
         m.Transmission = _transmissions++;
+        if (!m.Sacked)
+        {
+            if (m.Node.List is not null)
+                _unreported.Remove(m.Node);
+            _unreported.AddLast(m.Node);
+        }
         m.LastSentAt = now;
         if (_oldestDeadline is null)
         {
@@ -630,10 +644,7 @@ public sealed class ReliableEndpoint : IDisposable
     {
         if (_buffered.Count == 0)
             return null;
-        ulong highest = 0;
-        foreach (var s in _buffered.Keys)
-            if (s > highest)
-                highest = s;
+        ulong highest = _highestBuffered;
         int shift = (_bugs & SeededBugs.SackOffByOne) != 0 ? 2 : 1;
         var bitmap = new byte[(int)((highest - _expected - 1) / 8) + 1];
         foreach (var s in _buffered.Keys)
@@ -730,25 +741,18 @@ public sealed class ReliableEndpoint : IDisposable
     {
         _probeDeadline = null;
         var reorderWindow = (_rtt.SmoothedRtt ?? _rtt.Timeout) * 1.25;
+        long delivered = _deliveredTransmission; // repairs below get higher numbers: judge only what was sent before
         bool repaired = false;
-        ulong? newest = null;
-        for (ulong s = _sendBase; s < _nextSeq; s++)
-        {
-            var m = _inFlight[s];
-            if (m.Sacked)
-                continue;
-            newest = s;
-            if (m.Transmission < _deliveredTransmission && now - m.LastSentAt >= reorderWindow)
-            {
-                _n.FastRetransmissions++;
-                Transmit(s, m, retransmission: true, fx);
-                repaired = true;
-            }
-        }
-        if (!repaired && newest is { } tail)
+        while (_unreported.First is { } first && first.Value.Transmission < delivered && now - first.Value.LastSentAt >= reorderWindow)
         {
             _n.FastRetransmissions++;
-            Transmit(tail, _inFlight[tail], retransmission: true, fx);
+            Transmit(first.Value.Seq, first.Value, retransmission: true, fx);
+            repaired = true;
+        }
+        if (!repaired && _unreported.Last is { } newest)
+        {
+            _n.FastRetransmissions++;
+            Transmit(newest.Value.Seq, newest.Value, retransmission: true, fx);
         }
     }
 
@@ -795,6 +799,7 @@ public sealed class ReliableEndpoint : IDisposable
             all.Add(_inFlight[s]);
         all.AddRange(_waiting);
         _inFlight.Clear();
+        _unreported.Clear();
         _waiting.Clear();
         _sendBase = _nextSeq;
         _oldestDeadline = null;
@@ -853,18 +858,33 @@ public sealed class ReliableEndpoint : IDisposable
             "messages wait only when the window is full");
         Debug.Assert(_buffered.Keys.All(s => s > _expected && s - _expected < (ulong)_options.WindowSize),
             "buffered arrivals lie strictly inside the receive window");
+        Debug.Assert(_buffered.Count == 0 || _buffered.Keys.Max() == _highestBuffered, "the highest buffered arrival is known");
         Debug.Assert(!_ackTimerArmed || _ackPending, "ack timer armed ⇒ an ack is pending");
+        Debug.Assert(_unreported.Count == _inFlight.Values.Count(m => !m.Sacked),
+            "the scoreboard lists exactly the in-flight messages not reported held");
         Debug.Assert((_oldestDeadline is null) == (_inFlight.Count == 0) || _failure is not null || _disposed,
             "the retransmission timer runs exactly while something is in flight");
     }
 
-    private sealed class Outgoing(byte[] payload)
+    private sealed class Outgoing
     {
-        public byte[] Payload { get; } = payload;
+        public Outgoing(byte[] payload)
+        {
+            Payload = payload;
+            Node = new LinkedListNode<Outgoing>(this);
+        }
+
+        public byte[] Payload { get; }
         public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Transmissions { get; set; }
         public DateTimeOffset LastSentAt { get; set; }
         public int Timeouts { get; set; }
+
+        /// <summary>Its sequence number, once it has one.</summary>
+        public ulong Seq { get; set; }
+
+        /// <summary>Its place in the scoreboard's transmission order.</summary>
+        public LinkedListNode<Outgoing> Node { get; }
 
         /// <summary>The number of this message's latest transmission, in the order of all transmissions.</summary>
         public long Transmission { get; set; }
