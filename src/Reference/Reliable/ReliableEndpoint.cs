@@ -87,6 +87,10 @@ public sealed class ReliableEndpoint : IDisposable
     private const int MaxNackList = 32;
     private ulong? _echo; // the latest data arrival not yet echoed in an ack
 
+    // Frames made and not yet sent, in the order made; one thread at a time sends them (DrainOutbox).
+    private readonly Queue<(FrameHeader Header, byte[]? Payload)> _outbox = new();
+    private bool _draining;
+
     // Application side when there is no delivery handler.
     private readonly Queue<byte[]> _received = new();
     private TaskCompletionSource? _receiveWaiter;
@@ -485,10 +489,11 @@ public sealed class ReliableEndpoint : IDisposable
     /// <summary>
     /// Records that the receiver holds <paramref name="m"/>. For a message sent more than once the ack cannot say
     /// which copy arrived (Karn's ambiguity, here for ordering rather than timing); crediting the latest when an
-    /// earlier copy arrived would declare lost everything sent between the copies, so the one before the latest is
-    /// credited. (RACK credits the latest once it has been out for the shortest round trip measured; under
-    /// queueing that guard is too weak: a timeout's repair overtaken by its original's ack declared the whole
-    /// queue lost, and the repairs of those did the same again.)
+    /// earlier copy arrived would declare lost everything sent between the copies, so the copy before the latest
+    /// is credited. This is conservative: a lost repair is then found only from messages sent after the repair
+    /// the first time (or by the probe). Two bolder rules were tried on loaded loopback and both set off storms of
+    /// needless repairs: RACK's (credit the latest once it has been out for the shortest round trip measured),
+    /// and crediting the latest when the copy before it was reported missing.
     /// </summary>
     private void NoteDelivered(Outgoing m)
     {
@@ -670,8 +675,12 @@ public sealed class ReliableEndpoint : IDisposable
 
     private ulong AckValue() => (_bugs & SeededBugs.AckWrongSequence) != 0 ? _expected + 1 : _expected;
 
-    private static void SendFrame(Effects fx, FrameHeader header, byte[]? payload) =>
-        (fx.Frames ??= []).Add((header, payload));
+    private void SendFrame(Effects fx, FrameHeader header, byte[]? payload)
+    {
+        Debug.Assert(Monitor.IsEntered(_gate));
+        _outbox.Enqueue((header, payload));
+        fx.Send = true;
+    }
 
     // ================================================================ timers
 
@@ -818,21 +827,8 @@ public sealed class ReliableEndpoint : IDisposable
 
     private void Execute(Effects fx)
     {
-        if (fx.Frames is { } frames)
-        {
-            foreach (var (header, payload) in frames)
-            {
-                try
-                {
-                    _link.Send(_codec.Encode(header, payload));
-                }
-                catch (EndpointClosedException)
-                {
-                    // The link is closed under us: what we send is lost, which the protocol already tolerates;
-                    // the retry bound turns a permanently closed link into RetriesExhaustedException.
-                }
-            }
-        }
+        if (fx.Send)
+            DrainOutbox();
         if (fx.Deliveries is { } deliveries)
             foreach (var d in deliveries)
                 _onDelivered!(d);
@@ -841,6 +837,51 @@ public sealed class ReliableEndpoint : IDisposable
             foreach (var (tcs, error) in completions)
                 if (error is null) tcs.TrySetResult();
                 else tcs.TrySetException(error);
+    }
+
+    /// <summary>
+    /// Sends queued frames in the order they were made. Frames are made under the lock but sent outside it, by
+    /// whichever thread made them (the application's, the link's, a timer's); without this, two threads could put
+    /// them on the wire in the other order, and the scoreboard, which reads the order of transmissions as the
+    /// order of arrivals, would see losses that are not. One thread drains at a time; a thread that finds another
+    /// draining leaves its frames to it (and so does a nested call from a link that delivers synchronously).
+    /// No lock is held while the link sends.
+    /// </summary>
+    private void DrainOutbox()
+    {
+        lock (_gate)
+        {
+            if (_draining)
+                return;
+            _draining = true;
+        }
+        while (true)
+        {
+            (FrameHeader Header, byte[]? Payload) frame;
+            lock (_gate)
+            {
+                if (!_outbox.TryDequeue(out frame))
+                {
+                    _draining = false;
+                    return;
+                }
+            }
+            try
+            {
+                _link.Send(_codec.Encode(frame.Header, frame.Payload));
+            }
+            catch (EndpointClosedException)
+            {
+                // The link is closed under us: what we send is lost, which the protocol already tolerates;
+                // the retry bound turns a permanently closed link into RetriesExhaustedException.
+            }
+            catch
+            {
+                lock (_gate)
+                    _draining = false; // let the next caller send the rest
+                throw;
+            }
+        }
     }
 
     private void Trace(DeliveryAction action, ulong seq, ulong ack) =>
@@ -898,7 +939,7 @@ public sealed class ReliableEndpoint : IDisposable
 
     private sealed class Effects
     {
-        public List<(FrameHeader Header, byte[]? Payload)>? Frames;
+        public bool Send;
         public List<byte[]>? Deliveries;
         public List<(TaskCompletionSource Done, Exception? Error)>? Completions;
         public TaskCompletionSource? ReceiveWake;
