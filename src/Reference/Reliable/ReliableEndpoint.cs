@@ -15,15 +15,25 @@ namespace VerifiedIpc.Reference.Reliable;
 /// Acknowledgements are cumulative ("I have every message below n"), so one ack covers many messages (bundling);
 /// every data frame carries the sender's own cumulative ack in its header (piggy-backing), and a stand-alone ack
 /// is sent only when no reverse traffic took it within <see cref="ReliableOptions.AckDelay"/>, after
-/// <see cref="ReliableOptions.AckEvery"/> messages, or at once when something unusual arrives (a gap, a duplicate,
-/// a message beyond the window). A gap also earns a negative ack listing the missing messages of the window (again
-/// after every few out-of-order arrivals while the front hole persists). The sender runs
-/// one retransmission timer for its oldest unacknowledged message, set from an adaptive timeout
-/// (<see cref="RttEstimator"/>, Jacobson/Karels) and restarted whenever an ack brings progress (RFC 6298 §5); on
-/// expiry it retransmits that message only and backs off — later messages usually arrived and wait in the
-/// receiver's buffer, and the cumulative ack the repair provokes covers them. Holes are also repaired without
-/// waiting for the timer: on a negative ack, and on <see cref="ReliableOptions.DuplicateAckThreshold"/> duplicate
-/// acks (at most once per smoothed round trip).</para>
+/// <see cref="ReliableOptions.AckEvery"/> arrivals, or at once when something unusual arrives (a duplicate, a
+/// message beyond the window, the repair of a hole).</para>
+/// <para><b>Selective acks.</b> The receiver keeps out-of-order arrivals within the window, and every stand-alone
+/// ack carries a bitmap of them (bit i, least significant first within each byte, for message ack + 1 + i;
+/// trailing zero bytes left off). An arrival whose predecessor is missing has just revealed a loss: the receiver
+/// says so at once with a negative ack listing the holes, newest first (or, with nacks off, a duplicate ack whose
+/// bitmap shows them). The sender marks what the receiver holds on a scoreboard; a selective ack never completes
+/// a send (only the cumulative ack does), so a wrong bitmap can cost time but never a message.</para>
+/// <para><b>Repairs.</b> Only missing messages are retransmitted. A nack, or
+/// <see cref="ReliableOptions.DuplicateAckThreshold"/> duplicate acks, repair a message the first time. After that,
+/// losses are found by transmission order (after RACK, RFC 8985): a message the receiver does not hold is lost once
+/// a transmission <see cref="ReliableOptions.DuplicateAckThreshold"/> places after its latest one has arrived —
+/// which finds a lost repair as soon as later traffic overtakes it. When nothing later is sent (a pinned window, the
+/// tail of a transfer), a probe two smoothed round trips after the last progress resends what the same rule,
+/// timed, finds lost, or else the newest unreported message, so that its ack shows what is missing. The
+/// retransmission timer (adaptive, <see cref="RttEstimator"/>, Jacobson/Karels) covers the oldest message; any
+/// progress, selective or cumulative, restarts it and drops its back-off, so a timeout's back-off does not outlive
+/// the stall that caused it. On expiry it resends that message only and backs off; the retry bound counts these
+/// timeouts.</para>
 /// <para><b>Sending.</b> <see cref="SendAsync"/> returns a task that completes when the message is acknowledged
 /// (the seed's blocking <c>send(dest, msg, timeout)</c> is <see cref="Send"/>). Messages beyond the window wait in
 /// order. Cancelling the token stops the caller's wait; the message stays queued and will still be delivered.</para>
