@@ -718,13 +718,15 @@ public sealed class ReliableEndpoint : IDisposable
                 }
                 else
                 {
-                    // Only the oldest goes again, even though others may be lost too: on a loaded machine a
-                    // timeout is as often a stall of the peer as a loss, and retransmitting the whole window then
-                    // doubles the traffic for nothing. The other losses are found by the selective acks this
-                    // repair provokes (DetectLosses) or by the probe.
+                    // The oldest goes again whatever the scoreboard says (its ack may be what was lost), but not the
+                    // whole window: on a loaded machine a timeout is as often a stall of the peer as a loss, and
+                    // resending everything then doubles the traffic for nothing.
                     _rtt.BackOff();
                     _oldestDeadline = now + _rtt.Timeout;
                     Transmit(_sendBase, m, retransmission: true, fx);
+                    // Lost repairs elsewhere in a pinned window, which the probe did not get to (it is off when two
+                    // round trips exceed the timeout), go with it — only those the time rule shows lost.
+                    ResendOverdue(now, fx);
                 }
             }
             ArmRetransmitTimer();
@@ -759,20 +761,29 @@ public sealed class ReliableEndpoint : IDisposable
     private void Probe(DateTimeOffset now, Effects fx)
     {
         _probeDeadline = null;
-        var reorderWindow = (_rtt.SmoothedRtt ?? _rtt.Timeout) * 1.25;
-        long delivered = _deliveredTransmission; // repairs below get higher numbers: judge only what was sent before
-        bool repaired = false;
-        while (_unreported.First is { } first && first.Value.Transmission < delivered && now - first.Value.LastSentAt >= reorderWindow)
-        {
-            _n.FastRetransmissions++;
-            Transmit(first.Value.Seq, first.Value, retransmission: true, fx);
-            repaired = true;
-        }
-        if (!repaired && _unreported.Last is { } newest)
+        if (!ResendOverdue(now, fx) && _unreported.Last is { } newest)
         {
             _n.FastRetransmissions++;
             Transmit(newest.Value.Seq, newest.Value, retransmission: true, fx);
         }
+    }
+
+    /// <summary>
+    /// RACK's time rule: a message the receiver does not hold, sent before one it does hold and at least a round
+    /// trip and a quarter ago, is lost. Resends those; returns whether there were any.
+    /// </summary>
+    private bool ResendOverdue(DateTimeOffset now, Effects fx)
+    {
+        var reorderWindow = (_rtt.SmoothedRtt ?? _rtt.Timeout) * 1.25;
+        long delivered = _deliveredTransmission; // repairs below get higher numbers: judge only what was sent before
+        bool any = false;
+        while (_unreported.First is { } first && first.Value.Transmission < delivered && now - first.Value.LastSentAt >= reorderWindow)
+        {
+            _n.FastRetransmissions++;
+            Transmit(first.Value.Seq, first.Value, retransmission: true, fx);
+            any = true;
+        }
+        return any;
     }
 
     private void OnAckTimer()

@@ -14,6 +14,9 @@ public sealed record PipeTransportOptions
 
     /// <summary>How long the peer has to say hello (and, for a named-pipe client, how long to wait for the server).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Clock of the handshake and close timers (a fake one in tests).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -62,9 +65,9 @@ public static class PipeTransport
             writer?.Dispose();
             throw;
         }
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(options.HandshakeTimeout);
-        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(reader, writer), local, options.MaxMessageSize, handshake.Token)
+        using var handshake = new HandshakeDeadline(options.HandshakeTimeout, options.TimeProvider, cancellationToken);
+        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(reader, writer), local, options.MaxMessageSize, handshake.Token,
+            timeProvider: options.TimeProvider)
             .ConfigureAwait(false);
     }
 
@@ -100,8 +103,7 @@ public static class PipeTransport
         ArgumentException.ThrowIfNullOrEmpty(name);
         options ??= new PipeTransportOptions();
         var client = new NamedPipeClientStream(".", name, PipeDirection.InOut, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(options.HandshakeTimeout);
+        using var handshake = new HandshakeDeadline(options.HandshakeTimeout, options.TimeProvider, cancellationToken);
         try
         {
             await client.ConnectAsync(handshake.Token).ConfigureAwait(false);
@@ -111,7 +113,8 @@ public static class PipeTransport
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        return await StreamFrameConnection.OpenAsync(client, local, options.MaxMessageSize, handshake.Token).ConfigureAwait(false);
+        return await StreamFrameConnection.OpenAsync(client, local, options.MaxMessageSize, handshake.Token,
+            timeProvider: options.TimeProvider).ConfigureAwait(false);
     }
 }
 
@@ -164,9 +167,9 @@ public sealed class AnonymousPipeParent : IAsyncDisposable
         if (_taken)
             throw new InvalidOperationException("The anonymous pipes already carry a connection.");
         _taken = true;
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(_options.HandshakeTimeout);
-        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(_fromChild, _toChild), local, _options.MaxMessageSize, handshake.Token)
+        using var handshake = new HandshakeDeadline(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
+        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(_fromChild, _toChild), local, _options.MaxMessageSize, handshake.Token,
+            timeProvider: _options.TimeProvider)
             .ConfigureAwait(false);
     }
 
@@ -222,9 +225,9 @@ public sealed class NamedPipeMessageListener : IAsyncDisposable
             await server.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(_options.HandshakeTimeout);
-        return await StreamFrameConnection.OpenAsync(server, _local, _options.MaxMessageSize, handshake.Token).ConfigureAwait(false);
+        using var handshake = new HandshakeDeadline(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
+        return await StreamFrameConnection.OpenAsync(server, _local, _options.MaxMessageSize, handshake.Token,
+            timeProvider: _options.TimeProvider).ConfigureAwait(false);
     }
 
     /// <summary>Stops listening. Open connections stay open.</summary>
