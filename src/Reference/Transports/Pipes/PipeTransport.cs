@@ -207,13 +207,23 @@ public sealed class NamedPipeMessageListener : IAsyncDisposable
     public string Name => _name;
 
     /// <summary>Waits for the next client and completes the Hello exchange with it.</summary>
+    /// <exception cref="ConnectionCapReachedException"><see cref="PipeTransportOptions.MaxConnections"/> connections
+    /// of this listener are open; accept again after one is disposed.</exception>
     public async Task<StreamFrameConnection> AcceptAsync(CancellationToken cancellationToken = default)
     {
         NamedPipeServerStream server;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            server = _waiting ?? NewInstance();
+            try
+            {
+                server = _waiting ?? NewInstance();
+            }
+            catch (IOException e)
+            {
+                // The system refuses another instance of the name: every one allowed is in use.
+                throw new ConnectionCapReachedException(_name, _options.MaxConnections, e);
+            }
             _waiting = null;
         }
         try
@@ -247,4 +257,24 @@ public sealed class NamedPipeMessageListener : IAsyncDisposable
     private NamedPipeServerStream NewInstance() =>
         new(_name, PipeDirection.InOut, _options.MaxConnections, PipeTransmissionMode.Byte,
             PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly);
+}
+
+/// <summary>
+/// A listener already has as many connections open as it allows (the seed's cap on connection counts); the peer is
+/// not accepted. Accepting works again once one of the open connections is disposed.
+/// </summary>
+public sealed class ConnectionCapReachedException : IpcException
+{
+    public ConnectionCapReachedException(string listener, int cap, Exception? inner = null)
+        : base($"Listener '{listener}' already has its maximum of {cap} open connection(s).", inner)
+    {
+        Listener = listener;
+        Cap = cap;
+    }
+
+    /// <summary>The listener's name or path.</summary>
+    public string Listener { get; }
+
+    /// <summary>Its connection cap.</summary>
+    public int Cap { get; }
 }
