@@ -42,6 +42,24 @@ public sealed class UdpDatagramLink : IDatagramLink
         Remote = remote;
     }
 
+    /// <summary>
+    /// bind without connect: the link holds its port from now on, so it can be handed to a peer before the peer's
+    /// own port is known (no window between reserving a port and binding it in which another process could take
+    /// it). Call <see cref="Connect"/> before sending or attaching.
+    /// </summary>
+    public static UdpDatagramLink Bind(IPEndPoint localEndPoint, ProcessId local, ProcessId remote) =>
+        new(Bind(localEndPoint), local, remote);
+
+    /// <summary>connect: from now on the link sends to, and receives only from, <paramref name="remoteEndPoint"/>.</summary>
+    /// <exception cref="InvalidOperationException">Already connected.</exception>
+    public void Connect(IPEndPoint remoteEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        if (_socket.Connected)
+            throw new InvalidOperationException($"udp {Local}→{Remote} is already connected to {_socket.RemoteEndPoint}.");
+        _socket.Connect(remoteEndPoint);
+    }
+
     /// <summary>Two linked ends on the loopback interface, each on a port the system picks.</summary>
     public static (UdpDatagramLink A, UdpDatagramLink B) CreateLoopbackPair(ProcessId a, ProcessId b)
     {
@@ -68,6 +86,8 @@ public sealed class UdpDatagramLink : IDatagramLink
             throw new MessageTooLargeException(datagram.Length, MaxDatagramSize, "datagram");
         if (Volatile.Read(ref _disposed) == 1)
             throw new EndpointClosedException($"udp {Local}→{Remote}", datagram.ToArray(), hasUndelivered: true);
+        if (!_socket.Connected)
+            throw new InvalidOperationException($"udp {Local}→{Remote} is bound but not connected: call Connect first.");
         try
         {
             _socket.Send(datagram);
@@ -86,6 +106,8 @@ public sealed class UdpDatagramLink : IDatagramLink
     public void Attach(Action<ReadOnlyMemory<byte>> onDatagram)
     {
         ArgumentNullException.ThrowIfNull(onDatagram);
+        if (!_socket.Connected)
+            throw new InvalidOperationException($"udp {Local}→{Remote} is bound but not connected: call Connect first (until then it would take datagrams from anyone).");
         if (Interlocked.Exchange(ref _attached, 1) == 1)
             throw new InvalidOperationException($"A handler is already attached to udp {Local}→{Remote}.");
         _loop = Task.Run(() => ReceiveLoop(onDatagram));
