@@ -736,17 +736,25 @@ public sealed class ReliableEndpoint : IDisposable
     }
 
     /// <summary>
-    /// Two smoothed round trips after the last progress, or never before a round trip has been measured (the
+    /// Two smoothed round trips after the last progress (or at the timeout, if sooner), or never before a round trip has been measured (the
     /// probe must not fire on a guess) or when it would come no sooner than the timeout.
     /// </summary>
     private DateTimeOffset? ProbeDeadline(DateTimeOffset now)
     {
         if (_rtt.SmoothedRtt is not { } srtt)
             return null;
+        // Two round trips, but no later than the timeout itself: the probe then stands in for the first expiry of
+        // a stretch without progress, which would otherwise double the timeout (a lost repair or a lost ack on a
+        // lossy link is not a sign of a dead peer). Never sooner than a round trip and a quarter, or it would only
+        // race the ack of the message it probes.
         var pto = srtt * 2;
+        if (pto > _rtt.Timeout)
+            pto = _rtt.Timeout;
+        if (pto < srtt * 1.25)
+            pto = srtt * 1.25;
         if (pto < Granularity)
             pto = Granularity;
-        return pto < _rtt.Timeout ? now + pto : null;
+        return pto <= _rtt.Timeout ? now + pto : null;
     }
 
     private static readonly TimeSpan Granularity = TimeSpan.FromMilliseconds(1);
@@ -756,11 +764,13 @@ public sealed class ReliableEndpoint : IDisposable
     /// sent before one it does hold and at least a round trip and a quarter ago, is lost (RACK's time rule, which
     /// needs no later traffic: it catches a lost repair while the window is pinned). If there is none, the newest
     /// unreported message goes again, so that its ack reports what is missing at the tail. Probes neither back
-    /// off nor count towards the retry bound; at most one fires per stretch without progress.
+    /// off nor count towards the retry bound, but restart the timer; at most one fires per stretch without
+    /// progress, so a dead peer still meets the retry bound.
     /// </summary>
     private void Probe(DateTimeOffset now, Effects fx)
     {
         _probeDeadline = null;
+        _oldestDeadline = now + _rtt.Timeout; // as after a retransmission on expiry, but with no back-off (RFC 8985 §7.3)
         if (!ResendOverdue(now, fx) && _unreported.Last is { } newest)
         {
             _n.FastRetransmissions++;
