@@ -723,10 +723,15 @@ public sealed class ReliableEndpoint : IDisposable
                     // resending everything then doubles the traffic for nothing.
                     _rtt.BackOff();
                     _oldestDeadline = now + _rtt.Timeout;
+                    var newest = _unreported.Last?.Value; // before the repair below moves the oldest to the back
                     Transmit(_sendBase, m, retransmission: true, fx);
-                    // Lost repairs elsewhere in a pinned window, which the probe did not get to (it is off when two
-                    // round trips exceed the timeout), go with it — only those the time rule shows lost.
+                    // Lost repairs elsewhere in a pinned window go with it — only those the time rule shows lost.
                     ResendOverdue(now, fx);
+                    // And the newest message not reported held, as a second chance of an ack: on a link that loses
+                    // p of each direction one repair and its ack both get through with probability (1 − p)², about
+                    // half at 30 %, and every failure doubles the timeout; two independent tries halve the chains.
+                    if (newest is not null && newest != m && newest.Node.List is not null && newest.LastSentAt < now)
+                        Transmit(newest.Seq, newest, retransmission: true, fx);
                 }
             }
             ArmRetransmitTimer();
@@ -747,7 +752,10 @@ public sealed class ReliableEndpoint : IDisposable
         // a stretch without progress, which would otherwise double the timeout (a lost repair or a lost ack on a
         // lossy link is not a sign of a dead peer). Never sooner than a round trip and a quarter, or it would only
         // race the ack of the message it probes.
-        var pto = srtt * 2;
+        // With the window full nothing new will be sent, so no later traffic can reveal a lost repair: probe as
+        // soon as the time rule can judge (a round trip and a quarter) instead of waiting two.
+        bool pinned = _waiting.Count > 0;
+        var pto = pinned ? srtt * 1.25 : srtt * 2;
         if (pto > _rtt.Timeout)
             pto = _rtt.Timeout;
         if (pto < srtt * 1.25)
