@@ -637,7 +637,17 @@ public sealed class ReliableEndpoint : IDisposable
             ClearAckPending();
         }
         var flags = FrameFlags.AckValid | (retransmission ? FrameFlags.Retransmission : 0);
-        SendFrame(fx, new FrameHeader(FrameKind.Data, flags, _link.Local, _link.Remote, seq, AckValue()), m.Payload);
+        var header = new FrameHeader(FrameKind.Data, flags, _link.Local, _link.Remote, seq, AckValue());
+        SendFrame(fx, header, m.Payload);
+        if (retransmission && seq == _sendBase && m.Transmissions > 2 && _waiting.Count > 0)
+        {
+            // The window's left edge has been repaired before and lost again, and the full window stops everything
+            // behind it: send this repair twice. The copies meet independent losses, and a duplicate arrival is
+            // acknowledged at once, so one extra datagram turns a repair's chance of being seen from (1 − p)²
+            // into about 1 − (1 − (1 − p)²)² (0.49 into 0.74 at 30 % loss each way).
+            SendFrame(fx, header, m.Payload);
+            _n.Retransmissions++;
+        }
     }
 
     private void SendAck(Effects fx)
