@@ -28,12 +28,13 @@ namespace VerifiedIpc.Reference.Reliable;
 /// losses are found by transmission order (after RACK, RFC 8985): a message the receiver does not hold is lost once
 /// a transmission <see cref="ReliableOptions.DuplicateAckThreshold"/> places after its latest one has arrived —
 /// which finds a lost repair as soon as later traffic overtakes it. When nothing later is sent (a pinned window, the
-/// tail of a transfer), a probe two smoothed round trips after the last progress resends what the same rule,
-/// timed, finds lost, or else the newest unreported message, so that its ack shows what is missing. The
+/// tail of a transfer), a probe two smoothed round trips after the last progress (sooner when the window is full)
+/// resends what the same rule, timed, finds lost, or else the newest unreported message, so that its ack shows
+/// what is missing; a repeated repair of the window's left edge while the window is full goes twice. The
 /// retransmission timer (adaptive, <see cref="RttEstimator"/>, Jacobson/Karels) covers the oldest message; any
 /// progress, selective or cumulative, restarts it and drops its back-off, so a timeout's back-off does not outlive
-/// the stall that caused it. On expiry it resends that message only and backs off; the retry bound counts these
-/// timeouts.</para>
+/// the stall that caused it. On expiry it resends that message (with what the time rule shows lost and the newest
+/// unreported message, not the whole window) and backs off; the retry bound counts these timeouts.</para>
 /// <para><b>Sending.</b> <see cref="SendAsync"/> returns a task that completes when the message is acknowledged
 /// (the seed's blocking <c>send(dest, msg, timeout)</c> is <see cref="Send"/>). Messages beyond the window wait in
 /// order. Cancelling the token stops the caller's wait; the message stays queued and will still be delivered.</para>
