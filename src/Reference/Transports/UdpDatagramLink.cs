@@ -27,12 +27,16 @@ public sealed class UdpDatagramLink : IDatagramLink
     private Task? _loop;
     private int _disposed;
     private int _attached;
+    // Ours, not Socket.Connected: the latter turns false on a UDP socket after an ICMP "port unreachable" report,
+    // which on this link only means loss.
+    private volatile bool _connected;
 
     /// <summary>Binds to <paramref name="localEndPoint"/> and connects to <paramref name="remoteEndPoint"/>.</summary>
     public UdpDatagramLink(IPEndPoint localEndPoint, IPEndPoint remoteEndPoint, ProcessId local, ProcessId remote)
         : this(Bind(localEndPoint), local, remote)
     {
         _socket.Connect(remoteEndPoint);
+        _connected = true;
     }
 
     private UdpDatagramLink(Socket boundSocket, ProcessId local, ProcessId remote)
@@ -55,9 +59,10 @@ public sealed class UdpDatagramLink : IDatagramLink
     public void Connect(IPEndPoint remoteEndPoint)
     {
         ArgumentNullException.ThrowIfNull(remoteEndPoint);
-        if (_socket.Connected)
+        if (_connected)
             throw new InvalidOperationException($"udp {Local}→{Remote} is already connected to {_socket.RemoteEndPoint}.");
         _socket.Connect(remoteEndPoint);
+        _connected = true;
     }
 
     /// <summary>Two linked ends on the loopback interface, each on a port the system picks.</summary>
@@ -67,7 +72,7 @@ public sealed class UdpDatagramLink : IDatagramLink
         var sb = Bind(new IPEndPoint(IPAddress.Loopback, 0));
         sa.Connect(sb.LocalEndPoint!);
         sb.Connect(sa.LocalEndPoint!);
-        return (new UdpDatagramLink(sa, a, b), new UdpDatagramLink(sb, b, a));
+        return (new UdpDatagramLink(sa, a, b) { _connected = true }, new UdpDatagramLink(sb, b, a) { _connected = true });
     }
 
     public ProcessId Local { get; }
@@ -86,7 +91,7 @@ public sealed class UdpDatagramLink : IDatagramLink
             throw new MessageTooLargeException(datagram.Length, MaxDatagramSize, "datagram");
         if (Volatile.Read(ref _disposed) == 1)
             throw new EndpointClosedException($"udp {Local}→{Remote}", datagram.ToArray(), hasUndelivered: true);
-        if (!_socket.Connected)
+        if (!_connected)
             throw new InvalidOperationException($"udp {Local}→{Remote} is bound but not connected: call Connect first.");
         try
         {
@@ -106,7 +111,7 @@ public sealed class UdpDatagramLink : IDatagramLink
     public void Attach(Action<ReadOnlyMemory<byte>> onDatagram)
     {
         ArgumentNullException.ThrowIfNull(onDatagram);
-        if (!_socket.Connected)
+        if (!_connected)
             throw new InvalidOperationException($"udp {Local}→{Remote} is bound but not connected: call Connect first (until then it would take datagrams from anyone).");
         if (Interlocked.Exchange(ref _attached, 1) == 1)
             throw new InvalidOperationException($"A handler is already attached to udp {Local}→{Remote}.");
