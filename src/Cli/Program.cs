@@ -14,6 +14,7 @@ public static class Program
         root.Subcommands.Add(ReplayCommand.Create());
         root.Subcommands.Add(CheckCommand.Build());
         root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(ValidateCommand.Create());
         return root;
     }
 

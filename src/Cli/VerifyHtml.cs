@@ -8,8 +8,8 @@ namespace VerifiedIpc.Cli;
 
 /// <summary>
 /// The HTML report of <c>vipc verify</c>: the report library's page (a chart and a state table per counterexample),
-/// with its summary replaced by the verify summary, whose result column says OK, MISMATCH or PENDING; the library's
-/// own summary only knows "as expected" or not, which would show a pending entry as passed.
+/// with its summary replaced by the verify summary, whose result column says OK or MISMATCH and whose note column
+/// says what differs from TLC.
 /// </summary>
 public static partial class VerifyHtml
 {
@@ -22,30 +22,25 @@ public static partial class VerifyHtml
         html = SummarySection().Replace(html, "", 1);
         html = OverallLine().Replace(html, Summary(results), 1);
         html = html.Replace("</style>", ExtraCss + "</style>");
-        html = RewordPendingSections(html, results);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         File.WriteAllText(path, html, new UTF8Encoding(false));
     }
 
-    /// <summary>The report library's model of one result; a pending entry carries no expectation, so it is never marked as passed.</summary>
+    /// <summary>The report library's model of one result.</summary>
     public static ReportModel ToModel(VerifyResult r, string specDir)
     {
         var e = r.Entry;
-        var pending = r.Status == VerifyStatus.Pending;
         var description = e.Description;
-        if (pending)
-            description = $"PENDING: TLC's verdict is {e.Result}{(e.Violated is { } v ? " (" + v + ")" : "")}, which rests on temporal properties the checker does not check yet ({string.Join(", ", r.PendingProperties)}). "
-                + $"Shown is the checker's safety part. {description}";
-        else if (r.Status == VerifyStatus.Mismatch)
+        if (r.Status == VerifyStatus.Mismatch)
             description = $"MISMATCH with TLC: {r.Note}. {description}";
         return new ReportModel
         {
             Name = e.Name,
             Verdict = r.Verdict,
-            Expected = pending ? null : e.Result,
+            Expected = e.Result,
             ViolatedProperty = r.Violated,
-            ExpectedProperty = pending ? null : e.Violated,
+            ExpectedProperty = e.Violated,
             Description = description,
             ErrorMessage = r.Status == VerifyStatus.Mismatch ? r.ErrorMessage : null,
             DistinctStates = r.DistinctStates,
@@ -72,39 +67,20 @@ public static partial class VerifyHtml
         return File.Exists(candidate) ? ChartMapping.Load(candidate) : null;
     }
 
-    // The library says of a success that "every behaviour satisfies the properties"; for a pending entry the
-    // checker did not check them, so its section says what was checked instead.
-    private static string RewordPendingSections(string html, IReadOnlyList<VerifyResult> results)
-    {
-        const string claim = "No error: every reachable state satisfies the invariants and every behaviour the properties.";
-        for (var i = 0; i < results.Count; i++)
-        {
-            if (results[i].Status != VerifyStatus.Pending) continue;
-            var start = html.IndexOf($"<section class=\"model\" id=\"{Anchor(results[i].Entry.Name, i)}\">", StringComparison.Ordinal);
-            if (start < 0) continue;
-            var end = html.IndexOf("</section>", start, StringComparison.Ordinal);
-            var at = html.IndexOf(claim, start, StringComparison.Ordinal);
-            if (at < 0 || at > end) continue;
-            html = html[..at] + "Safety part only: every reachable state satisfies the invariants; the temporal properties were not checked (PENDING)." + html[(at + claim.Length)..];
-        }
-        return html;
-    }
-
     private static string Summary(IReadOnlyList<VerifyResult> results)
     {
         var ok = results.Count(r => r.Status == VerifyStatus.Ok);
         var mismatch = results.Count(r => r.Status == VerifyStatus.Mismatch);
-        var pending = results.Count(r => r.Status == VerifyStatus.Pending);
         var sb = new StringBuilder();
-        sb.Append($"<p class=\"overall {(mismatch == 0 ? "ok" : "bad")}\">{results.Count} models: {ok} OK, {mismatch} MISMATCH, {pending} PENDING; ");
+        sb.Append($"<p class=\"overall {(mismatch == 0 ? "ok" : "bad")}\">{results.Count} models: {ok} OK, {mismatch} MISMATCH; ");
         sb.Append($"{results.Count(r => r.CounterexampleJson is not null)} counterexamples below.</p>\n");
         sb.Append("<p class=\"sub\">OK: the checker reproduced TLC's verdict, violated property, distinct states, states generated, depth and exit code. ");
-        sb.Append("MISMATCH: it disagrees with TLC. PENDING: TLC's verdict rests on temporal properties (liveness, action properties, refinement) the checker does not check yet; the safety part is shown, the entry is not counted as passed.</p>\n");
+        sb.Append("MISMATCH: it disagrees with TLC (the note says on what).</p>\n");
         sb.Append("</header>\n<section class=\"summary\"><h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Model</th><th>Expected (TLC)</th><th>Verdict</th><th class=\"num\">Distinct states</th><th class=\"num\">Generated</th><th class=\"num\">Depth</th><th class=\"num\">Time</th><th>Result</th><th>Note</th></tr></thead>\n<tbody>\n");
         for (var i = 0; i < results.Count; i++)
         {
             var r = results[i];
-            var cls = r.Status switch { VerifyStatus.Ok => "ok", VerifyStatus.Pending => "pend", _ => "bad" };
+            var cls = r.Status == VerifyStatus.Ok ? "ok" : "bad";
             sb.Append($"<tr class=\"{cls}\"><td><a href=\"#{Anchor(r.Entry.Name, i)}\">{Esc(r.Entry.Name)}</a></td>");
             sb.Append($"<td>{Esc(r.Entry.Result + (r.Entry.Violated is { } v ? " " + v : ""))}</td>");
             sb.Append($"<td>{Esc(r.Verdict + (r.Violated is { } w ? " " + w : ""))}</td>");
@@ -126,8 +102,6 @@ public static partial class VerifyHtml
     private const string ExtraCss = """
 .st-ok { color: #1e8449; font-weight: bold; }
 .st-bad { color: #c0392b; font-weight: bold; }
-.st-pend { color: #b9770e; font-weight: bold; }
-tr.pend td { background: #fef9e7; }
 td.note { font-size: 12px; color: #555; max-width: 380px; }
 table.summary td.num { white-space: nowrap; }
 

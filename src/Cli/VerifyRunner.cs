@@ -10,11 +10,6 @@ public enum VerifyStatus
 {
     /// <summary>The checker reproduced TLC's verdict, violated property, state counts, depth and exit code.</summary>
     Ok,
-    /// <summary>
-    /// The checker cannot decide the entry yet: the expected verdict rests on temporal properties (liveness, action
-    /// properties, refinement) that it does not check. Never counted as passed.
-    /// </summary>
-    Pending,
     /// <summary>The checker disagrees with TLC on something it does check.</summary>
     Mismatch,
 }
@@ -23,16 +18,10 @@ public enum VerifyStatus
 public sealed record VerifyResult(
     ManifestEntry Entry, VerifyStatus Status, string Verdict, string? Violated,
     long? DistinctStates, long? StatesGenerated, int? Depth, int ExitCode, TimeSpan Elapsed,
-    IReadOnlyList<string> PendingProperties, IReadOnlyList<string> Differences, string? CounterexampleJson, string? ErrorMessage)
+    IReadOnlyList<string> Differences, string? CounterexampleJson, string? ErrorMessage)
 {
-    /// <summary>A one-line reason for a PENDING or MISMATCH status; empty for OK.</summary>
-    public string Note => Status switch
-    {
-        VerifyStatus.Mismatch => string.Join("; ", Differences),
-        VerifyStatus.Pending => $"not checked: {string.Join(", ", PendingProperties)}"
-            + (Differences.Count > 0 ? $" ({string.Join("; ", Differences)})" : ""),
-        _ => "",
-    };
+    /// <summary>A one-line reason for a MISMATCH status; empty for OK.</summary>
+    public string Note => Status == VerifyStatus.Mismatch ? string.Join("; ", Differences) : "";
 }
 
 /// <summary>Checks manifest entries with the checker and compares the outcome with TLC's numbers.</summary>
@@ -58,7 +47,7 @@ public static class VerifyRunner
         var sw = Stopwatch.StartNew();
         foreach (var f in new[] { spec, cfg })
             if (!File.Exists(f))
-                return new VerifyResult(entry, VerifyStatus.Mismatch, "missing", null, null, null, null, 255, sw.Elapsed, [], [$"file {f} does not exist"], null, null);
+                return new VerifyResult(entry, VerifyStatus.Mismatch, "missing", null, null, null, null, 255, sw.Elapsed, [$"file {f} does not exist"], null, null);
         CheckOutcome outcome;
         using (var log = new StringWriter())
             outcome = ModelCheck.Run(new CheckRequest(spec, cfg, workers), log, (_, _, _, _) => { });
@@ -70,7 +59,6 @@ public static class VerifyRunner
     public static VerifyResult Classify(ManifestEntry entry, CheckOutcome outcome, TimeSpan elapsed)
     {
         var r = outcome.Result;
-        var pending = outcome.Model?.PendingTemporalProperties.ToArray() ?? [];
         var verdict = outcome.LoadFailure ?? (r is null ? "eval-error" : VerdictWord(r.Verdict));
         string? json = r?.Trace is { Count: > 0 } t && outcome.Model is { } m ? CheckerTraceJson.Write(m, t) : null;
         var diffs = new List<string>();
@@ -85,24 +73,9 @@ public static class VerifyRunner
         Compare("depth", entry.Depth, r?.Depth);
         Compare("exit", entry.TlcExitCode, outcome.ExitCode);
 
-        // TLC's verdict covers every PROPERTY of the cfg. When the checker skipped some of them, a "success" from TLC
-        // (all properties hold) and a "property" verdict on a skipped property cannot be confirmed: the entry is
-        // pending. Its safety part is still compared: a success entry must reach the same state space, and a
-        // safety violation TLC did not see is a mismatch. Invariant and deadlock verdicts do not depend on the skipped
-        // properties, so they are compared in full.
         var status = diffs.Count == 0 ? VerifyStatus.Ok : VerifyStatus.Mismatch;
-        if (pending.Length > 0 && outcome.LoadFailure is null && r is not null)
-        {
-            if (entry.Result == "success")
-                status = diffs.Count == 0 ? VerifyStatus.Pending : VerifyStatus.Mismatch;
-            else if (entry.Result == "property" && (entry.Violated is null || pending.Contains(entry.Violated)))
-                status = VerifyStatus.Pending;
-        }
-        var shownDiffs = status == VerifyStatus.Pending && entry.Result == "property"
-            ? [$"safety part: {verdict}{(r?.Violated is { } v ? " " + v : "")}"]
-            : diffs;
         return new VerifyResult(entry, status, verdict, r?.Violated, r?.DistinctStates, r?.StatesGenerated, r?.Depth,
-            outcome.ExitCode, elapsed, pending, shownDiffs, json, outcome.ErrorMessage);
+            outcome.ExitCode, elapsed, diffs, json, outcome.ErrorMessage);
     }
 
     private static string Show<T>(T? v) => v is null ? "none" : v.ToString()!;

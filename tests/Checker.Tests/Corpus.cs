@@ -28,12 +28,6 @@ public static class Corpus
     public static CorpusCase Get(string name) => Cases.Single(c => c.Name == name);
 
     /// <summary>
-    /// Temporal cases not yet checked (excluded from the conformance theory). Empty since liveness checking landed;
-    /// a test asserts it stays empty, so a case can only come back here with a failing test.
-    /// </summary>
-    public static readonly string[] PendingTemporal = [];
-
-    /// <summary>
     /// The temporal cases: every case whose TLC verdict is a violated temporal or action property, and the
     /// temporal-category cases 29-39 (fairness, action properties, refinement); checked like the rest.
     /// </summary>

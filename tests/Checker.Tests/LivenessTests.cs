@@ -166,6 +166,7 @@ public sealed class LivenessTests : IDisposable
 
     private const string Abstract = """
         ---- MODULE AbsToggle ----
+        EXTENDS Naturals
         VARIABLE b
         AInit == b = 0
         ANext == b' = 1 - b
@@ -198,8 +199,8 @@ public sealed class LivenessTests : IDisposable
     {
         var (o, output) = Check("RefStep", Refinement("n' = (n + 1) % 4", "/\\ WF_n(Next)", mapping: "n % 3"), "SPECIFICATION Spec\nPROPERTY AbsSpec\n");
         Assert.Equal(13, o.ExitCode);
-        Assert.Contains("Error: Action property line 5, col 19 to line 5, col 29 of module AbsToggle is violated.", output);
-        Assert.Equal((5, 19), o.ErrorLocation);
+        Assert.Contains("Error: Action property line 6, col 19 to line 6, col 29 of module AbsToggle is violated.", output);
+        Assert.Equal((6, 19), o.ErrorLocation);
     }
 
     [Fact]
@@ -215,7 +216,7 @@ public sealed class LivenessTests : IDisposable
         var body = Refinement("n' = (n + 1) % 4", "/\\ WF_n(Next)").Replace("Init == n = 0", "Init == n = 1");
         var (o, output) = Check("RefInit", body, "SPECIFICATION Spec\nPROPERTY AbsSpec\n");
         Assert.Equal(13, o.ExitCode);
-        Assert.Contains("Error: Property line 5, col 10 to line 5, col 14 of module AbsToggle is violated by the initial state:", output);
+        Assert.Contains("Error: Property line 6, col 10 to line 6, col 14 of module AbsToggle is violated by the initial state:", output);
     }
 
     [Fact]

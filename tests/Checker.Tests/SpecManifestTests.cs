@@ -65,12 +65,11 @@ public static class SpecManifest
 
 /// <summary>
 /// The checker against spec/manifest.json: every CI entry reproduces TLC's verdict, violated property, distinct
-/// states, states generated, depth and exit code, except those whose verdict rests on temporal properties the
-/// checker does not check yet: they are PENDING, listed in the output, and the pending set is asserted exactly.
+/// states, states generated, depth, exit code and trace kind, liveness and refinement verdicts included.
 /// </summary>
-public sealed class SpecManifestTests(ITestOutputHelper output)
+public sealed class SpecManifestTests
 {
-    private sealed record Run(CheckOutcome Outcome, string Log, IReadOnlyList<string> NotChecked);
+    private sealed record Run(CheckOutcome Outcome, string Log);
 
     private static readonly ConcurrentDictionary<string, Lazy<Run>> Runs = new();
 
@@ -79,14 +78,8 @@ public sealed class SpecManifestTests(ITestOutputHelper output)
         var log = new StringWriter();
         var outcome = ModelCheck.Run(new CheckRequest(e.Spec, e.Cfg, Workers: 1), log, (_, _, _, _) => { });
         var text = log.ToString();
-        var notChecked = Regex.Matches(text, @"Warning: temporal property (\w+) is not checked").Select(m => m.Groups[1].Value).ToList();
-        return new Run(outcome, text, notChecked);
+        return new Run(outcome, text);
     })).Value;
-
-    /// <summary>TLC's verdict for the entry depends on a property the checker skipped: success (every property holds) or a violated skipped property.</summary>
-    private static bool IsPending(SpecEntry e, Run run) =>
-        (e.Result == "success" && run.NotChecked.Count > 0)
-        || (e.Result == "property" && e.Violated is { } v && run.NotChecked.Contains(v));
 
     public static TheoryData<string> CiEntries()
     {
@@ -103,20 +96,6 @@ public sealed class SpecManifestTests(ITestOutputHelper output)
         var run = Check(e);
         var r = run.Outcome.Result;
         Assert.True(r is not null, $"{name} did not load: {run.Outcome.ErrorMessage}\n{run.Log}");
-        if (IsPending(e, run))
-        {
-            output.WriteLine($"PENDING {name}: TLC says {e.Result} {e.Violated}; not checked: {string.Join(", ", run.NotChecked)}");
-            // The unchecked properties do not change the state space: TLC's success has the same counts as the
-            // safety part; a violated skipped property is only reported, the safety part must still hold.
-            Assert.Equal(Engine.Verdict.Success, r.Verdict);
-            if (e.Result == "success")
-            {
-                Assert.Equal(e.Long("distinct_states"), r.DistinctStates);
-                Assert.Equal(e.Long("states_generated"), r.StatesGenerated);
-                Assert.Equal((int)e.Long("depth"), r.Depth);
-            }
-            return;
-        }
         var verdict = r.Verdict switch
         {
             Engine.Verdict.Success => "success",
@@ -133,26 +112,6 @@ public sealed class SpecManifestTests(ITestOutputHelper output)
         Assert.Equal((int)e.Long("tlc_exit_code"), run.Outcome.ExitCode);
         if (e.Json.TryGetProperty("trace_kind", out var kind) && kind.ValueKind == JsonValueKind.String)
             Assert.Equal(kind.GetString(), r.Stuttering ? "stuttering" : r.LoopBackTo != null ? "lasso" : "finite");
-    }
-
-    [Fact]
-    public void The_pending_entries_are_exactly_those_whose_verdict_rests_on_temporal_properties_of_their_cfg()
-    {
-        var ci = SpecManifest.Entries.Where(e => e.Ci).ToList();
-        // From the files alone: a success needs every PROPERTY of the cfg, a property verdict needs the violated
-        // one; the checker checks none of these specs' PROPERTIES (all are liveness, action properties or refinement).
-        // Liveness, action properties and refinement are checked now: no entry may be pending, and the entries
-        // whose verdict rests on those properties are among the ones checked in full above.
-        var rests = ci.Where(e => e.CfgProperties() is { Count: > 0 } props
-                && (e.Result == "success" || (e.Result == "property" && props.Contains(e.Violated!))))
-            .Select(e => e.Name).Order().ToList();
-        Assert.NotEmpty(rests);
-        var pending = ci.Where(e => IsPending(e, Check(e))).Select(e => e.Name).Order().ToList();
-        output.WriteLine($"PENDING ({pending.Count} of {ci.Count} CI entries): {string.Join(", ", pending)}");
-        Assert.Empty(pending);
-        // Every skipped property is one the cfg declares, reported by name in the checker's output.
-        foreach (var e in ci)
-            Assert.All(Check(e).NotChecked, p => Assert.Contains(p, e.CfgProperties()));
     }
 
     [Fact]

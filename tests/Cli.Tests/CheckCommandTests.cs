@@ -15,8 +15,8 @@ public sealed class CheckCommandTests : IDisposable
         VARIABLE x
         Init == x = 0
         Next == x < 3 /\ x' = x + 1
-        Small == x < LIMIT
         LIMIT == 5
+        Small == x < LIMIT
         ====
         """;
 

@@ -32,6 +32,10 @@ public sealed class ActionInfo
 
     /// <summary>Generates this action's successors of <see cref="Ctx.Cur"/> into the context's sink.</summary>
     public Act Run { get; }
+
+    /// <summary>The formula and compile context this action was compiled from (trace validation reads its leading
+    /// conjuncts to find guards that depend on the trace cursor alone).</summary>
+    internal Compiler.ActionPart? Part { get; init; }
 }
 
 internal sealed partial class Compiler

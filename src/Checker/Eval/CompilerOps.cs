@@ -149,6 +149,16 @@ internal sealed partial class Compiler
                     d.Const ??= new ConstCell(body.Ev);
                     body = new C(d.Const.Get, true);
                 }
+                else if (!cc.Primed && IsConstantLevel(def.Body, d.Scope, 0))
+                {
+                    // A constant-level definition with bound variables (TraceSenders == {Trace[i].proc : i \in ...})
+                    // is not folded by the expression compiler; TLC evaluates such definitions once, at start-up,
+                    // and so do we: compiled into a frame of its own, evaluated on first use, shared by all sites.
+                    var fb = new FrameBuilder(0);
+                    var ev = Compile(def.Body, new CC(d.Scope, fb, false, false)).Ev;
+                    d.Const ??= new ConstCell(c => ev(new Ctx(c.Runtime, 0) { F = new Frame(fb.Size, null) }));
+                    body = new C(d.Const.Get, true);
+                }
                 else if (!cc.Primed && !cc.InitMode && d.Scope.IsRootModule && !MentionsPrime(def.Body, d.Scope, 0))
                 {
                     // A state-level definition (Blank == CHOOSE i : board[i] = 0) is computed once per state.
@@ -170,6 +180,45 @@ internal sealed partial class Compiler
             finally { _inlining.Remove(def); }
         }
         finally { _inlineDepth--; }
+    }
+
+    /// <summary>Whether <paramref name="e"/> reads no variable, primed or not, and no run-time state: then its value is
+    /// the same in every state. Conservative: anything it does not recognise counts as not constant.</summary>
+    private static bool IsConstantLevel(Expr e, Scope scope, int depth)
+    {
+        if (depth > 20) return false;
+        bool ok = true;
+        void Visit(Node n)
+        {
+            if (!ok) return;
+            switch (n)
+            {
+                case OpApp app:
+                    if (app.Prefix.Length > 0
+                        || app.Name is Operators.Prime or Operators.Unchanged or Operators.Enabled or Operators.Always
+                            or Operators.Eventually or Operators.LeadsTo or Operators.Plusarrow or "\\cdot" or "TLCGet" or "TLCSet")
+                    { ok = false; return; }
+                    switch (scope.Lookup(app.Name))
+                    {
+                        case null or ValB or BuiltinB: break;
+                        case DefB d when IsConstantLevel(d.Def.Body, d.Scope, depth + 1): break;
+                        default: ok = false; return;
+                    }
+                    break;
+                case NumberLiteral or StringLiteral or BooleanLiteral or ExceptAt:
+                    return;
+                case JunctionList or IfThenElse or Case or Let or Quantified or Choose or SetEnumeration or SetFilter or SetMap
+                    or FunctionApplication or FunctionConstructor or FunctionSet or RecordConstructor or RecordSet or FieldAccess
+                    or TupleExpr or CartesianProduct or Except:
+                    break;
+                default:
+                    ok = false;
+                    return;
+            }
+            foreach (var child in Children(n)) Visit(child);
+        }
+        Visit(e);
+        return ok;
     }
 
     private C ApplyLambda(LambdaB lam, IReadOnlyList<Expr> args, Scope argScope, OpApp app, CC cc)
@@ -554,6 +603,10 @@ internal sealed partial class Compiler
                 // Deterministic: the first element in TLC's order (TLC's choice is random; any element is allowed).
                 Arity(1); return Unary(args[0], cc, v => Elements(v, span) is { Count: > 0 } es ? es[0] : throw new EvalException("RandomElement of the empty set"), span, foldable: false);
             case "Any": Arity(0); return Const(InfiniteSetValue.String);
+            case "ndJsonDeserialize": Arity(1); return Unary(args[0], cc, v => _rt.Inputs.NdJson(TraceValidation.ModelInputs.StringArg(v, "ndJsonDeserialize"), Strings), span);
+            case "JsonDeserialize": Arity(1); return Unary(args[0], cc, v => _rt.Inputs.Json(TraceValidation.ModelInputs.StringArg(v, "JsonDeserialize"), Strings), span);
+            case "IOEnv": Arity(0); { var rt = _rt; return Fold(new C(_ => rt.Inputs.Environment(Strings), true)); }
+            case "atoi": Arity(1); return Unary(args[0], cc, v => TraceValidation.ModelInputs.Atoi(TraceValidation.ModelInputs.StringArg(v, "atoi")), span);
             case "TLCGet":
             case "TLCSet":
             case "AssertEq":

@@ -82,6 +82,10 @@ public sealed class ModelRuntime(StringTable strings, TextWriter output)
     /// <summary>Where Print and PrintT write.</summary>
     public TextWriter Output { get; } = output;
 
+    /// <summary>What the model reads from outside (IOEnv, ndJsonDeserialize): the process environment and files, unless
+    /// the caller supplies them (trace validation passes the trace it has already parsed).</summary>
+    public TraceValidation.ModelInputs Inputs { get; init; } = TraceValidation.ModelInputs.Default;
+
     private readonly Lock _printLock = new();
 
     /// <summary>Writes one Print/PrintT line.</summary>

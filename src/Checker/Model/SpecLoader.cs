@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using VerifiedIpc.Checker.Eval;
 using VerifiedIpc.Checker.Values;
+using VerifiedIpc.Tla.Config;
 using VerifiedIpc.Tla.Diagnostics;
 using VerifiedIpc.Tla.Syntax;
 
@@ -69,6 +70,8 @@ public sealed class CompiledModel
     public string[] VarNames { get; internal set; } = [];
     /// <summary>Model-wide services.</summary>
     public ModelRuntime Runtime { get; internal set; } = null!;
+    /// <summary>The compiler that compiled the model, for formulas compiled after loading (trace-validation guards).</summary>
+    internal Compiler Compiler { get; set; } = null!;
     /// <summary>The initial predicate.</summary>
     internal Act Init { get; set; } = null!;
     internal FrameBuilder InitFrame { get; set; } = null!;
@@ -91,8 +94,6 @@ public sealed class CompiledModel
     public CompiledAssumption[] Assumptions { get; internal set; } = [];
     /// <summary>Whether deadlock is checked according to the cfg (the -deadlock flag can still turn it off).</summary>
     public bool CheckDeadlock { get; internal set; } = true;
-    /// <summary>Properties that need liveness checking, which this checker does not do yet.</summary>
-    public List<string> PendingTemporalProperties { get; } = [];
     /// <summary>Fairness of the SPECIFICATION and the temporal PROPERTYs (action properties, liveness), null when none.</summary>
     public Liveness.TemporalSpec? Temporal { get; internal set; }
 
@@ -138,14 +139,14 @@ public sealed class SpecLoader
 {
     private readonly Dictionary<string, Module> _modules = new(StringComparer.Ordinal);
     private readonly List<IReadOnlyList<string>> _internOrders = [];
-    private readonly DiagnosticBag _diagnostics = new();
-    private readonly string _dir;
     private Compiler _compiler = null!;
     private Liveness.TemporalBuilder? _temporal;
     private readonly Dictionary<(Instance, string), Scope> _instances = [];
     private readonly Dictionary<string, ModelValue> _modelValues = new(StringComparer.Ordinal);
 
-    private SpecLoader(string dir) => _dir = dir;
+    private SpecLoader()
+    {
+    }
 
     /// <summary>
     /// Identifiers TLC has interned before it reads the user's module (its standard modules and built-ins); they
@@ -156,70 +157,44 @@ public sealed class SpecLoader
         .Concat("ABCDEFGHIJKLMNOPQRSTUVWXYZ".Select(ch => ch.ToString())).ToArray();
 
     /// <summary>Parses <paramref name="tlaPath"/> and its user modules, reads the cfg and compiles the model.</summary>
-    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output)
+    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output) => Load(tlaPath, cfgPath, output, null);
+
+    /// <summary>As <see cref="Load(string, string?, TextWriter)"/>, with what the model reads from outside (IOEnv,
+    /// ndJsonDeserialize) supplied by the caller; null means the process environment and the file system.</summary>
+    public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output, TraceValidation.ModelInputs? inputs)
     {
-        var loader = new SpecLoader(Path.GetDirectoryName(Path.GetFullPath(tlaPath)) ?? ".");
-        var root = loader.ParseModule(Path.GetFullPath(tlaPath))
-                   ?? throw new SpecErrorException($"Could not parse {tlaPath}.", loader._diagnostics.Items, true);
-        loader.LoadDependencies(root);
-        if (loader._diagnostics.HasErrors)
+        var loader = new SpecLoader();
+        // The front end parses every module reached through EXTENDS and INSTANCE and resolves names the way SANY
+        // does; the checker compiles what it loaded.
+        var loaded = Tla.Modules.SpecLoader.Load(Path.GetFullPath(tlaPath));
+        if (loaded.HasErrors || loaded.Main is null)
         {
-            var first = loader._diagnostics.Items.First(d => d.Severity == DiagnosticSeverity.Error);
-            throw new SpecErrorException(first.ToString(), loader._diagnostics.Items, true);
+            var first = loaded.Diagnostics.FirstOrDefault(d => d.Severity == DiagnosticSeverity.Error);
+            throw new SpecErrorException(first?.ToString() ?? $"Could not parse {tlaPath}.", loaded.Diagnostics,
+                first is null || (int)first.Code < 3000);
         }
+        foreach (var m in loaded.Modules) loader._modules[m.Name.Text] = m;
+        loader._internOrders.Add(loaded.InternOrder);
+        var root = loaded.Main;
         cfgPath ??= Path.ChangeExtension(tlaPath, ".cfg");
         if (!File.Exists(cfgPath)) throw new CfgException($"The configuration file {cfgPath} does not exist.");
-        var cfg = CfgReader.Parse(File.ReadAllText(cfgPath), cfgPath);
-        return loader.Compile(root, cfg, output);
-    }
-
-    private Module? ParseModule(string path)
-    {
-        var file = new SourceFile(path, File.ReadAllText(path));
-        var result = Parser.ParseFile(file, _diagnostics);
-        _internOrders.Add(result.InternOrder);
-        if (result.Module is { } m) _modules[m.Name.Text] = m;
-        return result.Module;
-    }
-
-    private void LoadDependencies(Module m)
-    {
-        var names = new List<Identifier>(m.Extends);
-        void Collect(IEnumerable<Unit> units)
-        {
-            foreach (var u in units)
-            {
-                switch (u)
-                {
-                    case InstanceUnit iu: names.Add(iu.Instance.ModuleName); break;
-                    case InstanceDefinition id: names.Add(id.Instance.ModuleName); break;
-                }
-            }
-        }
-        Collect(m.Units);
-        foreach (var n in names)
-        {
-            if (_modules.ContainsKey(n.Text) || StandardModules.TryGet(n.Text, out _)) continue;
-            var path = Path.Combine(_dir, n.Text + ".tla");
-            if (!File.Exists(path))
-                throw new SpecErrorException($"{n.Span}: Cannot find source file for module {n.Text}.", [], false);
-            var dep = ParseModule(path);
-            if (dep != null) LoadDependencies(dep);
-        }
+        var cfg = ModelConfig.Load(cfgPath);
+        if (cfg.HasErrors) throw new CfgException(cfg.Diagnostics[0].ToString());
+        return loader.Compile(root, cfg, output, inputs ?? TraceValidation.ModelInputs.Default);
     }
 
     private Module GetModule(Identifier name) =>
         _modules.TryGetValue(name.Text, out var m) ? m
         : throw new SpecErrorException($"{name.Span}: Cannot find module {name.Text}.", [], false);
 
-    private CompiledModel Compile(Module root, ModelConfig cfg, TextWriter output)
+    private CompiledModel Compile(Module root, ModelConfig cfg, TextWriter output, TraceValidation.ModelInputs inputs)
     {
         var strings = new StringTable();
         foreach (var s in PreInterned) strings.Intern(s);
         foreach (var order in _internOrders) foreach (var s in order) strings.Intern(s);
-        var runtime = new ModelRuntime(strings, output);
+        var runtime = new ModelRuntime(strings, output) { Inputs = inputs };
         _compiler = new Compiler(runtime) { Instantiate = Instantiate };
-        var model = new CompiledModel { ModuleName = root.Name.Text, Runtime = runtime };
+        var model = new CompiledModel { ModuleName = root.Name.Text, Runtime = runtime, Compiler = _compiler };
 
         // Variables and constants of the root module and everything it extends.
         var vars = new List<VariableDecl>();
@@ -239,24 +214,27 @@ public sealed class SpecLoader
         AddDefinitions(root, scope, []);
 
         // Constants: values from the cfg (model values created in cfg order), or overrides.
+        foreach (var o in cfg.Overrides)
+            if (o.Module is { } m)
+                throw new CfgException($"{cfg.File.Path}: the override {o.Target} <- [{m}] {o.Replacement} of an instantiated module's definition is not supported.");
         var assigned = new Dictionary<string, CfgValue>(StringComparer.Ordinal);
-        foreach (var (name, v) in cfg.Constants) assigned[name] = v;
+        foreach (var a in cfg.Constants) assigned[a.Constant.Name] = a.Value;
         foreach (var c in consts)
         {
             if (assigned.TryGetValue(c.Name, out var v)) scope.Add(c.Name, new ValB(ToValue(v, strings)));
-            else if (cfg.Overrides.FirstOrDefault(o => o.Name == c.Name) is { Target: { } target })
-                scope.Add(c.Name, Lookup(scope, target, "override target"));
+            else if (cfg.Overrides.FirstOrDefault(o => o.Target.Name == c.Name) is { } over)
+                scope.Add(c.Name, Lookup(scope, over.Replacement.Name, "override target"));
             else
                 throw new CfgException($"The constant parameter {c.Name} is not assigned a value by the configuration file.");
         }
         // Values for constants are created in cfg order (model value order), including ones assigned to definitions.
-        foreach (var (name, v) in cfg.Constants)
+        foreach (var (name, v) in cfg.Constants.Select(a => (a.Constant.Name, a.Value)))
         {
             if (consts.Any(c => c.Name == name)) continue;
             if (scope.Lookup(name) is null) throw new CfgException($"The configuration assigns {name}, which the specification does not declare.");
             scope.Add(name, new ValB(ToValue(v, strings)));
         }
-        foreach (var (name, target) in cfg.Overrides)
+        foreach (var (name, target) in cfg.Overrides.Select(o => (o.Target.Name, o.Replacement.Name)))
         {
             if (consts.Any(c => c.Name == name)) continue;
             if (scope.Lookup(name) is null) throw new CfgException($"The configuration overrides {name}, which the specification does not define.");
@@ -274,15 +252,15 @@ public sealed class SpecLoader
         // Init and Next, directly or from SPECIFICATION.
         Expr? init = null, next = null;
         Scope initScope = scope, nextScope = scope;
-        string nextName = cfg.Next ?? "Next";
-        if (cfg.Specification is { } specName)
+        string nextName = cfg.Next?.Name ?? "Next";
+        if (cfg.Specification?.Name is { } specName)
         {
             var (spec, sscope) = DefinitionBody(scope, specName);
             DecomposeSpec(spec, sscope, ref init, ref initScope, ref next, ref nextScope, ref nextName, model);
             if (init is null) throw new CfgException($"The specification {specName} has no initial predicate.");
         }
-        if (cfg.Init is { } initName) (init, initScope) = DefinitionBody(scope, initName);
-        if (cfg.Next is { } nn) (next, nextScope) = DefinitionBody(scope, nn);
+        if (cfg.Init?.Name is { } initName) (init, initScope) = DefinitionBody(scope, initName);
+        if (cfg.Next?.Name is { } nn) (next, nextScope) = DefinitionBody(scope, nn);
         if (init is null) throw new CfgException("The configuration file specifies neither INIT nor SPECIFICATION.");
 
         var initFrame = new FrameBuilder(0);
@@ -303,7 +281,7 @@ public sealed class SpecLoader
                 var fb = new FrameBuilder(0);
                 int idx = i;
                 var act = _compiler.CompileAction(p.Expr, p.Cc with { F = fb }, c => c.Sink!.OnSuccessor(c, idx));
-                actions.Add(new ActionInfo(p.Name, p.BaseName, p.Context, p.Span, act));
+                actions.Add(new ActionInfo(p.Name, p.BaseName, p.Context, p.Span, act) { Part = p });
                 frames.Add(fb);
             }
         }
@@ -311,7 +289,7 @@ public sealed class SpecLoader
         model.ActionFrames = frames.ToArray();
 
         var invariants = new List<NamedFormula>();
-        foreach (var name in cfg.Invariants)
+        foreach (var name in cfg.Invariants.Select(n => n.Name))
         {
             var (body, bscope) = DefinitionBody(scope, name);
             var f = Formula(name, body, bscope, body.Span, out bool isConst);
@@ -320,7 +298,7 @@ public sealed class SpecLoader
                 throw new CfgException($"The invariant of {name} is equal to FALSE", 151);
             invariants.Add(f);
         }
-        foreach (var name in cfg.Properties)
+        foreach (var name in cfg.Properties.Select(n => n.Name))
         {
             var (body, bscope) = DefinitionBody(scope, name);
             if (AsAlwaysStatePredicate(body, bscope) is { } p) invariants.Add(Formula(name, p.Body, p.Scope, body.Span));
@@ -328,11 +306,12 @@ public sealed class SpecLoader
         }
         if (!_temporal.Spec.IsEmpty) model.Temporal = _temporal.Spec;
         model.Invariants = invariants.ToArray();
-        model.Constraints = cfg.Constraints.Select(n => { var (b, s) = DefinitionBody(scope, n); return Formula(n, b, s, b.Span); }).ToArray();
-        model.ActionConstraints = cfg.ActionConstraints.Select(n => { var (b, s) = DefinitionBody(scope, n); return Formula(n, b, s, b.Span); }).ToArray();
-        if (cfg.View is { } view) { var (b, s) = DefinitionBody(scope, view); model.View = Formula(view, b, s, b.Span); }
-        if (cfg.Alias is { } alias) { var (b, s) = DefinitionBody(scope, alias); model.Alias = Formula(alias, b, s, b.Span); }
-        if (cfg.Symmetry is { } sym)
+        model.Constraints = cfg.Constraints.Select(n => NamedFormulaOf(scope, n.Name)).ToArray();
+        model.ActionConstraints = cfg.ActionConstraints.Select(n => NamedFormulaOf(scope, n.Name)).ToArray();
+        if (cfg.View?.Name is { } view) { var (b, s) = DefinitionBody(scope, view); model.View = Formula(view, b, s, b.Span); }
+        if (cfg.Alias?.Name is { } alias) { var (b, s) = DefinitionBody(scope, alias); model.Alias = Formula(alias, b, s, b.Span); }
+        // TLC uses one SYMMETRY; as with the other single-valued sections, the last one named wins.
+        if (cfg.Symmetry.LastOrDefault()?.Name is { } sym)
         {
             var (b, s) = DefinitionBody(scope, sym);
             var f = Formula(sym, b, s, b.Span);
@@ -476,14 +455,21 @@ public sealed class SpecLoader
         };
     }
 
+    private NamedFormula NamedFormulaOf(Scope scope, string name)
+    {
+        var (b, s) = DefinitionBody(scope, name);
+        return Formula(name, b, s, b.Span);
+    }
+
     private Value ToValue(CfgValue v, StringTable strings) => v switch
     {
-        CfgValue.Int i => IntValue.Of(i.Value),
-        CfgValue.Str s => strings.Intern(s.Value),
-        CfgValue.Bool b => BoolValue.Of(b.Value),
-        CfgValue.Name n => ModelValueFor(n.Value),
-        CfgValue.Set s => SetValue.Of(s.Elements.Select(e => ToValue(e, strings)).ToArray()),
-        CfgValue.Tuple t => FcnValue.Tuple(t.Elements.Select(e => ToValue(e, strings)).ToArray()),
+        CfgNumber i when i.Value >= int.MinValue && i.Value <= int.MaxValue => IntValue.Of((int)i.Value),
+        CfgNumber i => throw new CfgException($"{i.Span.File.Path}:{i.Span.StartLine}:{i.Span.StartColumn}: the number {i.Value} is out of range"),
+        CfgString s => strings.Intern(s.Value),
+        CfgBoolean b => BoolValue.Of(b.Value),
+        CfgModelValue n => ModelValueFor(n.Name),
+        CfgSet s => SetValue.Of(s.Elements.Select(e => ToValue(e, strings)).ToArray()),
+        CfgTuple t => FcnValue.Tuple(t.Elements.Select(e => ToValue(e, strings)).ToArray()),
         _ => throw new CfgException("unsupported value in the configuration"),
     };
 

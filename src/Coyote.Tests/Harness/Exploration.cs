@@ -7,7 +7,15 @@ using Microsoft.Coyote.SystematicTesting;
 namespace VerifiedIpc.Coyote.Tests.Harness;
 
 /// <summary>How one exploration runs: strategy by name, iteration budget, and an optional seed for the strategy's randomness.</summary>
-public sealed record ExplorationOptions(string Strategy, uint Budget, uint? Seed = null);
+/// <param name="Strategy">Strategy name (see <see cref="Strategies"/>).</param>
+/// <param name="Budget">Iteration budget.</param>
+/// <param name="Seed">Seed of the strategy's randomness, when fixed.</param>
+/// <param name="ImmediatePulses">Turns off Coyote's lock-access race checking, whose model delays a
+/// <c>Monitor.Pulse</c>/<c>PulseAll</c> until after the pulser releases the lock and then wakes whoever is waiting
+/// at that later moment — including threads that began waiting after the pulse, which .NET's Monitor never does.
+/// Trace validation needs this: a trace logs each PulseAll where it is called, and the spec (like the real Monitor)
+/// wakes only the threads already waiting. The price is the scheduling point Coyote adds before acquiring a free lock.</param>
+public sealed record ExplorationOptions(string Strategy, uint Budget, uint? Seed = null, bool ImmediatePulses = false);
 
 /// <summary>What one exploration did.</summary>
 /// <param name="Scenario">Scenario name.</param>
@@ -109,6 +117,11 @@ public static class Exploration
         if (options.Seed is { } seed)
         {
             configuration = configuration.WithRandomGeneratorSeed(seed);
+        }
+
+        if (options.ImmediatePulses)
+        {
+            configuration = configuration.WithLockAccessRaceCheckingEnabled(false);
         }
 
         var clock = Stopwatch.StartNew();

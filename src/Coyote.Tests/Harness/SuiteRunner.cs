@@ -82,6 +82,32 @@ public static class SuiteRunner
         return failures == 0 ? Ok : Failed;
     }
 
+    /// <summary>
+    /// Explores the traced buffer workloads at <paramref name="budget"/> iterations each and validates every distinct
+    /// trace against the spec's trace module (<c>spec/*Trace.tla</c>): correct code accepted, seeded bugs rejected at
+    /// the event an independent oracle names. What <c>vipc verify</c> runs after the Coyote suite.
+    /// </summary>
+    public static int Validate(uint budget, TextWriter output)
+    {
+        if (budget == 0)
+        {
+            output.WriteLine("error: the validation budget must be at least 1.");
+            return BadInput;
+        }
+
+        try
+        {
+            Exploration.EnsureRewritten();
+        }
+        catch (InvalidOperationException e)
+        {
+            output.WriteLine("error: " + e.Message);
+            return BadInput;
+        }
+
+        return Validation.ValidationRun.Run(budget, output);
+    }
+
     /// <summary>Replays a saved trace file and says whether it reproduces the bug it recorded.</summary>
     public static int Replay(string traceFile, TextWriter output)
     {

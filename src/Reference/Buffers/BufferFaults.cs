@@ -26,6 +26,22 @@ internal enum BufferFaults
     /// asynchronous ones: they stay blocked on a closed buffer.</summary>
     LostWakeupOnClose = 1 << 3,
 
+    /// <summary>A receive takes the newest buffered message instead of the oldest (the ring used as a stack):
+    /// nothing is lost or duplicated, but the buffer is no longer FIFO. The implementation side of
+    /// <c>spec/mutants/BoundedBuffer_LifoTake.tla</c>, for <c>vipc replay</c>.</summary>
+    LifoTake = 1 << 4,
+
+    /// <summary>A rendezvous's <c>Close</c> completes blocked asynchronous senders as if their messages had been taken,
+    /// instead of handing the messages back: the sends report success and the messages are silently gone. The
+    /// implementation side of <c>spec/mutants/Rendezvous_CloseDropsOffers.tla</c>, for <c>vipc replay</c>.</summary>
+    CloseDropsOffers = 1 << 5,
+
+    /// <summary>Rendezvous only: a synchronous send parks its message and returns at once instead of waiting for a
+    /// receiver to take it. The message is still delivered exactly once and in order, so no-loss, no-duplication and
+    /// order checks all pass; only the spec's <c>SendReturnsOnlyWhenTaken</c> forbids it, which is why trace
+    /// validation is the check that catches it (the sender's next send arrives while its last message is parked).</summary>
+    SendReturnsBeforeTaken = 1 << 6,
+
     /// <summary>Not a fault: turns the monitor invariant checks on for a faulted buffer, so a unit test sees the
     /// broken invariant at the step that breaks it. Coyote and property tests leave it off: their own checks
     /// (the spec's invariants) must be what catches the seeded bug.</summary>

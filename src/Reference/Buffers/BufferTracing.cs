@@ -8,9 +8,11 @@ public enum BufferAction
 {
     /// <summary>A message entered the buffer, or was handed straight to a waiting receiver.</summary>
     Send,
-    /// <summary>A receiver took a message.</summary>
+    /// <summary>A receiver took a message. Without a message: a receiver took from an empty buffer, which only a
+    /// broken monitor does (traced just before the buffer throws, so the trace shows the forbidden step).</summary>
     Receive,
-    /// <summary>A caller found its condition false and started waiting (blocked thread or queued async waiter).</summary>
+    /// <summary>A caller found its condition false and started waiting (blocked thread or queued async waiter). A
+    /// sender's Wait carries the message it holds; a blocked thread logs a Wait each time it waits again.</summary>
     Wait,
     /// <summary>A blocked synchronous caller returned from <c>Monitor.Wait</c> (it then re-checks its condition).</summary>
     Wake,
@@ -44,7 +46,16 @@ public enum BufferRole
 
 /// <summary>One traced step: the buffer, the action, who did it, the message if any, and the number of buffered
 /// messages right after the step (for a rendezvous: senders waiting with a message).</summary>
-public readonly record struct BufferEvent(string Buffer, BufferAction Action, BufferRole Role, object? Message, int Count);
+/// <param name="Buffer">The buffer's name.</param>
+/// <param name="Action">The step.</param>
+/// <param name="Role">Which side took it.</param>
+/// <param name="Message">The message, when the step carries one.</param>
+/// <param name="Count">Buffered messages right after the step.</param>
+/// <param name="Process">The logical process whose step this is when it is not the calling code's: a waiting
+/// partner's step completed on its behalf (a parked sender's Send done by the receiver that takes its message, a
+/// waiting receiver's Receive done by the sender that hands it one). Null: the caller's own step
+/// (<see cref="Tracing.TraceProcess.Current"/>).</param>
+public readonly record struct BufferEvent(string Buffer, BufferAction Action, BufferRole Role, object? Message, int Count, string? Process = null);
 
 /// <summary>
 /// Receives every step of a buffer when set in <see cref="BufferOptions.Tracer"/>; with no tracer a step costs one

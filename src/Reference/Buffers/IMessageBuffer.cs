@@ -147,7 +147,12 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     object IWaiterOwner.SyncRoot => _lock;
 
 
-    void IWaiterOwner.OnWaiterCancelled(BufferRole role) => Trace(BufferAction.Cancel, role);
+    void IWaiterOwner.OnWaiterCancelled(BufferRole role, string? process)
+    {
+        if (_tracer is { } tracer) tracer.OnEvent(new BufferEvent(Name, BufferAction.Cancel, role, null, CountLocked, process));
+    }
+
+    string? IWaiterOwner.TraceProcessName => _tracer is null ? null : Tracing.TraceProcess.Current;
 
     /// <inheritdoc/>
     public void Send(T message, CancellationToken cancellationToken = default)
@@ -257,12 +262,12 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     /// <summary>Traces a step that carries a message. Generic in the message so that, with tracing off, a value-type
     /// message is never boxed: the one null check is the whole cost.</summary>
-    private protected void Trace(BufferAction action, BufferRole role, T message)
+    private protected void Trace(BufferAction action, BufferRole role, T message, string? process = null)
     {
         if (_tracer is { } tracer)
         {
-            Debug.Assert(Monitor.IsEntered(_lock) || action == BufferAction.Check);
-            tracer.OnEvent(new BufferEvent(Name, action, role, message, CountLocked));
+            Debug.Assert(Monitor.IsEntered(_lock));
+            tracer.OnEvent(new BufferEvent(Name, action, role, message, CountLocked, process));
         }
     }
 
@@ -277,6 +282,11 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     }
 
     private protected abstract int CountLocked { get; }
+
+    /// <summary>The monitor's lock, for <c>vipc replay</c> only: its buffer tracer parks a woken thread by leaving
+    /// and re-entering this lock (never by waiting on it, which would disturb the monitor's own wait set), so the
+    /// replay decides which notified thread re-acquires the lock next, as the spec's Wake step says.</summary>
+    internal object ReplayLock => _lock;
 
     /// <summary>Work decided under the lock and done after it is released.</summary>
     private protected struct Completions
@@ -359,8 +369,21 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
     /// Returns false when the deadline has passed.</summary>
     private protected bool WaitLocked(BufferRole role, long deadline)
     {
-        Debug.Assert(Monitor.IsEntered(_lock));
         Trace(BufferAction.Wait, role);
+        return WaitCoreLocked(role, deadline);
+    }
+
+    /// <summary>A sender's Mesa wait: as <see cref="WaitLocked(BufferRole, long)"/>, with the message it holds in the
+    /// Wait event, so a trace names the message a blocked sender is parked with (the Rendezvous spec's offer).</summary>
+    private protected bool WaitLocked(BufferRole role, long deadline, T message)
+    {
+        Trace(BufferAction.Wait, role, message);
+        return WaitCoreLocked(role, deadline);
+    }
+
+    private bool WaitCoreLocked(BufferRole role, long deadline)
+    {
+        Debug.Assert(Monitor.IsEntered(_lock));
         bool inTime;
         if (deadline < 0)
         {

@@ -52,7 +52,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             c.Receiver = receiver;
             c.ReceiverItem = message;
             Trace(BufferAction.Send, BufferRole.Sender, message);
-            Trace(BufferAction.Receive, BufferRole.Receiver, message);
+            Trace(BufferAction.Receive, BufferRole.Receiver, message, receiver.Process);
             return;
         }
         _items.Enqueue(message);
@@ -60,6 +60,8 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         // Race (benign): a woken receiver may find the message already taken by a faster receiver that never
         // waited; it re-checks in its while loop and waits again.
         if (_blockedReceivers > 0) WakeAllLocked();
+        // Traced after the Broadcast it causes; both happen under the lock, and spec/BoundedBufferTrace.tla matches a
+        // Broadcast as the notifier's step taken just before its operation.
         Trace(BufferAction.Send, BufferRole.Sender, message);
     }
 
@@ -70,10 +72,13 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         Debug.Assert(Monitor.IsEntered(_lock));
         if (_items.Count == 0)
         {
+            // Only a broken monitor gets here. The attempt is traced (a Receive with no message) so that a trace of
+            // the bug shows the step the spec forbids, not just a trace that stops short of it.
+            Trace(BufferAction.Receive, BufferRole.Receiver);
             throw new BufferInvariantException(
                 $"'{Name}': a receiver took from an empty buffer — it acted on a condition it did not re-check after waking.");
         }
-        T message = _items.Dequeue();
+        T message = (_faults & BufferFaults.LifoTake) != 0 ? _items.TakeNewest() : _items.Dequeue();
         SendWaiter<T>? moved = null;
         if (_senders.TryDequeue(out var waiter))
         {
@@ -91,8 +96,10 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             c.Drained = true;
             c.DrainError = _closeError;
         }
+        // As in DeliverLocked: a Broadcast comes before the Receive that causes it; a parked sender's message moved
+        // into the freed slot is that sender's Send, right after the Receive.
         Trace(BufferAction.Receive, BufferRole.Receiver, message);
-        if (moved is not null) Trace(BufferAction.Send, BufferRole.Sender, moved.Item);
+        if (moved is not null) Trace(BufferAction.Send, BufferRole.Sender, moved.Item, moved.Process);
         return message;
     }
 
@@ -150,12 +157,12 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                         if ((_faults & BufferFaults.IfInsteadOfWhile) != 0)
                         {
                             if (_items.Count >= _capacity && !_closed && !cancellationToken.IsCancellationRequested)
-                                inTime = WaitLocked(BufferRole.Sender, deadline);
+                                inTime = WaitLocked(BufferRole.Sender, deadline, message);
                         }
                         else
                         {
                             while (_items.Count >= _capacity && !_closed && !cancellationToken.IsCancellationRequested && inTime)
-                                inTime = WaitLocked(BufferRole.Sender, deadline);
+                                inTime = WaitLocked(BufferRole.Sender, deadline, message);
                         }
                     }
                     finally
@@ -206,9 +213,11 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             AssertInvariants();
             if (_closed) throw ClosedError(message);
             hasSpace = _items.Count < _capacity;
+            // Traced under the lock, where the decision is taken, so the trace orders it among the other steps;
+            // the window in which it goes stale is what follows.
+            if (hasSpace) Trace(BufferAction.Check, BufferRole.Sender, message);
         }
         if (!hasSpace) return false;
-        Trace(BufferAction.Check, BufferRole.Sender, message); // the window in which the check goes stale
         var c = new Completions();
         lock (_lock)
         {
@@ -376,7 +385,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                     readers = _readWaiters.DetachAll();
                     writers = _writeWaiters.DetachAll();
                     for (var s = senders; s is not null; s = s.Next)
-                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item);
+                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
                     // Blocked synchronous callers re-check, see the flag, and leave (senders with their message).
                     if (_blockedSenders + _blockedReceivers > 0) WakeAllLocked();
                 }

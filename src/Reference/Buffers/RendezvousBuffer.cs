@@ -50,8 +50,9 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             c.Receiver = receiver;
             c.ReceiverItem = message;
         }
+        // The Send is the sender's step, the Receive the waiting receiver's (it was completed on its behalf).
         Trace(BufferAction.Send, BufferRole.Sender, message);
-        Trace(BufferAction.Receive, BufferRole.Receiver, message);
+        Trace(BufferAction.Receive, BufferRole.Receiver, message, receiver.Process);
     }
 
     private T TakeOverLocked(SendWaiter<T> sender, ref Completions c)
@@ -67,7 +68,8 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         {
             c.Sender = sender;
         }
-        Trace(BufferAction.Send, BufferRole.Sender, sender.Item);
+        // The Send is the parked sender's step (completed on its behalf), the Receive the caller's.
+        Trace(BufferAction.Send, BufferRole.Sender, sender.Item, sender.Process);
         Trace(BufferAction.Receive, BufferRole.Receiver, sender.Item);
         return sender.Item;
     }
@@ -123,6 +125,13 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                     // under the lock, is safe because their continuations run asynchronously.
                     WaiterQueue<bool>.CompleteAll(_readWaiters.DetachAll(), true);
                     AssertInvariants();
+                    if ((_faults & BufferFaults.SendReturnsBeforeTaken) != 0)
+                    {
+                        // The mutant parks its message like a correct send, then returns without waiting for a
+                        // receiver to take it: the message is still delivered once and in order, later.
+                        Trace(BufferAction.Wait, BufferRole.Sender, message);
+                        return true;
+                    }
                     wake = RegisterWake(cancellationToken);
                     if (!WaitForPartnerLocked(record, BufferRole.Sender, timeoutMs, cancellationToken))
                     {
@@ -219,18 +228,21 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             if ((_faults & BufferFaults.IfInsteadOfWhile) != 0)
             {
                 if (!record.Done && !_closed && !cancellationToken.IsCancellationRequested)
-                    inTime = WaitLocked(role, deadline);
+                    inTime = WaitOnce();
                 // The mutant takes any wake-up as its partner's arrival.
                 return record.Done || (inTime && !_closed && !cancellationToken.IsCancellationRequested && role == BufferRole.Sender);
             }
             while (!record.Done && !_closed && !cancellationToken.IsCancellationRequested && inTime)
-                inTime = WaitLocked(role, deadline);
+                inTime = WaitOnce();
             return record.Done;
         }
         finally
         {
             _blocked--;
         }
+
+        // A sender's Wait event carries the message it is parked with (the spec's offer).
+        bool WaitOnce() => record is SendWaiter<T> sender ? WaitLocked(role, deadline, sender.Item) : WaitLocked(role, deadline);
     }
 
     // ---- asynchronous operations ----------------------------------------------------------------------------
@@ -322,8 +334,11 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                     receivers = _receivers.DetachAll();
                     readers = _readWaiters.DetachAll();
                     writers = _writeWaiters.DetachAll();
-                    for (var s = senders; s is not null; s = s.Next)
-                        Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item);
+                    if ((_faults & BufferFaults.CloseDropsOffers) == 0)
+                    {
+                        for (var s = senders; s is not null; s = s.Next)
+                            Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
+                    }
                     // Synchronous records in the detached chains are not completed here: their owners wake, see the
                     // flag and their record not Done, and report the close themselves (senders with their message).
                     if (_blocked > 0) WakeAllLocked();
@@ -350,7 +365,8 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             if (!senders.IsSync)
             {
                 senders.ReleaseCancellation();
-                senders.Fail(ClosedError(((SendWaiter<T>)senders).Item));
+                if ((_faults & BufferFaults.CloseDropsOffers) != 0) senders.Complete(true); // seeded bug: the message is gone
+                else senders.Fail(ClosedError(((SendWaiter<T>)senders).Item));
             }
             senders = next;
         }

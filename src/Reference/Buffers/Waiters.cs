@@ -26,6 +26,7 @@ internal class Waiter<TResult> : TaskCompletionSource<TResult>
     {
         Owner = owner;
         IsSync = isSync;
+        Process = owner.TraceProcessName;
     }
 
     /// <summary>Completes the task. Called once, by whoever claimed the waiter, outside the lock.</summary>
@@ -37,6 +38,10 @@ internal class Waiter<TResult> : TaskCompletionSource<TResult>
 
     internal readonly IWaiterOwner Owner;
     internal readonly bool IsSync;
+
+    /// <summary>Who is waiting, for traces: a partner completes this waiter's step on its behalf, and the step is
+    /// the waiter's (a parked sender's Send, a waiting receiver's Receive). Null when tracing is off.</summary>
+    internal readonly string? Process;
 
     // Intrusive links: O(1) removal on cancellation, so a loop of cancelled receives cannot grow a queue.
     internal Waiter<TResult>? Next, Prev;
@@ -61,7 +66,7 @@ internal class Waiter<TResult> : TaskCompletionSource<TResult>
             removed = waiter.Queue?.Remove(waiter) ?? false;
             if (removed)
             {
-                waiter.Owner.OnWaiterCancelled(waiter.Role);
+                waiter.Owner.OnWaiterCancelled(waiter.Role, waiter.Process);
             }
         }
         if (removed)
@@ -216,6 +221,18 @@ internal sealed class RingBuffer<T>(int initialSize)
         return item;
     }
 
+    /// <summary>Removes the newest item: only the LifoTake seeded bug calls this.</summary>
+    public T TakeNewest()
+    {
+        Debug.Assert(Count > 0);
+        int tail = _head + Count - 1;
+        if (tail >= _items.Length) tail -= _items.Length;
+        T item = _items[tail];
+        if (RuntimeHelpers.IsReferenceOrContainsReferences<T>()) _items[tail] = default!;
+        Count--;
+        return item;
+    }
+
     public T[] DequeueAll()
     {
         var all = new T[Count];
@@ -243,5 +260,8 @@ internal interface IWaiterOwner
     object SyncRoot { get; }
 
     /// <summary>Called under the lock when a waiter's cancellation removed it from its queue.</summary>
-    void OnWaiterCancelled(BufferRole role);
+    void OnWaiterCancelled(BufferRole role, string? process);
+
+    /// <summary>The logical process creating a waiter, when tracing is on (null otherwise: nothing is read).</summary>
+    string? TraceProcessName { get; }
 }

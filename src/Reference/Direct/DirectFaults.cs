@@ -25,5 +25,10 @@ internal sealed class DirectFaults
     /// <summary>Mesa discipline broken: a synchronous wait uses <c>if</c> instead of <c>while</c> around Monitor.Wait.</summary>
     public bool IfInsteadOfWhile { get; init; }
 
+    /// <summary>Not a fault: with <see cref="SplitTakeCheck"/>, called in the window between its two critical sections,
+    /// with the lock released. <c>vipc replay</c> parks a receiver there so that another receiver acts in the window
+    /// exactly where a checker counterexample says; null (the default) leaves the window to the scheduler.</summary>
+    public Action? SplitTakeWindow { get; init; }
+
     public bool Any => SplitTakeCheck || HandlerReentrancy || LostWakeupOnClose || IfInsteadOfWhile;
 }

@@ -399,6 +399,7 @@ internal sealed class MessageMonitor<T>
         }
         env = at.InBlocked ? at.Lane.Blocked[at.Index].Envelope : at.Lane.Queue[at.Index];
         Monitor.Exit(_lock);
+        _s.Faults.SplitTakeWindow?.Invoke();
         Monitor.Enter(_lock);
         var lane = at.Lane;
         if (!at.InBlocked && at.Index < lane.Queue.Count) TakeAt(at);

@@ -38,6 +38,7 @@ public sealed class Pipe : IDisposable
     private readonly object _gate = new();
     private readonly byte[] _buffer;
     private readonly TimeProvider _time;
+    private readonly IPipeTracer? _tracer;
 
     // Ring buffer: _count bytes starting at _head.
     private int _head;
@@ -57,13 +58,15 @@ public sealed class Pipe : IDisposable
     /// <param name="capacity">Bytes the pipe holds before writers block; at least 1.</param>
     /// <param name="name">Name used in error messages.</param>
     /// <param name="timeProvider">Clock for timeouts; <see cref="TimeProvider.System"/> when null.</param>
-    public Pipe(int capacity, string name = "pipe", TimeProvider? timeProvider = null)
+    /// <param name="tracer">Receives every step (see <see cref="IPipeTracer"/>); null turns tracing off.</param>
+    public Pipe(int capacity, string name = "pipe", TimeProvider? timeProvider = null, IPipeTracer? tracer = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1, nameof(capacity));
         ArgumentNullException.ThrowIfNull(name);
         _buffer = new byte[capacity];
         Name = name;
         _time = timeProvider ?? TimeProvider.System;
+        _tracer = tracer;
     }
 
     public string Name { get; }
@@ -227,7 +230,10 @@ public sealed class Pipe : IDisposable
         if (destination.IsEmpty)
             return true;
         if (_count == 0)
+        {
+            if (_writeClosed) Trace(PipeAction.ReadEof, 0, 0);
             return _writeClosed; // drained and closed: end of stream (0); otherwise wait
+        }
 
         int n = Math.Min(destination.Length, _count);
         int first = Math.Min(n, _buffer.Length - _head);
@@ -236,6 +242,7 @@ public sealed class Pipe : IDisposable
         _head = (_head + n) % _buffer.Length;
         _count -= n;
         bytesRead = n;
+        Trace(PipeAction.Read, 0, n);
 
         writerToWake = _spaceOrClose;
         _spaceOrClose = null;
@@ -259,6 +266,7 @@ public sealed class Pipe : IDisposable
         using var deadline = new Deadline(timeout, _time, cancellationToken);
         BeginWrite();
         int accepted = 0;
+        bool first = true;
         try
         {
             using var wake = RegisterWake(deadline.Token);
@@ -266,7 +274,8 @@ public sealed class Pipe : IDisposable
             {
                 while (true)
                 {
-                    accepted += TryWriteLocked(data[accepted..], out TaskCompletionSource? reader);
+                    accepted += TryWriteLocked(data[accepted..], first, data.Length, out TaskCompletionSource? reader);
+                    first = false;
                     reader?.TrySetResult(); // continuations run asynchronously: safe under the lock
                     if (accepted == data.Length)
                         return;
@@ -303,11 +312,13 @@ public sealed class Pipe : IDisposable
         try
         {
             using var wake = RegisterWake(deadline.Token);
+            bool first = true;
             lock (_gate)
             {
                 while (true)
                 {
-                    int n = TryWriteLocked(data, out TaskCompletionSource? reader);
+                    int n = TryWriteLocked(data, first, data.Length, out TaskCompletionSource? reader);
+                    first = false;
                     reader?.TrySetResult();
                     if (n > 0)
                         return n;
@@ -339,7 +350,7 @@ public sealed class Pipe : IDisposable
         {
             TaskCompletionSource? reader;
             lock (_gate)
-                accepted = TryWriteLocked(data.Span, out reader);
+                accepted = TryWriteLocked(data.Span, firstAttempt: true, data.Length, out reader);
             reader?.TrySetResult();
             if (accepted == data.Length)
             {
@@ -366,7 +377,7 @@ public sealed class Pipe : IDisposable
                 TaskCompletionSource? wait = null;
                 lock (_gate)
                 {
-                    accepted += TryWriteLocked(data.Span[accepted..], out reader);
+                    accepted += TryWriteLocked(data.Span[accepted..], firstAttempt: false, data.Length, out reader);
                     if (accepted < data.Length)
                     {
                         ThrowIfInterrupted(deadline, data.Span, accepted);
@@ -387,21 +398,26 @@ public sealed class Pipe : IDisposable
 
     /// <summary>
     /// Under the lock: accepts as many bytes as fit; throws if the pipe is closed for writing. Returns the count
-    /// accepted (0 when it must wait) and the asynchronous reader to wake.
+    /// accepted (0 when it must wait) and the asynchronous reader to wake. <paramref name="firstAttempt"/> marks a
+    /// write call's first attempt: the spec's Write, as opposed to a later Copy of the bytes that did not fit.
     /// </summary>
-    private int TryWriteLocked(ReadOnlySpan<byte> data, out TaskCompletionSource? readerToWake)
+    private int TryWriteLocked(ReadOnlySpan<byte> data, bool firstAttempt, int requested, out TaskCompletionSource? readerToWake)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
         readerToWake = null;
         ThrowIfWriteClosedLocked(data);
         int n = Math.Min(data.Length, _buffer.Length - _count);
         if (n == 0)
+        {
+            if (firstAttempt) Trace(PipeAction.Write, requested, 0);
             return 0;
+        }
         int tail = (_head + _count) % _buffer.Length;
         int first = Math.Min(n, _buffer.Length - tail);
         data[..first].CopyTo(_buffer.AsSpan(tail));
         data[first..n].CopyTo(_buffer);
         _count += n;
+        Trace(firstAttempt ? PipeAction.Write : PipeAction.Copy, firstAttempt ? requested : 0, n);
 
         readerToWake = _dataOrClose;
         _dataOrClose = null;
@@ -413,7 +429,10 @@ public sealed class Pipe : IDisposable
     private void ThrowIfWriteClosedLocked(ReadOnlySpan<byte> remaining)
     {
         if (_writeClosed || _readClosed)
+        {
+            Trace(PipeAction.HandBack, 0, remaining.Length);
             throw new EndpointClosedException(Name, remaining.ToArray(), hasUndelivered: true);
+        }
     }
 
     private void ThrowIfInterrupted(in Deadline deadline, ReadOnlySpan<byte> data, int accepted)
@@ -430,6 +449,16 @@ public sealed class Pipe : IDisposable
         throw new PartialWriteException(Name, accepted, data.Length - accepted, inner);
     }
 
+    /// <summary>Traces a step under the lock; with no tracer, one null check.</summary>
+    private void Trace(PipeAction action, int requested, int bytes)
+    {
+        if (_tracer is { } tracer)
+        {
+            Debug.Assert(Monitor.IsEntered(_gate));
+            tracer.OnEvent(new PipeTraceEvent(Name, action, requested, bytes, _count));
+        }
+    }
+
     // ---------------------------------------------------------------- closing
 
     /// <summary>
@@ -444,6 +473,7 @@ public sealed class Pipe : IDisposable
             if (_writeClosed)
                 return;
             _writeClosed = true;
+            Trace(PipeAction.Close, 0, 0);
             (reader, writer) = TakeAllWaitersLocked();
             AssertInvariants();
         }
@@ -469,6 +499,7 @@ public sealed class Pipe : IDisposable
             _buffer.AsSpan(0, _count - first).CopyTo(unread.AsSpan(first));
             _head = 0;
             _count = 0;
+            Trace(PipeAction.CloseReader, 0, unread.Length);
             (reader, writer) = TakeAllWaitersLocked();
             AssertInvariants();
         }

@@ -113,6 +113,10 @@ public static class StandardModules
             ("SubBag", 1, N), ("BagOfAll", 2, N), ("BagCardinality", 1, N), ("CopiesIn", 2, N));
         Define("TLCExt", [],
             ("AssertEq", 2, N), ("AssertError", 2, N), ("TLCModelValue", 1, N), ("Trace", 0, N));
+        // The CommunityModules' trace-validation vocabulary (Json, IOUtils): enough to read an NDJSON trace named by
+        // an environment variable, so a trace module beside a spec runs unchanged under TLC and under vipc validate.
+        Define("Json", [], ("ndJsonDeserialize", 1, N), ("JsonDeserialize", 1, N));
+        Define("IOUtils", [], ("IOEnv", 0, N), ("atoi", 1, N));
 
         return modules.ToFrozenDictionary(StringComparer.Ordinal);
     }

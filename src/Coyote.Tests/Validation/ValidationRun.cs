@@ -1,0 +1,85 @@
+using System.Globalization;
+using VerifiedIpc.Coyote.Tests.Harness;
+using VerifiedIpc.Reference.Buffers;
+using static VerifiedIpc.Coyote.Tests.TracedBufferScenarios;
+
+namespace VerifiedIpc.Coyote.Tests.Validation;
+
+/// <summary>
+/// The trace-validation part of <c>vipc verify</c>: traced workloads of the real buffers explored by Coyote at a
+/// budget, every distinct trace validated against the spec's trace module. Correct code must have every trace
+/// accepted; the seeded <see cref="BufferFaults.SendReturnsBeforeTaken"/> (which the workload's own assertions do not
+/// see) and <see cref="BufferFaults.PulseInsteadOfPulseAll"/> must have at least one trace rejected, at the event the
+/// independent oracle names. The xunit tests (<c>TraceValidationTests</c>, <c>RendezvousTraceValidationTests</c>)
+/// assert the same over more workloads.
+/// </summary>
+internal static class ValidationRun
+{
+    private sealed record Workload(
+        string Name, Func<TraceSink, Func<Task>> Body, string Module, int? Capacity, Func<IReadOnlyList<string>, int?>? Oracle);
+
+    private static IEnumerable<Workload> Workloads()
+    {
+        yield return new("traced.bounded.2p2c.cap1", s => Body(s, Kind.Bounded, 2, 2, 2, capacity: 1), SpecTraces.BoundedBuffer, 1, null);
+        yield return new("traced.bounded.2p2c.cap1.async", s => Body(s, Kind.Bounded, 2, 2, 2, capacity: 1, asynchronous: true), SpecTraces.BoundedBuffer, 1, null);
+        yield return new("traced.rendezvous.2p2c", s => Body(s, Kind.Rendezvous, 2, 2, 2), SpecTraces.Rendezvous, null, null);
+        yield return new("traced.rendezvous.2p2c.async", s => Body(s, Kind.Rendezvous, 2, 2, 2, asynchronous: true), SpecTraces.Rendezvous, null, null);
+        yield return new("traced.rendezvous.2p2c!SendReturnsBeforeTaken",
+            s => Body(s, Kind.Rendezvous, 2, 2, 2, faults: BufferFaults.SendReturnsBeforeTaken), SpecTraces.Rendezvous, null,
+            TraceOracles.FirstSendWhilePreviousParked);
+        yield return new("traced.bounded.2p2c!PulseInsteadOfPulseAll",
+            s => Body(s, Kind.Bounded, 2, 2, 2, 1, BufferFaults.PulseInsteadOfPulseAll), SpecTraces.BoundedBuffer, 1, TraceOracles.FirstSignal);
+    }
+
+    /// <summary>Runs every workload at <paramref name="budget"/> iterations; one line each and a total.</summary>
+    public static int Run(uint budget, TextWriter output)
+    {
+        int failures = 0, workloads = 0;
+        long iterations = 0, distinctTraces = 0, events = 0;
+        foreach (var w in Workloads())
+        {
+            workloads++;
+            var (result, sink) = TraceValidationTests.ExploreTraced(w.Name, w.Body, budget);
+            iterations += result.Iterations;
+            var environment = w.Capacity is { } c
+                ? new Dictionary<string, string> { ["VIPC_CAPACITY"] = c.ToString(CultureInfo.InvariantCulture) }
+                : null;
+            var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
+            distinctTraces += traces.Count;
+            int rejected = 0, misplaced = 0, showing = 0;
+            string? firstRejection = null;
+            foreach (var trace in traces)
+            {
+                var verdict = SpecTraces.Validate(w.Module, trace, environment);
+                events += verdict.TotalEvents;
+                var expected = w.Oracle?.Invoke(trace);
+                if (expected is not null) showing++;
+                if (verdict.Accepted)
+                {
+                    if (expected is not null) misplaced++;
+                    continue;
+                }
+                rejected++;
+                if (expected != verdict.FirstUnexplained?.Index) misplaced++;
+                firstRejection ??= $"event {verdict.FirstUnexplained?.Index}: {verdict.FirstUnexplained?.Line}";
+            }
+
+            var module = Path.GetFileName(w.Module);
+            var seeded = w.Oracle is not null;
+            string status;
+            if (!seeded)
+                status = result.Bug is null && rejected == 0 ? "ok" : "FAIL (correct code rejected)";
+            else if (showing == 0)
+                status = "FAIL (seeded bug not shown)";
+            else
+                status = misplaced == 0 ? "ok (seeded bug rejected)" : "FAIL (rejection missing or misplaced)";
+            if (status.StartsWith("FAIL", StringComparison.Ordinal)) failures++;
+            output.WriteLine($"{status,-26} {w.Name}: budget={budget} iterations={result.Iterations} distinct-traces={traces.Count} " +
+                $"rejected={rejected} against {module}; own checks: {(result.Bug is null ? "passed" : "failed: " + result.Bug)}");
+            if (firstRejection is not null) output.WriteLine($"{"",-26}   first rejection at {firstRejection}");
+        }
+
+        output.WriteLine($"{workloads} traced workloads, {iterations} iterations, {distinctTraces} distinct traces, {events} events validated, {failures} failed.");
+        return failures == 0 ? SuiteRunner.Ok : SuiteRunner.Failed;
+    }
+}
