@@ -13,6 +13,13 @@ public static class Program
             Checker.CorpusModels.Measure(Console.Out);
             return;
         }
+        // "--goodput-measure [runs [window]]": reliable-delivery transfers timed with their protocol counters (diagnosis).
+        if (args.Length is >= 1 and <= 3 && args[0] == "--goodput-measure")
+        {
+            Streams.ReliableGoodputBenchmarks.Measure(Console.Out, args.Length >= 2 ? int.Parse(args[1]) : 5,
+                args.Length == 3 ? int.Parse(args[2]) : 256);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

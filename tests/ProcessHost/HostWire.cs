@@ -95,10 +95,16 @@ public static class HostWire
         var (local, remote) = isParent ? (Parent, Child) : (Child, Parent);
         var udp = new UdpDatagramLink(new IPEndPoint(IPAddress.Loopback, localPort), new IPEndPoint(IPAddress.Loopback, remotePort),
             local, remote);
+        return (UdpReliable(udp, isParent, rates, seed, maxRetransmissions), ((IPEndPoint)udp.LocalEndPoint).Port);
+    }
+
+    /// <summary>The reliable layer (with faults when <paramref name="rates"/> is set) on a connected UDP link.</summary>
+    public static ReliableConnection UdpReliable(UdpDatagramLink udp, bool isParent, FaultRates? rates, ulong seed, int maxRetransmissions = 8)
+    {
         IDatagramLink link = udp;
         if (rates is not null)
             link = new FaultInjectingLink(link, new SeededFaultSchedule(seed, rates), isParent ? LinkDirection.AToB : LinkDirection.BToA);
-        return (new ReliableConnection(link, Reliable(maxRetransmissions)), ((IPEndPoint)udp.LocalEndPoint).Port);
+        return new ReliableConnection(link, Reliable(maxRetransmissions));
     }
 
     /// <summary>The child's side of each transport: connects to what the parent has opened.</summary>

@@ -5,7 +5,10 @@ public sealed record ReliableOptions
 {
     /// <summary>
     /// Sliding window: most data messages sent and not yet acknowledged; also how far ahead of the next expected
-    /// message the receiver buffers out-of-order arrivals.
+    /// message the receiver buffers out-of-order arrivals. For full speed it should cover the link's
+    /// bandwidth-delay product with room for repairs: a hole at the window's left edge holds it for a round trip
+    /// per attempt, during which the sender keeps sending only if the window reaches past it. Much larger than
+    /// that only lengthens the queues (and so the round trip) without speeding anything up.
     /// </summary>
     public int WindowSize { get; init; } = 32;
 
@@ -33,11 +36,14 @@ public sealed record ReliableOptions
     public int AckEvery { get; init; } = 2;
 
     /// <summary>Duplicate stand-alone acks that make the sender retransmit the oldest unacknowledged message at once
-    /// (the seed's "sender retransmits on an out-of-sequence ack"; TCP's fast retransmit uses 3).</summary>
+    /// (the seed's "sender retransmits on an out-of-sequence ack"; TCP's fast retransmit uses 3). Also the
+    /// reordering the scoreboard tolerates: a message not reported held is deemed lost once a transmission this many
+    /// places after its latest one has arrived.</summary>
     public int DuplicateAckThreshold { get; init; } = 3;
 
-    /// <summary>Whether the receiver sends a negative acknowledgement naming the first missing message when it
-    /// sees a gap, so the sender repairs it without waiting for its timer.</summary>
+    /// <summary>Whether the receiver sends a negative acknowledgement listing the missing messages when an arrival
+    /// reveals a gap, so the sender repairs them at once; otherwise it sends a duplicate ack, whose selective part
+    /// shows the gap.</summary>
     public bool SendNegativeAcks { get; init; } = true;
 
     internal void Validate()
@@ -70,6 +76,11 @@ internal enum SeededBugs
 
     /// <summary>The sender ignores the window and sends every queued message at once.</summary>
     WindowOverrun = 1 << 2,
+
+    /// <summary>The receiver's selective-ack bitmap is off by one: it reports holding the message just below each
+    /// one it holds, so a message lost just before an arrival is reported as held, and its repair waits for the
+    /// timer instead of the loss detection.</summary>
+    SackOffByOne = 1 << 3,
 }
 
 /// <summary>

@@ -21,6 +21,30 @@ public sealed record SocketTransportOptions
 
     /// <summary>How long an accepted peer has to say hello.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Clock of the handshake and close timers (a fake one in tests).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
+
+/// <summary>A handshake's deadline: cancels when the timeout passes on the transport's clock, or with the caller's token.</summary>
+internal sealed class HandshakeDeadline : IDisposable
+{
+    private readonly CancellationTokenSource _timer;
+    private readonly CancellationTokenSource _linked;
+
+    public HandshakeDeadline(TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        _timer = new CancellationTokenSource(timeout, time);
+        _linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _timer.Token);
+    }
+
+    public CancellationToken Token => _linked.Token;
+
+    public void Dispose()
+    {
+        _linked.Dispose();
+        _timer.Dispose();
+    }
 }
 
 /// <summary>
@@ -108,10 +132,9 @@ public static class SocketTransport
             socket.Dispose();
             throw;
         }
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(options.HandshakeTimeout);
+        using var handshake = new HandshakeDeadline(options.HandshakeTimeout, options.TimeProvider, cancellationToken);
         return await StreamFrameConnection.OpenAsync(new NetworkStream(socket, ownsSocket: true), local, options.MaxMessageSize,
-            handshake.Token).ConfigureAwait(false);
+            handshake.Token, timeProvider: options.TimeProvider).ConfigureAwait(false);
     }
 }
 
@@ -166,10 +189,9 @@ public sealed class SocketMessageListener : IAsyncDisposable
             Interlocked.Increment(ref _open);
             try
             {
-                using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                handshake.CancelAfter(_options.HandshakeTimeout);
+                using var handshake = new HandshakeDeadline(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
                 return await StreamFrameConnection.OpenAsync(new NetworkStream(peer, ownsSocket: true), _local, _options.MaxMessageSize,
-                    handshake.Token, onDisposed: () => Interlocked.Decrement(ref _open)).ConfigureAwait(false);
+                    handshake.Token, onDisposed: () => Interlocked.Decrement(ref _open), _options.TimeProvider).ConfigureAwait(false);
             }
             catch (Exception e) when (e is IpcException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
             {

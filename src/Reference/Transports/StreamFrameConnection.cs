@@ -21,6 +21,7 @@ public sealed class StreamFrameConnection : IMessageConnection
     private readonly FrameCodec _codec;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Action? _onDisposed;
+    private readonly TimeProvider _time;
     private byte[] _buffer = new byte[4096];
     private int _start;
     private int _end;
@@ -29,8 +30,10 @@ public sealed class StreamFrameConnection : IMessageConnection
     private bool _peerClosed;
     private int _disposed;
 
-    private StreamFrameConnection(Stream stream, FrameCodec codec, ProcessId local, ProcessId remote, Action? onDisposed)
+    private StreamFrameConnection(Stream stream, FrameCodec codec, ProcessId local, ProcessId remote, Action? onDisposed,
+        TimeProvider time)
     {
+        _time = time;
         _stream = stream;
         _codec = codec;
         Local = local;
@@ -45,13 +48,21 @@ public sealed class StreamFrameConnection : IMessageConnection
     /// <summary>
     /// Opens a connection over <paramref name="stream"/> (owned from then on): sends Hello and waits for the peer's.
     /// </summary>
+    /// <param name="stream">The byte stream; owned from then on.</param>
+    /// <param name="local">This end's process id, sent in Hello.</param>
+    /// <param name="maxMessageSize">Largest message either way.</param>
+    /// <param name="cancellationToken">Ends the wait for the peer's Hello.</param>
+    /// <param name="onDisposed">Runs once when the connection is disposed.</param>
+    /// <param name="timeProvider">Clock of the close timer (how long a best-effort Close frame may take);
+    /// the system clock when null.</param>
     /// <exception cref="FrameFormatException">The peer's first frame is malformed or not a Hello.</exception>
     /// <exception cref="EndpointClosedException">The stream ended before the peer's Hello.</exception>
     public static async Task<StreamFrameConnection> OpenAsync(Stream stream, ProcessId local, int maxMessageSize = 1024 * 1024,
-        CancellationToken cancellationToken = default, Action? onDisposed = null)
+        CancellationToken cancellationToken = default, Action? onDisposed = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var connection = new StreamFrameConnection(stream, new FrameCodec(maxMessageSize), local, ProcessId.Any, onDisposed);
+        var connection = new StreamFrameConnection(stream, new FrameCodec(maxMessageSize), local, ProcessId.Any, onDisposed,
+            timeProvider ?? TimeProvider.System);
         try
         {
             await connection.WriteFrameAsync(new FrameHeader(FrameKind.Hello, FrameFlags.None, local, ProcessId.Any, 0, 0),
@@ -115,7 +126,10 @@ public sealed class StreamFrameConnection : IMessageConnection
         }
     }
 
-    /// <summary>Sends Close (best effort) and closes the stream. Idempotent.</summary>
+    /// <summary>How long disposing waits for the best-effort Close frame to be written.</summary>
+    public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Sends Close (best effort, for at most <see cref="CloseTimeout"/>) and closes the stream. Idempotent.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1)
@@ -127,7 +141,7 @@ public sealed class StreamFrameConnection : IMessageConnection
                 try
                 {
                     var close = _codec.Encode(new FrameHeader(FrameKind.Close, FrameFlags.None, Local, Remote, 0, 0), []);
-                    using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+                    using var cts = new CancellationTokenSource(CloseTimeout, _time);
                     await _stream.WriteAsync(close, cts.Token).ConfigureAwait(false);
                 }
                 finally

@@ -20,17 +20,23 @@ public sealed class UdpDatagramLink : IDatagramLink
     /// <summary>Largest UDP payload over IPv4.</summary>
     public const int MaxUdpPayload = 65_507;
 
+    private const int RequestedReceiveBufferSize = 4 * 1024 * 1024;
+
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
     private int _disposed;
     private int _attached;
+    // Ours, not Socket.Connected: the latter turns false on a UDP socket after an ICMP "port unreachable" report,
+    // which on this link only means loss.
+    private volatile bool _connected;
 
     /// <summary>Binds to <paramref name="localEndPoint"/> and connects to <paramref name="remoteEndPoint"/>.</summary>
     public UdpDatagramLink(IPEndPoint localEndPoint, IPEndPoint remoteEndPoint, ProcessId local, ProcessId remote)
         : this(Bind(localEndPoint), local, remote)
     {
         _socket.Connect(remoteEndPoint);
+        _connected = true;
     }
 
     private UdpDatagramLink(Socket boundSocket, ProcessId local, ProcessId remote)
@@ -40,6 +46,25 @@ public sealed class UdpDatagramLink : IDatagramLink
         Remote = remote;
     }
 
+    /// <summary>
+    /// bind without connect: the link holds its port from now on, so it can be handed to a peer before the peer's
+    /// own port is known (no window between reserving a port and binding it in which another process could take
+    /// it). Call <see cref="Connect"/> before sending or attaching.
+    /// </summary>
+    public static UdpDatagramLink Bind(IPEndPoint localEndPoint, ProcessId local, ProcessId remote) =>
+        new(Bind(localEndPoint), local, remote);
+
+    /// <summary>connect: from now on the link sends to, and receives only from, <paramref name="remoteEndPoint"/>.</summary>
+    /// <exception cref="InvalidOperationException">Already connected.</exception>
+    public void Connect(IPEndPoint remoteEndPoint)
+    {
+        ArgumentNullException.ThrowIfNull(remoteEndPoint);
+        if (_connected)
+            throw new InvalidOperationException($"udp {Local}→{Remote} is already connected to {_socket.RemoteEndPoint}.");
+        _socket.Connect(remoteEndPoint);
+        _connected = true;
+    }
+
     /// <summary>Two linked ends on the loopback interface, each on a port the system picks.</summary>
     public static (UdpDatagramLink A, UdpDatagramLink B) CreateLoopbackPair(ProcessId a, ProcessId b)
     {
@@ -47,7 +72,7 @@ public sealed class UdpDatagramLink : IDatagramLink
         var sb = Bind(new IPEndPoint(IPAddress.Loopback, 0));
         sa.Connect(sb.LocalEndPoint!);
         sb.Connect(sa.LocalEndPoint!);
-        return (new UdpDatagramLink(sa, a, b), new UdpDatagramLink(sb, b, a));
+        return (new UdpDatagramLink(sa, a, b) { _connected = true }, new UdpDatagramLink(sb, b, a) { _connected = true });
     }
 
     public ProcessId Local { get; }
@@ -66,6 +91,8 @@ public sealed class UdpDatagramLink : IDatagramLink
             throw new MessageTooLargeException(datagram.Length, MaxDatagramSize, "datagram");
         if (Volatile.Read(ref _disposed) == 1)
             throw new EndpointClosedException($"udp {Local}→{Remote}", datagram.ToArray(), hasUndelivered: true);
+        if (!_connected)
+            throw new InvalidOperationException($"udp {Local}→{Remote} is bound but not connected: call Connect first.");
         try
         {
             _socket.Send(datagram);
@@ -84,6 +111,8 @@ public sealed class UdpDatagramLink : IDatagramLink
     public void Attach(Action<ReadOnlyMemory<byte>> onDatagram)
     {
         ArgumentNullException.ThrowIfNull(onDatagram);
+        if (!_connected)
+            throw new InvalidOperationException($"udp {Local}→{Remote} is bound but not connected: call Connect first (until then it would take datagrams from anyone).");
         if (Interlocked.Exchange(ref _attached, 1) == 1)
             throw new InvalidOperationException($"A handler is already attached to udp {Local}→{Remote}.");
         _loop = Task.Run(() => ReceiveLoop(onDatagram));
@@ -126,6 +155,10 @@ public sealed class UdpDatagramLink : IDatagramLink
         var socket = new Socket(endPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         try
         {
+            // A reliable window of a few hundred datagrams overflows the kernel's default receive buffer (about
+            // 200 KiB on Linux) when the receiver falls behind for a moment, adding real loss to the injected
+            // kind. Ask for more; the kernel caps the request at its own limit (net.core.rmem_max).
+            socket.ReceiveBufferSize = RequestedReceiveBufferSize;
             socket.Bind(endPoint);
         }
         catch

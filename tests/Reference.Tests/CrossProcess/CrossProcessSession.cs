@@ -86,20 +86,22 @@ internal sealed class CrossProcessSession : IAsyncDisposable
             }
             case Transport.Udp:
             {
-                // UdpDatagramLink binds and connects in one step, so each side must know the other's port first: the
-                // parent reserves a port with a plain socket, the child binds its own and reports it, then the parent
-                // re-binds the reserved port (a tiny window in which another process could take it; loopback only).
-                int port;
-                using (var reservation = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp))
+                // Each side must know the other's port: the parent binds its link (holding the port), the child binds
+                // its own and reports it, then the parent connects. The port is never released in between.
+                var udp = UdpDatagramLink.Bind(new IPEndPoint(IPAddress.Loopback, 0), HostWire.Parent, HostWire.Child);
+                try
                 {
-                    reservation.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-                    port = ((IPEndPoint)reservation.LocalEndPoint!).Port;
+                    int port = ((IPEndPoint)udp.LocalEndPoint).Port;
                     Child = ChildHost.Start(["udp", port.ToString(CultureInfo.InvariantCulture), .. roleAndOptions, .. FaultArgs()]);
                     string line = await Child.LineStartingWithAsync(HostWire.UdpPortPrefix, ct);
-                    int childPort = HostWire.ParsePort(line[HostWire.UdpPortPrefix.Length..]);
-                    reservation.Close();
-                    Connection = HostWire.UdpReliable(port, childPort, isParent: true, Rates, Seed).Connection;
+                    udp.Connect(new IPEndPoint(IPAddress.Loopback, HostWire.ParsePort(line[HostWire.UdpPortPrefix.Length..])));
                 }
+                catch
+                {
+                    udp.Dispose();
+                    throw;
+                }
+                Connection = HostWire.UdpReliable(udp, isParent: true, Rates, Seed);
                 break;
             }
             case Transport.Pipe:

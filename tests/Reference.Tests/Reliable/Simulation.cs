@@ -36,10 +36,11 @@ internal sealed class Simulation : IDisposable
 
     public static byte[] Message(ProcessId from, int i) => [(byte)from.Value, (byte)(i >> 8), (byte)i, 0xAB];
 
-    /// <summary>Queues <paramref name="count"/> numbered messages from P to Q and, if asked, as many back.</summary>
-    public void Queue(int count, bool bothWays)
+    /// <summary>Queues <paramref name="count"/> messages numbered from <paramref name="from"/> from P to Q and, if
+    /// asked, as many back.</summary>
+    public void Queue(int count, bool bothWays, int from = 0)
     {
-        for (int i = 0; i < count; i++)
+        for (int i = from; i < from + count; i++)
         {
             var m = Message(P, i);
             SentByP.Add(m);

@@ -14,6 +14,9 @@ public sealed record PipeTransportOptions
 
     /// <summary>How long the peer has to say hello (and, for a named-pipe client, how long to wait for the server).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Clock of the handshake and close timers (a fake one in tests).</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }
 
 /// <summary>
@@ -62,9 +65,9 @@ public static class PipeTransport
             writer?.Dispose();
             throw;
         }
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(options.HandshakeTimeout);
-        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(reader, writer), local, options.MaxMessageSize, handshake.Token)
+        using var handshake = new HandshakeDeadline(options.HandshakeTimeout, options.TimeProvider, cancellationToken);
+        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(reader, writer), local, options.MaxMessageSize, handshake.Token,
+            timeProvider: options.TimeProvider)
             .ConfigureAwait(false);
     }
 
@@ -100,8 +103,7 @@ public static class PipeTransport
         ArgumentException.ThrowIfNullOrEmpty(name);
         options ??= new PipeTransportOptions();
         var client = new NamedPipeClientStream(".", name, PipeDirection.InOut, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly);
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(options.HandshakeTimeout);
+        using var handshake = new HandshakeDeadline(options.HandshakeTimeout, options.TimeProvider, cancellationToken);
         try
         {
             await client.ConnectAsync(handshake.Token).ConfigureAwait(false);
@@ -111,7 +113,8 @@ public static class PipeTransport
             await client.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        return await StreamFrameConnection.OpenAsync(client, local, options.MaxMessageSize, handshake.Token).ConfigureAwait(false);
+        return await StreamFrameConnection.OpenAsync(client, local, options.MaxMessageSize, handshake.Token,
+            timeProvider: options.TimeProvider).ConfigureAwait(false);
     }
 }
 
@@ -164,9 +167,9 @@ public sealed class AnonymousPipeParent : IAsyncDisposable
         if (_taken)
             throw new InvalidOperationException("The anonymous pipes already carry a connection.");
         _taken = true;
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(_options.HandshakeTimeout);
-        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(_fromChild, _toChild), local, _options.MaxMessageSize, handshake.Token)
+        using var handshake = new HandshakeDeadline(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
+        return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(_fromChild, _toChild), local, _options.MaxMessageSize, handshake.Token,
+            timeProvider: _options.TimeProvider)
             .ConfigureAwait(false);
     }
 
@@ -204,13 +207,23 @@ public sealed class NamedPipeMessageListener : IAsyncDisposable
     public string Name => _name;
 
     /// <summary>Waits for the next client and completes the Hello exchange with it.</summary>
+    /// <exception cref="ConnectionCapReachedException"><see cref="PipeTransportOptions.MaxConnections"/> connections
+    /// of this listener are open; accept again after one is disposed.</exception>
     public async Task<StreamFrameConnection> AcceptAsync(CancellationToken cancellationToken = default)
     {
         NamedPipeServerStream server;
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            server = _waiting ?? NewInstance();
+            try
+            {
+                server = _waiting ?? NewInstance();
+            }
+            catch (IOException e)
+            {
+                // The system refuses another instance of the name: every one allowed is in use.
+                throw new ConnectionCapReachedException(_name, _options.MaxConnections, e);
+            }
             _waiting = null;
         }
         try
@@ -222,9 +235,9 @@ public sealed class NamedPipeMessageListener : IAsyncDisposable
             await server.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        handshake.CancelAfter(_options.HandshakeTimeout);
-        return await StreamFrameConnection.OpenAsync(server, _local, _options.MaxMessageSize, handshake.Token).ConfigureAwait(false);
+        using var handshake = new HandshakeDeadline(_options.HandshakeTimeout, _options.TimeProvider, cancellationToken);
+        return await StreamFrameConnection.OpenAsync(server, _local, _options.MaxMessageSize, handshake.Token,
+            timeProvider: _options.TimeProvider).ConfigureAwait(false);
     }
 
     /// <summary>Stops listening. Open connections stay open.</summary>
@@ -244,4 +257,24 @@ public sealed class NamedPipeMessageListener : IAsyncDisposable
     private NamedPipeServerStream NewInstance() =>
         new(_name, PipeDirection.InOut, _options.MaxConnections, PipeTransmissionMode.Byte,
             PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly);
+}
+
+/// <summary>
+/// A listener already has as many connections open as it allows (the seed's cap on connection counts); the peer is
+/// not accepted. Accepting works again once one of the open connections is disposed.
+/// </summary>
+public sealed class ConnectionCapReachedException : IpcException
+{
+    public ConnectionCapReachedException(string listener, int cap, Exception? inner = null)
+        : base($"Listener '{listener}' already has its maximum of {cap} open connection(s).", inner)
+    {
+        Listener = listener;
+        Cap = cap;
+    }
+
+    /// <summary>The listener's name or path.</summary>
+    public string Listener { get; }
+
+    /// <summary>Its connection cap.</summary>
+    public int Cap { get; }
 }
