@@ -102,9 +102,9 @@ public static class VerifyCommand
         }
         else
         {
-            output.WriteLine($"Coyote suite at {coyoteBudget} iterations per scenario:");
+            output.WriteLine($"Coyote suite at {coyoteBudget} iterations per correct scenario (seeded bugs: at least their own budget):");
             var traces = Path.Combine(Path.GetTempPath(), "vipc-verify-coyote-traces");
-            var code = TestSuiteLoader.Invoke(suite, "Test", null, (uint?)coyoteBudget, null, null, traces, output);
+            var code = TestSuiteLoader.Invoke(suite, "Verify", coyoteBudget, traces, output);
             output.WriteLine(code == 0 ? "Coyote suite: OK." : $"Coyote suite: FAILED (exit {code}).");
             if (code != 0) { exit = 1; failedParts.Add("the Coyote suite failed (see above)"); }
 

@@ -21,7 +21,18 @@ public static class SuiteRunner
     /// strategy and budget unless <paramref name="strategy"/> or <paramref name="budget"/> override them. Prints one
     /// line per scenario (iterations, distinct schedules, time) and, for each bug, the trace file it saved.
     /// </summary>
-    public static int Test(string? filter, uint? budget, string? strategy, uint? seed, string traceDirectory, TextWriter output)
+    public static int Test(string? filter, uint? budget, string? strategy, uint? seed, string traceDirectory, TextWriter output) =>
+        Run(filter, budget, s => budget ?? s.Budget, strategy, seed, traceDirectory, output);
+
+    /// <summary>
+    /// What <c>vipc verify</c> runs: every correct scenario at <paramref name="budget"/> iterations, and every seeded-bug
+    /// scenario at its own stated budget when that is larger (a seeded bug must be found within the budget it is known
+    /// to need, docs/coyote.md; a small verify budget would turn a slow-to-find bug into a flaky failure).
+    /// </summary>
+    public static int Verify(uint budget, string traceDirectory, TextWriter output) =>
+        Run(null, budget, s => s.IsMutant ? Math.Max(budget, s.Budget) : budget, null, null, traceDirectory, output);
+
+    private static int Run(string? filter, uint? budget, Func<Scenario, uint> budgetFor, string? strategy, uint? seed, string traceDirectory, TextWriter output)
     {
         if (strategy is not null && !Strategies.IsKnown(strategy))
         {
@@ -55,7 +66,7 @@ public static class SuiteRunner
         int failures = 0, schedules = 0, iterations = 0;
         foreach (var scenario in selected)
         {
-            var result = Exploration.Run(scenario, new ExplorationOptions(strategy ?? scenario.Strategy, budget ?? scenario.Budget, seed));
+            var result = Exploration.Run(scenario, new ExplorationOptions(strategy ?? scenario.Strategy, budgetFor(scenario), seed));
             iterations += result.Iterations;
             schedules += result.DistinctSchedules;
             var verdict = (scenario.IsMutant, result.FoundBug) switch
