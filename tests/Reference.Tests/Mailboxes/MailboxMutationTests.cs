@@ -1,4 +1,5 @@
 using VerifiedIpc.Reference.Direct;
+using VerifiedIpc.Reference.Handlers;
 using VerifiedIpc.Reference.Mailboxes;
 using VerifiedIpc.Reference.Tests.Direct;
 
@@ -163,5 +164,58 @@ public sealed class MailboxMutationTests
         Assert.Throws<ArgumentNullException>(() => box.Subscribe(P1, (Func<Message<string>, CancellationToken, ValueTask>)null!));
         Assert.Equal("options", Assert.Throws<ArgumentNullException>(() => new Mailbox<string>(null!, DirectFaults.None)).ParamName);
         Assert.Equal(0, box.Count);
+    }
+    [Fact]
+    public void A_bad_timeout_is_refused_even_when_a_message_is_waiting_and_the_message_stays()
+    {
+        var box = new Mailbox<string>();
+        box.Open(P1);
+        box.Open(P2);
+        box.Send(P1, "waiting");
+        Assert.Equal("timeout", Assert.Throws<ArgumentOutOfRangeException>(() => box.Receive(P2, ProcessId.Any, TimeSpan.FromSeconds(-3))).ParamName);
+        Assert.Equal("timeout", Assert.Throws<ArgumentOutOfRangeException>(() => box.ReceiveAsync(P2, ProcessId.Any, TimeSpan.FromSeconds(-3))).ParamName);
+        Assert.Equal(1, box.Count);
+        Assert.Equal("waiting", box.Receive(P2, ProcessId.Any, TimeSpan.Zero).Body);
+    }
+
+    [Fact]
+    public void Errors_about_misuse_say_what_was_wrong()
+    {
+        var box = new Mailbox<string>(new MailboxOptions { Name = "m" });
+        Assert.Contains("ProcessId.Any names no process and cannot open a mailbox.", Assert.Throws<ArgumentException>(() => box.Open(ProcessId.Any)).Message);
+        box.Open(P1);
+        Assert.Contains("A message cannot be null.", Assert.Throws<ArgumentNullException>(() => { box.Send(P1, null!); }).Message);
+        var notOpened = Assert.Throws<NotOpenedException>(() => { box.Send(P2, "x"); });
+        Assert.Equal("Process p2 called Send on 'm' without having opened it.", notOpened.Message);
+    }
+
+    [Fact]
+    public void Destroy_leaves_nobody_with_the_mailbox_open()
+    {
+        var box = new Mailbox<string>();
+        box.Open(P1);
+        box.Open(P2);
+        box.Destroy();
+        Assert.Empty(box.OpenedBy);
+        Assert.Throws<NotOpenedException>(() => box.Close(P1));
+    }
+
+    [Fact]
+    public async Task A_subscription_with_a_degree_of_parallelism_runs_that_many_handlers_at_once()
+    {
+        var box = new Mailbox<string>();
+        box.Open(P1);
+        box.Open(P2);
+        var bothInside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int inside = 0;
+        await using var sub = box.Subscribe(P2, async (m, ct) =>
+        {
+            if (Interlocked.Increment(ref inside) == 2) bothInside.SetResult();
+            // Each invocation stays until the other has entered: only possible if they overlap.
+            await bothInside.Task.WaitAsync(ct);
+        }, new HandlerOptions { MaxDegreeOfParallelism = 2 });
+        box.Send(P1, "a");
+        box.Send(P1, "b");
+        await bothInside.Task.Within();
     }
 }
