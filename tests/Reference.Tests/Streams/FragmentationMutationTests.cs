@@ -286,4 +286,34 @@ public sealed class FragmentationMutationTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new Deadline(TimeSpan.FromMilliseconds(-2), new FakeTimeProvider(), default));
         Assert.Equal("timeout", e.ParamName);
     }
+    [Fact]
+    public void A_disposed_deadline_no_longer_fires_on_time()
+    {
+        var time = new FakeTimeProvider();
+        var d = new Deadline(TimeSpan.FromSeconds(5), time, CancellationToken.None);
+        var token = d.Token;
+        d.Dispose(); // the operation finished: its timer must not go off later
+        time.Advance(TimeSpan.FromSeconds(10));
+        Assert.False(token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void A_disposed_deadline_no_longer_follows_the_callers_token()
+    {
+        using var cts = new CancellationTokenSource();
+        var d = new Deadline(TimeSpan.FromSeconds(5), new FakeTimeProvider(), cts.Token);
+        var token = d.Token;
+        d.Dispose();
+        cts.Cancel();
+        Assert.False(token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public void A_packet_contradicting_its_message_count_says_both_counts()
+    {
+        var r = new Reassembler(Small);
+        r.Accept(new Packet(5, 0, 3, new byte[8]), out _);
+        var ex = Assert.Throws<MalformedPacketException>(() => r.Accept(new Packet(5, 1, 4, new byte[8]), out _));
+        Assert.Equal("message 5 was announced with 3 packets, this packet says 4", ex.Reason);
+    }
 }
