@@ -201,6 +201,16 @@ public sealed class FrameCodecMutationTests
         Assert.Equal(frame.Length - 1, shortByOne.Length);
     }
 
+    [Fact]
+    public void A_multi_segment_sequence_too_short_for_the_length_field_waits()
+    {
+        byte[] frame = Codec.Encode(Header, [1]);
+        var seq = MultiSegment(frame[..1], frame[1..3]);
+        Assert.False(Codec.TryDecode(ref seq, out Frame none));
+        Assert.Equal(default, none);
+        Assert.Equal(3, seq.Length);
+    }
+
     private static ReadOnlySequence<byte> MultiSegment(byte[] a, byte[] b)
     {
         var first = new Segment(a, 0);
