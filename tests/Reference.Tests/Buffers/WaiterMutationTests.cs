@@ -13,7 +13,8 @@ public sealed class WaiterMutationTests
     {
         public object SyncRoot { get; } = new();
         public List<BufferRole> Cancelled { get; } = [];
-        public void OnWaiterCancelled(BufferRole role) => Cancelled.Add(role);
+        public void OnWaiterCancelled(BufferRole role, string? process) => Cancelled.Add(role);
+        public string? TraceProcessName => null;
     }
 
     private static List<Waiter<int>> Drain(WaiterQueue<int> queue)
