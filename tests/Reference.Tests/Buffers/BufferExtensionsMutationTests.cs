@@ -54,11 +54,11 @@ public sealed class BufferExtensionsMutationTests
     {
         var time = new FakeTimeProvider();
         var buffer = new BoundedBuffer<string>(2, new BufferOptions { Name = "inbox" });
-        var receive = buffer.ReceiveAsync(TimeSpan.FromSeconds(5), time).AsTask();
+        var receive = buffer.ReceiveAsync(TimeSpan.FromHours(1), time).AsTask();
         Assert.False(receive.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromHours(1)); // an hour of fake time: the system clock cannot get there first
         var e = await Assert.ThrowsAsync<TimeoutException>(() => receive.Within());
-        Assert.Equal("No message arrived at 'inbox' within 00:00:05.", e.Message);
+        Assert.Equal("No message arrived at 'inbox' within 01:00:00.", e.Message);
     }
 
     [Fact]
@@ -67,9 +67,9 @@ public sealed class BufferExtensionsMutationTests
         var time = new FakeTimeProvider();
         var buffer = new BoundedBuffer<string>(1);
         await buffer.SendAsync("first");
-        var send = buffer.TrySendAsync("second", TimeSpan.FromSeconds(5), time).AsTask();
+        var send = buffer.TrySendAsync("second", TimeSpan.FromHours(1), time).AsTask();
         Assert.False(send.IsCompleted);
-        time.Advance(TimeSpan.FromSeconds(5));
+        time.Advance(TimeSpan.FromHours(1)); // an hour of fake time: the system clock cannot get there first
         Assert.False(await send.Within());
         Assert.Equal(1, buffer.Count);
     }
