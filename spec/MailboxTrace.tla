@@ -43,7 +43,10 @@ MaxOf(S) == CHOOSE m \in S : \A n \in S : n <= m
 
 (* Constants the cfg takes from the trace. *)
 TraceSenders == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "sender")}}
-TraceReceivers == {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "receiver")}}
+\* A process that opens and closes without sending or receiving (a receiver
+\* whose partners took every message) is counted with the receivers.
+TraceReceivers ==
+  {Trace[i].proc : i \in {j \in 1..Len(Trace) : RoleIs(Trace[j], "receiver") \/ Trace[j].kind = "Open"}} \ TraceSenders
 SendsOf(s) == {Trace[i].seq : i \in {j \in 1..Len(Trace) : Trace[j].kind = "Send" /\ Trace[j].proc = s /\ Has(Trace[j], "seq")}}
 \* A sender may close only after its last message, so every sender of the
 \* workload sends the same number; the largest count logged is that number.
