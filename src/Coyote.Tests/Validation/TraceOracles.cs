@@ -80,33 +80,4 @@ public static class MailboxTraceOracles
         }
         return null;
     }
-
-    /// <summary>
-    /// <c>if</c> instead of <c>while</c> (<c>DirectFaults.IfInsteadOfWhile</c>): a receiver that logged
-    /// ReceiveBlocked returns on a wake-up meant for someone else, with no message, while still registered as waiting;
-    /// the first step it then logs (Receive, ReceiveBlocked or Close) before any Deliver to it is the first one a
-    /// waiting receiver cannot take.
-    /// </summary>
-    public static int? FirstStepOfAWaitingReceiver(IReadOnlyList<string> trace)
-    {
-        var waiting = new HashSet<string>();
-        for (int i = 0; i < trace.Count; i++)
-        {
-            var e = JsonDocument.Parse(trace[i]).RootElement;
-            var kind = e.GetProperty("kind").GetString();
-            var proc = e.GetProperty("proc").GetString()!;
-            switch (kind)
-            {
-                case "Deliver":
-                    waiting.Remove(proc);
-                    break;
-                case "Receive" or "ReceiveBlocked" or "Close" when waiting.Contains(proc):
-                    return i + 1;
-                case "ReceiveBlocked":
-                    waiting.Add(proc);
-                    break;
-            }
-        }
-        return null;
-    }
 }
