@@ -1,7 +1,9 @@
 using VerifiedIpc.Coyote.Tests.Harness;
 using VerifiedIpc.Coyote.Tests.Validation;
+using VerifiedIpc.Reference;
 using VerifiedIpc.Reference.Direct;
 using VerifiedIpc.Reference.Mailboxes;
+using VerifiedIpc.Reference.Tracing;
 using Xunit.Abstractions;
 
 namespace VerifiedIpc.Coyote.Tests;
@@ -86,5 +88,45 @@ public sealed class MailboxTraceValidationTests(ITestOutputHelper output) : Coyo
             s => TracedMailboxScenarios.Body(s, 2, new DirectFaults { SplitTakeCheck = true }, ReceiverSelection.LongestWaiting, checkDelivery: false), Budget);
         Assert.True(result.Bug is null, "the workload makes no delivery checks here and must not hang: " + result.Summary);
         AssertRejectedWhereShown(sink, MailboxTraceOracles.FirstSecondDelivery, "a message delivered twice");
+    }
+
+    [Fact]
+    public void The_split_take_is_rejected_at_the_second_receive_of_a_minimal_run()
+    {
+        // p11 chooses p1's first message and, in the window before it removes it, p12 receives that same message; p11
+        // then removes the message now first (p1's second) and returns the first one again. Deterministic: the
+        // window hook runs p12's receive on p11's thread, with the lock released, once.
+        var writer = NdjsonTraceWriter.InMemory();
+        ProcessId sender = new(1), first = new(11), second = new(12);
+        Mailbox<int>? box = null;
+        var secondGot = new List<int>();
+        var windowUsed = false;
+        var faults = new DirectFaults
+        {
+            SplitTakeCheck = true,
+            SplitTakeWindow = () =>
+            {
+                if (windowUsed) return;
+                windowUsed = true;
+                Assert.True(box!.TryReceive(second, out var m));
+                secondGot.Add(m.Body);
+            },
+        };
+        box = new Mailbox<int>(new MailboxOptions { Name = "box", Tracer = writer }, faults);
+        foreach (var p in new[] { sender, first, second }) box.Open(p);
+        box.Send(sender, 1);
+        box.Send(sender, 2);
+        var firstGot = box.Receive(first).Body;
+        Assert.Equal([1], secondGot);
+        Assert.Equal(1, firstGot); // delivered twice; message 2 was removed undelivered
+        Assert.Equal(0, box.Count);
+
+        var trace = writer.Lines;
+        var verdict = SpecTraces.Validate(Module, trace);
+        Log(SpecTraces.Explain(trace, verdict));
+        Assert.False(verdict.Accepted);
+        Assert.Equal(7, verdict.FirstUnexplained!.Index); // p11's Receive of the message p12 already received
+        Assert.Equal(6, verdict.EventsMatched);
+        Assert.Equal(7, MailboxTraceOracles.FirstSecondDelivery(trace));
     }
 }
