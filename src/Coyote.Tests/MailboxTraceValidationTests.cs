@@ -60,6 +60,14 @@ public sealed class MailboxTraceValidationTests(ITestOutputHelper output) : Coyo
         AssertAllAccepted(result, sink);
     }
 
+    [Fact]
+    public void Mailbox_arbitrary_2s2r_asynchronous_every_explored_trace_is_allowed_by_the_spec()
+    {
+        var (result, sink) = Explore("traced.mailbox.arbitrary.longest-waiting.2s2r.async",
+            s => TracedMailboxScenarios.Body(s, 2, DirectFaults.None, ReceiverSelection.LongestWaiting, checkDelivery: true, asynchronous: true), Budget);
+        AssertAllAccepted(result, sink);
+    }
+
     private void AssertRejectedWhereShown(TraceSink sink, Func<IReadOnlyList<string>, int?> oracle, string what)
     {
         var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();

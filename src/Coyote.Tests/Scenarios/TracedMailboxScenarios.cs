@@ -22,11 +22,12 @@ internal static class TracedMailboxScenarios
     /// <summary>The workload as a scenario body. With <paramref name="checkDelivery"/> the run also asserts what the
     /// untraced scenarios do (each message received once, in per-sender order, senders told the right receiver);
     /// without it the seeded bugs are judged by validation alone, so the exploration is not cut short at the first
-    /// schedule that shows them.</summary>
-    public static Func<Task> Body(TraceSink sink, int items, DirectFaults faults, ReceiverSelection selection, bool checkDelivery) =>
-        () => Run(sink, items, faults, selection, checkDelivery);
+    /// schedule that shows them. With <paramref name="asynchronous"/>, SendAsync and ReceiveAsync, each awaited (a
+    /// receive parked as a task is the spec's waiting receiver).</summary>
+    public static Func<Task> Body(TraceSink sink, int items, DirectFaults faults, ReceiverSelection selection, bool checkDelivery, bool asynchronous = false) =>
+        () => Run(sink, items, faults, selection, checkDelivery, asynchronous);
 
-    private static async Task Run(TraceSink sink, int items, DirectFaults faults, ReceiverSelection selection, bool checkDelivery)
+    private static async Task Run(TraceSink sink, int items, DirectFaults faults, ReceiverSelection selection, bool checkDelivery, bool asynchronous)
     {
         var writer = sink.Begin();
         var box = new Mailbox<int>(
@@ -35,22 +36,31 @@ internal static class TracedMailboxScenarios
         foreach (var p in SenderIds.Concat(ReceiverIds)) box.Open(p);
 
         int total = SenderIds.Length * items, claimed = 0;
-        var sending = SenderIds.Select(s => Task.Run(() =>
+        var sending = SenderIds.Select(s => Task.Run(async () =>
         {
             var receipts = new List<(int Message, Task<ProcessId> ReceivedBy)>();
             for (var i = 0; i < items; i++)
             {
                 var message = Workload.Message(s.Value, i);
-                receipts.Add((message, box.Send(s, message)));
+                if (asynchronous)
+                {
+                    var op = box.SendAsync(s, message);
+                    await op;
+                    receipts.Add((message, op.ReceivedBy));
+                }
+                else
+                {
+                    receipts.Add((message, box.Send(s, message)));
+                }
             }
             box.Close(s);
             return receipts;
         })).ToArray();
 
-        var receiving = ReceiverIds.Select(r => Task.Run(() =>
+        var receiving = ReceiverIds.Select(r => Task.Run(async () =>
         {
             var got = new List<int>();
-            while (Interlocked.Increment(ref claimed) <= total) got.Add(box.Receive(r).Body);
+            while (Interlocked.Increment(ref claimed) <= total) got.Add((asynchronous ? await box.ReceiveAsync(r) : box.Receive(r)).Body);
             box.Close(r);
             return got;
         })).ToArray();
