@@ -59,3 +59,25 @@ public static class TraceOracles
 
     private static string Role(JsonElement e) => e.TryGetProperty("role", out var r) ? r.GetString()! : "";
 }
+
+/// <summary>Where the seeded mailbox bugs first show in a mailbox trace (<c>IIpcTracer</c> events, which number
+/// messages by the mailbox's own sequence, <c>seq</c>).</summary>
+public static class MailboxTraceOracles
+{
+    /// <summary>
+    /// The split take (<c>DirectFaults.SplitTakeCheck</c>): the first Receive or Deliver of a message that an earlier
+    /// Receive or Deliver already gave to a receiver.
+    /// </summary>
+    public static int? FirstSecondDelivery(IReadOnlyList<string> trace)
+    {
+        var delivered = new HashSet<long>();
+        for (int i = 0; i < trace.Count; i++)
+        {
+            var e = JsonDocument.Parse(trace[i]).RootElement;
+            var kind = e.GetProperty("kind").GetString();
+            if (kind is not ("Receive" or "Deliver") || !e.TryGetProperty("seq", out var seq)) continue;
+            if (!delivered.Add(seq.GetInt64())) return i + 1;
+        }
+        return null;
+    }
+}
