@@ -1,22 +1,25 @@
 using System.Globalization;
 using VerifiedIpc.Coyote.Tests.Harness;
 using VerifiedIpc.Reference.Buffers;
+using VerifiedIpc.Reference.Direct;
+using VerifiedIpc.Reference.Mailboxes;
 using static VerifiedIpc.Coyote.Tests.TracedBufferScenarios;
 
 namespace VerifiedIpc.Coyote.Tests.Validation;
 
 /// <summary>
-/// The trace-validation part of <c>vipc verify</c>: traced workloads of the real buffers explored by Coyote at a
+/// The trace-validation part of <c>vipc verify</c>: traced workloads of the real buffers and mailbox explored by Coyote at a
 /// budget, every distinct trace validated against the spec's trace module. Correct code must have every trace
 /// accepted; the seeded <see cref="BufferFaults.SendReturnsBeforeTaken"/> (which the workload's own assertions do not
-/// see) and <see cref="BufferFaults.PulseInsteadOfPulseAll"/> must have at least one trace rejected, at the event the
-/// independent oracle names. The xunit tests (<c>TraceValidationTests</c>, <c>RendezvousTraceValidationTests</c>)
+/// see), <see cref="BufferFaults.PulseInsteadOfPulseAll"/> and the mailbox's split take must have at least one trace
+/// rejected, at the event the independent oracle names. The xunit tests (<c>TraceValidationTests</c>, <c>RendezvousTraceValidationTests</c>)
 /// assert the same over more workloads.
 /// </summary>
 internal static class ValidationRun
 {
     private sealed record Workload(
-        string Name, Func<TraceSink, Func<Task>> Body, string Module, int? Capacity, Func<IReadOnlyList<string>, int?>? Oracle);
+        string Name, Func<TraceSink, Func<Task>> Body, string Module, int? Capacity, Func<IReadOnlyList<string>, int?>? Oracle,
+        uint MinBudget = 1);
 
     private static IEnumerable<Workload> Workloads()
     {
@@ -29,6 +32,14 @@ internal static class ValidationRun
             TraceOracles.FirstSendWhilePreviousParked);
         yield return new("traced.bounded.2p2c!PulseInsteadOfPulseAll",
             s => Body(s, Kind.Bounded, 2, 2, 2, 1, BufferFaults.PulseInsteadOfPulseAll), SpecTraces.BoundedBuffer, 1, TraceOracles.FirstSignal);
+        var mailbox = SpecTraces.Module("MailboxTrace.tla");
+        yield return new("traced.mailbox.arbitrary.2s2r", s => TracedMailboxScenarios.Body(s, 2, new DirectFaults(), ReceiverSelection.LongestWaiting, checkDelivery: true),
+            mailbox, null, null);
+        // The split take shows in few schedules (3 of 60 distinct traces at 100 iterations with the fixed seed), so it
+        // runs at least 100 iterations: a small verify budget must not turn it into a seeded bug that is never shown.
+        yield return new("traced.mailbox.arbitrary.2s2r!SplitTakeCheck",
+            s => TracedMailboxScenarios.Body(s, 2, new DirectFaults { SplitTakeCheck = true }, ReceiverSelection.LongestWaiting, checkDelivery: false),
+            mailbox, null, MailboxTraceOracles.FirstSecondDelivery, MinBudget: 100);
     }
 
     /// <summary>Runs every workload at <paramref name="budget"/> iterations; one line each and a total.</summary>
@@ -39,7 +50,8 @@ internal static class ValidationRun
         foreach (var w in Workloads())
         {
             workloads++;
-            var (result, sink) = TraceValidationTests.ExploreTraced(w.Name, w.Body, budget);
+            var iterationsAsked = Math.Max(budget, w.MinBudget);
+            var (result, sink) = TraceValidationTests.ExploreTraced(w.Name, w.Body, iterationsAsked);
             iterations += result.Iterations;
             var environment = w.Capacity is { } c
                 ? new Dictionary<string, string> { ["VIPC_CAPACITY"] = c.ToString(CultureInfo.InvariantCulture) }
@@ -74,7 +86,7 @@ internal static class ValidationRun
             else
                 status = misplaced == 0 ? "ok (seeded bug rejected)" : "FAIL (rejection missing or misplaced)";
             if (status.StartsWith("FAIL", StringComparison.Ordinal)) failures++;
-            output.WriteLine($"{status,-26} {w.Name}: budget={budget} iterations={result.Iterations} distinct-traces={traces.Count} " +
+            output.WriteLine($"{status,-26} {w.Name}: budget={iterationsAsked} iterations={result.Iterations} distinct-traces={traces.Count} " +
                 $"rejected={rejected} against {module}; own checks: {(result.Bug is null ? "passed" : "failed: " + result.Bug)}");
             if (firstRejection is not null) output.WriteLine($"{"",-26}   first rejection at {firstRejection}");
         }
