@@ -82,18 +82,8 @@ internal sealed class BoundedBufferReplayer : ISpecReplayer
                               + string.Join(", ", stepper.Procs.Select(p => $"{p.Name}: {stepper.Describe(p)}")) + ")";
             }
         }
-        if (implFailure is not null && specFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Reproduced = true, Failure = $"{implFailure}; spec: {specFailure}" };
-        if (implFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"the implementation failed ({implFailure}) where the counterexample breaks nothing" };
-        return new ReplayReport
-        {
-            Target = target, Steps = log,
-            Divergence = specFailure is null
-                ? $"nothing to reproduce: the implementation followed all {steps.Count} steps, and the trace breaks no property the replay checks"
-                : $"the implementation followed all {steps.Count} steps without failing, where the counterexample breaks {specFailure}"
-                  + $" (implementation threads: {string.Join(", ", stepper.Procs.Select(p => $"{p.Name}: {stepper.Describe(p)}"))})",
-        };
+        return ReplayReport.Conclude(target, log, implFailure, specFailure, steps.Count,
+            "implementation threads: " + string.Join(", ", stepper.Procs.Select(p => $"{p.Name}: {stepper.Describe(p)}")));
     }
 
     private static bool IsDone(TraceState s, string t) => s.StringMap("pc").TryGetValue(t, out var pc) && pc == "done";

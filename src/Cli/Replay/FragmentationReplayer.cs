@@ -163,17 +163,7 @@ internal sealed partial class FragmentationReplayer(string? cfg) : ISpecReplayer
             if (!got.SequenceEqual(Enumerable.Range(1, last.IntMap("size")[s]).Select(k => (SpecItem?)new SpecItem(s, k))))
                 specFailure = $"Integrity (state {last.Index}: {s}'s delivered message is <<{string.Join(", ", got)}>>, not the one {s} sent)";
         }
-        if (implFailure is not null && specFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Reproduced = true, Failure = $"{implFailure}; spec: {specFailure}" };
-        if (implFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"the implementation failed ({implFailure}) where the counterexample breaks nothing" };
-        return new ReplayReport
-        {
-            Target = target, Steps = log,
-            Divergence = specFailure is null
-                ? $"nothing to reproduce: the implementation followed all {log.Count} steps, and the trace breaks no property the replay checks"
-                : $"the implementation followed all {log.Count} steps without failing, where the counterexample breaks {specFailure}",
-        };
+        return ReplayReport.Conclude(target, log, implFailure, specFailure, log.Count);
     }
 
     /// <summary>The step from the change between the states: a sender picks its size (Send), a packet joins the

@@ -221,17 +221,7 @@ internal sealed partial class MailboxReplayer(string? cfg) : ISpecReplayer
         string? specFailure = null;
         foreach (var (key, rs) in trace.States[log.Count].Map("deliveredTo", v => v.GetArrayLength()))
             if (rs > 1) specFailure = $"NoDuplication (state {log.Count + 1}: {key} delivered to {rs} receivers)";
-        if (implFailure is not null && specFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Reproduced = true, Failure = $"{implFailure}; spec: {specFailure}" };
-        if (implFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"the implementation failed ({implFailure}) where the counterexample breaks nothing" };
-        return new ReplayReport
-        {
-            Target = target, Steps = log,
-            Divergence = specFailure is null
-                ? $"nothing to reproduce: the implementation followed all {log.Count} steps, and the trace breaks no property the replay checks"
-                : $"the implementation followed all {log.Count} steps without failing, where the counterexample breaks {specFailure}",
-        };
+        return ReplayReport.Conclude(target, log, implFailure, specFailure, log.Count);
     }
 
     private static void ParkHere()

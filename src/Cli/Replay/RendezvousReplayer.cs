@@ -162,17 +162,7 @@ internal sealed class RendezvousReplayer : ISpecReplayer
         }
 
         string? specFailure = SpecFailure(trace.States[log.Count]);
-        if (implFailure is not null && specFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Reproduced = true, Failure = $"{implFailure}; spec: {specFailure}" };
-        if (implFailure is not null)
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"the implementation failed ({implFailure}) where the counterexample breaks nothing" };
-        return new ReplayReport
-        {
-            Target = target, Steps = log,
-            Divergence = specFailure is null
-                ? $"nothing to reproduce: the implementation followed all {log.Count} steps, and the trace breaks no property the replay checks"
-                : $"the implementation followed all {log.Count} steps without failing, where the counterexample breaks {specFailure}",
-        };
+        return ReplayReport.Conclude(target, log, implFailure, specFailure, log.Count);
     }
 
     private static string? SpecFailure(TraceState s)

@@ -25,6 +25,28 @@ public sealed class ReplayReport
     /// <summary>When not reproduced: where and how the implementation left the trace.</summary>
     public string? Divergence { get; init; }
 
+    /// <summary>
+    /// The verdict once the implementation has followed the trace: reproduced when the implementation failed and the
+    /// counterexample breaks a property; otherwise a divergence saying which side failed. <paramref name="stepsFollowed"/>
+    /// is how many steps the implementation ran; <paramref name="context"/> is appended to a "nothing failed" divergence.
+    /// </summary>
+    public static ReplayReport Conclude(string target, IReadOnlyList<ReplayStep> steps, string? implFailure, string? specFailure,
+        int stepsFollowed, string? context = null)
+    {
+        if (implFailure is not null && specFailure is not null)
+            return new ReplayReport { Target = target, Steps = steps, Reproduced = true, Failure = $"{implFailure}; spec: {specFailure}" };
+        if (implFailure is not null)
+            return new ReplayReport { Target = target, Steps = steps, Divergence = $"the implementation failed ({implFailure}) where the counterexample breaks nothing" };
+        return new ReplayReport
+        {
+            Target = target, Steps = steps,
+            Divergence = (specFailure is null
+                ? $"nothing to reproduce: the implementation followed all {stepsFollowed} steps, and the trace breaks no property the replay checks"
+                : $"the implementation followed all {stepsFollowed} steps without failing, where the counterexample breaks {specFailure}")
+                + (context is null ? "" : $" ({context})"),
+        };
+    }
+
     /// <summary>Prints the report as <c>vipc replay</c> does.</summary>
     public void Write(TextWriter output)
     {
