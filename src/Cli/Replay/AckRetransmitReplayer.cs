@@ -25,19 +25,6 @@ internal sealed partial class AckRetransmitReplayer : ISpecReplayer
         ["NoDuplicateCheck"] = "ReliableEndpoint with " + nameof(SeededBugs.MissingDuplicateCheck) + " at the receiver",
     };
 
-    /// <summary>One end of the scripted link: what it sends is captured, never delivered by itself.</summary>
-    private sealed class ScriptedLink(ProcessId local, ProcessId remote) : IDatagramLink
-    {
-        public ProcessId Local { get; } = local;
-        public ProcessId Remote { get; } = remote;
-        public int MaxDatagramSize => 1024;
-        public List<byte[]> Sent { get; } = new();
-        public Action<ReadOnlyMemory<byte>>? Handler { get; private set; }
-        public void Send(ReadOnlySpan<byte> datagram) => Sent.Add(datagram.ToArray());
-        public void Attach(Action<ReadOnlyMemory<byte>> onDatagram) => Handler = onDatagram;
-        public void Dispose() { }
-    }
-
     private readonly record struct Packet(string Kind, int I)
     {
         public override string ToString() => $"<<\"{Kind}\", {I}>>";

@@ -31,18 +31,6 @@ internal sealed partial class SlidingWindowReplayer(string? cfg) : ISpecReplayer
         public override string ToString() => $"[seq |-> {Seq}, ack |-> {Ack}]";
     }
 
-    private sealed class ScriptedLink(ProcessId local, ProcessId remote) : IDatagramLink
-    {
-        public ProcessId Local { get; } = local;
-        public ProcessId Remote { get; } = remote;
-        public int MaxDatagramSize => 1024;
-        public List<byte[]> Sent { get; } = new();
-        public Action<ReadOnlyMemory<byte>>? Handler { get; private set; }
-        public void Send(ReadOnlySpan<byte> datagram) => Sent.Add(datagram.ToArray());
-        public void Attach(Action<ReadOnlyMemory<byte>> onDatagram) => Handler = onDatagram;
-        public void Dispose() { }
-    }
-
     private sealed class End
     {
         public required string Name;
