@@ -70,23 +70,8 @@ public sealed class MailboxTraceValidationTests(ITestOutputHelper output) : Coyo
 
     private void AssertRejectedWhereShown(TraceSink sink, Func<IReadOnlyList<string>, int?> oracle, string what)
     {
-        var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
-        int showing = 0;
-        foreach (var trace in traces)
-        {
-            var expected = oracle(trace);
-            var verdict = SpecTraces.Validate(Module, trace);
-            if (expected is null)
-            {
-                Assert.True(verdict.Accepted, $"a trace without {what} was rejected:\n" + SpecTraces.Explain(trace, verdict));
-                continue;
-            }
-            showing++;
-            Assert.False(verdict.Accepted, $"{what} at event {expected}, yet the trace was accepted:\n" + string.Join('\n', trace));
-            Assert.True(verdict.FirstUnexplained!.Index == expected, $"expected the rejection at event {expected}:\n" + SpecTraces.Explain(trace, verdict));
-        }
-        Log($"[validate] MailboxTrace.tla: distinct traces={traces.Count}, with {what}={showing}, each rejected where the oracle says");
-        Assert.True(showing > 0, $"no explored schedule showed {what}: the test proves nothing");
+        var (distinct, showing) = ValidationAsserts.RejectedWhereTheBugShows(Module, sink, oracle, what);
+        Log($"[validate] MailboxTrace.tla: distinct traces={distinct}, with {what}={showing}, each rejected where the oracle says");
     }
 
     [Fact]

@@ -63,23 +63,9 @@ public sealed class RendezvousTraceValidationTests(ITestOutputHelper output) : C
         Assert.Equal(100, result.Iterations);
 
         // ...and validation rejects every trace in which a send returned early, at the event the oracle names.
-        var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
-        int showing = 0;
-        foreach (var trace in traces)
-        {
-            var expected = TraceOracles.FirstSendWhilePreviousParked(trace);
-            var verdict = SpecTraces.Validate(SpecTraces.Rendezvous, trace);
-            if (expected is null)
-            {
-                Assert.True(verdict.Accepted, "a trace in which no send returned early was rejected:\n" + SpecTraces.Explain(trace, verdict));
-                continue;
-            }
-            showing++;
-            Assert.False(verdict.Accepted, $"a send returned early at event {expected}, yet the trace was accepted:\n" + string.Join('\n', trace));
-            Assert.True(verdict.FirstUnexplained!.Index == expected, $"expected the rejection at event {expected}:\n" + SpecTraces.Explain(trace, verdict));
-        }
-        Log($"[validate] RendezvousTrace.tla: distinct traces={traces.Count}, with an early return={showing}, each rejected at the sender's next step");
-        Assert.True(showing > 0, "no explored schedule let a send return early: the test proves nothing");
+        var (distinct, showing) = ValidationAsserts.RejectedWhereTheBugShows(SpecTraces.Rendezvous, sink,
+            TraceOracles.FirstSendWhilePreviousParked, "a send that returned early");
+        Log($"[validate] RendezvousTrace.tla: distinct traces={distinct}, with an early return={showing}, each rejected at the sender's next step");
     }
 
     [Fact]
@@ -91,23 +77,9 @@ public sealed class RendezvousTraceValidationTests(ITestOutputHelper output) : C
         var (result, sink) = Explore("traced.rendezvous.2p2c!IfInsteadOfWhile",
             s => Body(s, Kind.Rendezvous, 2, 2, 2, faults: BufferFaults.IfInsteadOfWhile), budget: 200);
         Log($"  the scenario's own checks: {(result.Bug is null ? "passed every iteration" : "failed: " + result.Bug)}");
-        var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
-        int showing = 0;
-        foreach (var trace in traces)
-        {
-            var expected = TraceOracles.FirstSendWhilePreviousParked(trace);
-            var verdict = SpecTraces.Validate(SpecTraces.Rendezvous, trace);
-            if (expected is null)
-            {
-                Assert.True(verdict.Accepted, "a trace in which no send returned early was rejected:\n" + SpecTraces.Explain(trace, verdict));
-                continue;
-            }
-            showing++;
-            Assert.False(verdict.Accepted, $"a send returned early at event {expected}, yet the trace was accepted:\n" + string.Join('\n', trace));
-            Assert.True(verdict.FirstUnexplained!.Index == expected, $"expected the rejection at event {expected}:\n" + SpecTraces.Explain(trace, verdict));
-        }
-        Log($"[validate] RendezvousTrace.tla: distinct traces={traces.Count}, with an early return={showing}, each rejected at the sender's next step");
-        Assert.True(showing > 0, "no explored schedule let a woken sender return early: the test proves nothing");
+        var (distinct, showing) = ValidationAsserts.RejectedWhereTheBugShows(SpecTraces.Rendezvous, sink,
+            TraceOracles.FirstSendWhilePreviousParked, "a send that returned early");
+        Log($"[validate] RendezvousTrace.tla: distinct traces={distinct}, with an early return={showing}, each rejected at the sender's next step");
     }
 
     [Fact]

@@ -92,25 +92,8 @@ public sealed class TraceValidationTests(ITestOutputHelper output) : CoyoteTest(
     /// </summary>
     private void AssertRejectedWhereTheBugShows(string module, TraceSink sink, Func<IReadOnlyList<string>, int?> oracle, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
-        int showing = 0;
-        foreach (var trace in traces)
-        {
-            var expected = oracle(trace);
-            var verdict = SpecTraces.Validate(module, trace, environment);
-            if (expected is null)
-            {
-                Assert.True(verdict.Accepted, "a trace in which the seeded bug does not show was rejected:\n" + SpecTraces.Explain(trace, verdict));
-                continue;
-            }
-            showing++;
-            Assert.False(verdict.Accepted, $"a trace showing the seeded bug at event {expected} was accepted:\n" + string.Join('\n', trace));
-            Assert.True(expected == verdict.FirstUnexplained!.Index,
-                $"expected the rejection at event {expected}:\n" + SpecTraces.Explain(trace, verdict));
-            Assert.Equal(expected - 1, verdict.EventsMatched);
-        }
-        Log($"[validate] {Path.GetFileName(module)}: distinct traces={traces.Count}, showing the bug={showing}, each rejected at the oracle's event");
-        Assert.True(showing > 0, "no explored trace shows the seeded bug: the test proves nothing");
+        var (distinct, showing) = ValidationAsserts.RejectedWhereTheBugShows(module, sink, oracle, "the seeded bug", environment);
+        Log($"[validate] {Path.GetFileName(module)}: distinct traces={distinct}, showing the bug={showing}, each rejected at the oracle's event");
     }
 
     [Theory]
