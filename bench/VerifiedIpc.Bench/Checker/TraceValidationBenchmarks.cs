@@ -12,6 +12,7 @@ namespace VerifiedIpc.Bench.Checker;
 /// and compiles the trace module (done once per trace, as <c>vipc validate</c> does).
 /// </summary>
 [SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 7)]
+[MedianColumn]
 [MemoryDiagnoser]
 public class TraceValidationBenchmarks
 {
