@@ -11,7 +11,7 @@ namespace VerifiedIpc.Bench.Checker;
 /// Events/s = <see cref="TraceEvents"/> / mean time. The baseline only parses the trace; the full run also loads
 /// and compiles the trace module (done once per trace, as <c>vipc validate</c> does).
 /// </summary>
-[SimpleJob(launchCount: 1, warmupCount: 2, iterationCount: 7)]
+[SimpleJob(launchCount: 1, warmupCount: 3, iterationCount: 15)]
 [MedianColumn]
 [MemoryDiagnoser]
 public class TraceValidationBenchmarks
