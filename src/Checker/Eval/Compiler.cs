@@ -581,7 +581,9 @@ internal sealed partial class Compiler
         return new C(c =>
         {
             var f = c.F;
-            var domVals = binders.Select(b => b.Domain.Ev(c)).ToArray();
+            // A loop, not LINQ: this runs once per evaluation of the constructor, in the states' hot path.
+            var domVals = new Value[binders.Length];
+            for (int i = 0; i < domVals.Length; i++) domVals[i] = binders[i].Domain.Ev(c);
             if (single && domVals[0] is SetBase sb && !sb.IsFinite)
             {
                 // [n \in Nat |-> e]: lazy; the body runs in a private copy of the frame.

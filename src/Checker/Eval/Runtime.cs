@@ -60,6 +60,10 @@ public sealed class Ctx
     /// <summary>The cached value of definition <paramref name="id"/> for the current state, or null.</summary>
     public Value? Cached(int id) => id < _cacheKeys.Length && ReferenceEquals(_cacheKeys[id], Cur) ? _cacheVals[id] : null;
 
+    /// <summary>Forgets every cached value: for callers that reuse a state array for another state (the cache is
+    /// keyed by the array, not its contents).</summary>
+    public void ClearCache() => Array.Clear(_cacheKeys);
+
     /// <summary>Caches the value of definition <paramref name="id"/> for the current state.</summary>
     public void Cache(int id, Value v)
     {

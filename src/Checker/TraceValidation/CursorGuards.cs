@@ -64,6 +64,9 @@ internal sealed class CursorGuards
     /// running it reports the error where it belongs.</summary>
     public void Admitted(Value[] anyState, bool[] admitted)
     {
+        // The validator reuses state arrays from one prefix to the next; a value cached for an array's old state
+        // must not be read for its new one.
+        _ctx.ClearCache();
         for (int a = 0; a < _guards.Length; a++)
         {
             admitted[a] = true;

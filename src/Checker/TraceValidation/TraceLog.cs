@@ -6,12 +6,14 @@ namespace VerifiedIpc.Checker.TraceValidation;
 /// <summary>One event of an NDJSON trace: the JSON object, where it came from, and its text.</summary>
 public sealed class TraceEvent
 {
-    internal TraceEvent(int index, int lineNumber, string line, JsonElement json, string proc, long clock, string kind)
+    private JsonElement? _json;
+
+    internal TraceEvent(int index, int lineNumber, string line, TraceNode node, string proc, long clock, string kind)
     {
         Index = index;
         LineNumber = lineNumber;
         Line = line;
-        Json = json;
+        Node = node;
         Proc = proc;
         Clock = clock;
         Kind = kind;
@@ -26,8 +28,21 @@ public sealed class TraceEvent
     /// <summary>The line as written.</summary>
     public string Line { get; }
 
-    /// <summary>The parsed object.</summary>
-    public JsonElement Json { get; }
+    /// <summary>The parsed object (parsed again from <see cref="Line"/> on first use; validation reads
+    /// the trace's own node form).</summary>
+    public JsonElement Json
+    {
+        get
+        {
+            if (_json is { } j) return j;
+            using var doc = JsonDocument.Parse(Line);
+            var root = doc.RootElement.Clone();
+            _json = root;
+            return root;
+        }
+    }
+
+    internal TraceNode Node { get; }
 
     /// <summary>The <c>proc</c> field: the logical process that took the step.</summary>
     public string Proc { get; }
@@ -79,44 +94,19 @@ public sealed class TraceLog
             lineNumber++;
             if (!string.IsNullOrWhiteSpace(raw)) kept.Add((raw, lineNumber));
         }
-        if (TryParseAtOnce(kept, source) is { } fast) return new TraceLog(source, fast);
+        var reader = new TraceLineReader();
         var events = new TraceEvent[kept.Count];
-        for (int i = 0; i < events.Length; i++) events[i] = ParseLine(kept[i].Line, kept[i].Number, i + 1, source);
+        for (int i = 0; i < events.Length; i++)
+        {
+            var (line, number) = kept[i];
+            events[i] = reader.TryRead(line, out var obj, out var proc, out long clock, out var kind)
+                ? new TraceEvent(i + 1, number, line, obj, proc, clock, kind)
+                : ParseLine(line, number, i + 1, source);
+        }
         return new TraceLog(source, events);
     }
 
-    /// <summary>The fast path: the lines as one JSON array, parsed by one document (a document per line costs
-    /// more than the rest of validation). It is taken only when every element is exactly one line; otherwise
-    /// (a syntax error, a line holding two values or half of one) the lines are parsed one by one, which names
-    /// the bad line.</summary>
-    private static TraceEvent[]? TryParseAtOnce(List<(string Line, int Number)> kept, string source)
-    {
-        if (kept.Count == 0) return [];
-        var sb = new System.Text.StringBuilder(kept.Sum(k => k.Line.Length + 1) + 2).Append('[');
-        for (int i = 0; i < kept.Count; i++)
-        {
-            if (i > 0) sb.Append(',');
-            sb.Append(kept[i].Line);
-        }
-        sb.Append(']');
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(sb.ToString()); }
-        catch (JsonException) { return null; }
-        // The document is not disposed: the events' elements live in it for as long as the trace is used.
-        var root = doc.RootElement;
-        if (root.GetArrayLength() != kept.Count) return null;
-        var events = new TraceEvent[kept.Count];
-        int n = 0;
-        foreach (var el in root.EnumerateArray())
-        {
-            var (line, number) = kept[n];
-            if (!el.GetRawText().AsSpan().SequenceEqual(line.AsSpan().Trim())) return null;
-            events[n] = Build(el, line, number, n + 1, source);
-            n++;
-        }
-        return events;
-    }
-
+    /// <summary>The checking parser, for a line the fast reader declined: it names what is wrong and where.</summary>
     private static TraceEvent ParseLine(string line, int lineNumber, int index, string source)
     {
         JsonElement root;
@@ -143,7 +133,7 @@ public sealed class TraceLog
             throw new TraceFormatException(source, lineNumber, "the field \"clock\" is missing", line);
         if (clockEl.ValueKind != JsonValueKind.Number || !clockEl.TryGetInt64(out long clock) || clock < 1)
             throw new TraceFormatException(source, lineNumber, $"the field \"clock\" must be an integer of at least 1, found {clockEl.GetRawText()}", line);
-        return new TraceEvent(index, lineNumber, line, root, proc, clock, kind);
+        return new TraceEvent(index, lineNumber, line, TraceLineReader.FromElement(root), proc, clock, kind);
     }
 
     private static string RequiredString(JsonElement obj, string field, string source, int lineNumber, string line)
@@ -201,8 +191,8 @@ public sealed class TraceLog
         {
             if (_cached is { } c && ReferenceEquals(c.Strings, strings)) return c.Value;
             var vals = new Value[_events.Length];
-            var interner = new JsonValues.Interner(strings);
-            for (int i = 0; i < vals.Length; i++) vals[i] = JsonValues.ToValue(_events[i].Json, interner);
+            var builder = new TraceValueBuilder(strings);
+            for (int i = 0; i < vals.Length; i++) vals[i] = builder.ToValue(_events[i].Node);
             var v = FcnValue.Tuple(vals);
             _cached = (strings, v);
             return v;

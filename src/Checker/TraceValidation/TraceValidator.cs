@@ -216,6 +216,10 @@ public static class TraceValidator
             {
                 (_current, _next) = (_next, _current);
                 (_currentSeen, _nextSeen) = (_nextSeen, _currentSeen);
+                // The states of the previous prefix are expanded and no longer needed: their arrays take the next
+                // prefix's states (the context's cache is keyed by array, so it is cleared with them).
+                foreach (var done in _next) _free.Push(done);
+                _ctx.ClearCache();
                 _next.Clear();
                 _nextSeen.Clear();
                 _curCursor = start!.Value + k;
@@ -278,9 +282,11 @@ public static class TraceValidator
             }
         }
 
-        private static Value[] Copy(Value?[] s)
+        private readonly Stack<Value[]> _free = new();
+
+        private Value[] Copy(Value?[] s)
         {
-            var full = new Value[s.Length];
+            var full = _free.TryPop(out var reused) ? reused : new Value[s.Length];
             Array.Copy(s, full, s.Length);
             return full;
         }
