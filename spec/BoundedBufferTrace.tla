@@ -146,12 +146,13 @@ CloseEvent ==
 \* holds it until it logs its own Wait, Send, Receive or Broadcast, so it
 \* takes the lock silently only when the next event is its own and not a
 \* logged Wake: other interleavings could not explain the next event anyway.
+\* The guard comes first so that other threads' steps are not built at all.
 NextIsOwn(t) == l <= Len(Trace) /\ Trace[l].proc = t /\ Trace[l].kind /= "Wake"
 
 SilentStep ==
   /\ \E t \in Threads :
-       \/ Acquire(t) /\ NextIsOwn(t)
-       \/ Wake(t) /\ NextIsOwn(t)
+       \/ NextIsOwn(t) /\ Acquire(t)
+       \/ NextIsOwn(t) /\ Wake(t)
        \/ Release(t)
        \/ Broadcast(t)
   /\ UNCHANGED <<l, closed>>
