@@ -184,9 +184,18 @@ internal sealed partial class Compiler
 
     /// <summary>Whether <paramref name="e"/> reads no variable, primed or not, and no run-time state: then its value is
     /// the same in every state. Conservative: anything it does not recognise counts as not constant.</summary>
-    private static bool IsConstantLevel(Expr e, Scope scope, int depth)
+    private static bool IsConstantLevel(Expr e, Scope scope, int depth) => ReadsAtMost(e, scope, -1, depth);
+
+    /// <summary>
+    /// Whether <paramref name="e"/> reads no run-time state and no variable except, unprimed, the one in slot
+    /// <paramref name="allowedSlot"/> (-1: none, i.e. constant level). Conservative: anything it does not recognise
+    /// counts as reading state. With a slot allowed (trace validation's cursor guards, evaluated in one reused frame),
+    /// LET, EXCEPT and recursive definitions count as reading state too.
+    /// </summary>
+    internal static bool ReadsAtMost(Expr e, Scope scope, int allowedSlot, int depth)
     {
         if (depth > 20) return false;
+        bool constantLevel = allowedSlot < 0;
         bool ok = true;
         void Visit(Node n)
         {
@@ -201,11 +210,17 @@ internal sealed partial class Compiler
                     switch (scope.Lookup(app.Name))
                     {
                         case null or ValB or BuiltinB: break;
-                        case DefB d when IsConstantLevel(d.Def.Body, d.Scope, depth + 1): break;
+                        case VarB v when v.Slot == allowedSlot: break;
+                        case DefB d when (constantLevel || !d.Def.IsRecursive) && ReadsAtMost(d.Def.Body, d.Scope, allowedSlot, depth + 1): break;
                         default: ok = false; return;
                     }
                     break;
-                case NumberLiteral or StringLiteral or BooleanLiteral or ExceptAt:
+                case NumberLiteral or StringLiteral or BooleanLiteral:
+                    return;
+                case ExceptAt when constantLevel:
+                    return;
+                case Let or Except when !constantLevel:
+                    ok = false;
                     return;
                 case JunctionList or IfThenElse or Case or Let or Quantified or Choose or SetEnumeration or SetFilter or SetMap
                     or FunctionApplication or FunctionConstructor or FunctionSet or RecordConstructor or RecordSet or FieldAccess

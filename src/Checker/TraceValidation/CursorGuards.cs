@@ -22,7 +22,7 @@ internal sealed class CursorGuards
     private CursorGuards(Ev[]?[] guards, int[] frameSizes, ModelRuntime runtime, int varCount)
     {
         _guards = guards;
-        // Guards bind no LET caches (CursorOnly admits no LET), so a frame per guard can be reused across events.
+        // Guards bind no LET caches (Compiler.ReadsAtMost admits no LET with a slot allowed), so a frame per guard can be reused across events.
         _frames = frameSizes.Select(n => new Frame(n, null)).ToArray();
         _ctx = new Ctx(runtime, varCount);
     }
@@ -40,7 +40,7 @@ internal sealed class CursorGuards
             var leading = new List<(Expr E, Scope S)>();
             foreach (var c in LeadingConjuncts(part.Expr, part.Cc.S, 0))
             {
-                if (!CursorOnly(c.E, c.S, cursorSlot, 0)) break;
+                if (!Compiler.ReadsAtMost(c.E, c.S, cursorSlot, 0)) break;
                 leading.Add(c);
             }
             if (leading.Count == 0) continue;
@@ -108,45 +108,5 @@ internal sealed class CursorGuards
                 yield return (e, s);
                 break;
         }
-    }
-
-    /// <summary>Whether <paramref name="e"/> reads no variable but the cursor, unprimed. Conservative: anything not
-    /// recognised counts as reading state.</summary>
-    private static bool CursorOnly(Expr e, Scope scope, int cursorSlot, int depth)
-    {
-        if (depth > 20) return false;
-        bool ok = true;
-        void Visit(Node n)
-        {
-            if (!ok) return;
-            switch (n)
-            {
-                case OpApp app:
-                    if (app.Prefix.Length > 0
-                        || app.Name is Operators.Prime or Operators.Unchanged or Operators.Enabled or Operators.Always
-                            or Operators.Eventually or Operators.LeadsTo or Operators.Plusarrow or "\\cdot" or "TLCGet" or "TLCSet")
-                    { ok = false; return; }
-                    switch (scope.Lookup(app.Name))
-                    {
-                        case null or ValB or BuiltinB: break;
-                        case VarB v when v.Slot == cursorSlot: break;
-                        case DefB d when !d.Def.IsRecursive && CursorOnly(d.Def.Body, d.Scope, cursorSlot, depth + 1): break;
-                        default: ok = false; return;
-                    }
-                    break;
-                case NumberLiteral or StringLiteral or BooleanLiteral:
-                    return;
-                case JunctionList or IfThenElse or Case or Quantified or Choose or SetEnumeration or SetFilter or SetMap
-                    or FunctionApplication or FunctionConstructor or FunctionSet or RecordConstructor or RecordSet or FieldAccess
-                    or TupleExpr or CartesianProduct:
-                    break;
-                default:
-                    ok = false;
-                    return;
-            }
-            foreach (var child in Compiler.Children(n)) Visit(child);
-        }
-        Visit(e);
-        return ok;
     }
 }
