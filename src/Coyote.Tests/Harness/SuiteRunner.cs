@@ -116,6 +116,16 @@ public static class SuiteRunner
             return BadInput;
         }
 
+        try
+        {
+            _ = Validation.SpecTraces.SpecDirectory;
+        }
+        catch (TypeInitializationException e) when (e.InnerException is InvalidOperationException inner)
+        {
+            output.WriteLine("error: " + inner.Message);
+            return BadInput;
+        }
+
         return Validation.ValidationRun.Run(budget, output);
     }
 
