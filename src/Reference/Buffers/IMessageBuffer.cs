@@ -223,9 +223,54 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     internal abstract bool TryReadForChannel([MaybeNullWhen(false)] out T message);
 
-    internal abstract ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken);
+    /// <summary>Channel adapter: <c>WaitToReadAsync</c> callers parked until a receive could proceed.</summary>
+    private protected readonly WaiterQueue<bool> _readWaiters = new();
 
-    internal abstract ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken);
+    /// <summary>Channel adapter: <c>WaitToWriteAsync</c> callers parked until a send could proceed.</summary>
+    private protected readonly WaiterQueue<bool> _writeWaiters = new();
+
+    /// <summary>Under the lock: whether a receive would proceed now without waiting.</summary>
+    private protected abstract bool CanReceiveNow { get; }
+
+    /// <summary>Under the lock: whether a send would proceed now without waiting.</summary>
+    private protected abstract bool CanSendNow { get; }
+
+    /// <summary>Checks the monitor invariants at every step when the buffer was asked to (DEBUG, or a faulted
+    /// buffer with <see cref="BufferFaults.CheckInvariants"/>).</summary>
+    private protected void AssertInvariants()
+    {
+        if (_checkInvariants) VerifyInvariantsLocked();
+    }
+
+    internal ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
+            if (CanSendNow) return new ValueTask<bool>(true);
+            var waiter = new WriteReadinessWaiter(this);
+            _writeWaiters.Enqueue(waiter);
+            waiter.RegisterCancellation(cancellationToken);
+            return new ValueTask<bool>(waiter.Task);
+        }
+    }
+
+    internal ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
+        lock (_lock)
+        {
+            AssertInvariants();
+            if (CanReceiveNow) return new ValueTask<bool>(true);
+            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
+            var waiter = new Waiter<bool>(this, isSync: false);
+            _readWaiters.Enqueue(waiter);
+            waiter.RegisterCancellation(cancellationToken);
+            return new ValueTask<bool>(waiter.Task);
+        }
+    }
 
     /// <summary>Close with an optional error for the channel's <c>Completion</c>; false if already closed.</summary>
     internal bool TryComplete(Exception? error)

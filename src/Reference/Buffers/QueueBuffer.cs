@@ -24,8 +24,6 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
     private readonly RingBuffer<T> _items;
     private readonly WaiterQueue<T> _receivers = new();        // async receivers
     private readonly WaiterQueue<bool> _senders = new();       // async senders (SendWaiter<T>), each holding its message
-    private readonly WaiterQueue<bool> _readWaiters = new();   // channel adapter: WaitToReadAsync
-    private readonly WaiterQueue<bool> _writeWaiters = new();  // channel adapter: WaitToWriteAsync
     private int _blockedSenders, _blockedReceivers;            // sync callers between Wait entry and exit
 
     private protected QueueBuffer(int capacity, string defaultName, BufferOptions? options, BufferFaults faults)
@@ -106,10 +104,9 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
     // An explicit request (tests, Coyote scenarios) always checks; the per-step check follows _checkInvariants.
     private protected override void VerifyInvariantsLocked() => CheckInvariants();
 
-    private void AssertInvariants()
-    {
-        if (_checkInvariants) CheckInvariants();
-    }
+    private protected override bool CanReceiveNow => _items.Count > 0;
+
+    private protected override bool CanSendNow => _items.Count < _capacity;
 
     private void CheckInvariants()
     {
@@ -460,36 +457,6 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         }
         RunCompletions(ref c);
         return true;
-    }
-
-    internal override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
-        lock (_lock)
-        {
-            AssertInvariants();
-            if (_items.Count > 0) return new ValueTask<bool>(true);
-            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
-            var waiter = new Waiter<bool>(this, isSync: false);
-            _readWaiters.Enqueue(waiter);
-            waiter.RegisterCancellation(cancellationToken);
-            return new ValueTask<bool>(waiter.Task);
-        }
-    }
-
-    internal override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
-        lock (_lock)
-        {
-            AssertInvariants();
-            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
-            if (_items.Count < _capacity) return new ValueTask<bool>(true);
-            var waiter = new WriteReadinessWaiter(this);
-            _writeWaiters.Enqueue(waiter);
-            waiter.RegisterCancellation(cancellationToken);
-            return new ValueTask<bool>(waiter.Task);
-        }
     }
 }
 

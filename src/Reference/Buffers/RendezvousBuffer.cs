@@ -21,8 +21,6 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
 {
     private readonly WaiterQueue<bool> _senders = new();      // SendWaiter<T>, sync or async
     private readonly WaiterQueue<T> _receivers = new();       // Waiter<T>, sync or async
-    private readonly WaiterQueue<bool> _readWaiters = new();  // channel adapter: WaitToReadAsync
-    private readonly WaiterQueue<bool> _writeWaiters = new(); // channel adapter: WaitToWriteAsync
     private int _blocked;                                     // sync callers between Wait entry and exit
 
     /// <summary>Creates a rendezvous.</summary>
@@ -77,10 +75,9 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
     // An explicit request (tests, Coyote scenarios) always checks; the per-step check follows _checkInvariants.
     private protected override void VerifyInvariantsLocked() => CheckInvariants();
 
-    private void AssertInvariants()
-    {
-        if (_checkInvariants) CheckInvariants();
-    }
+    private protected override bool CanReceiveNow => !_senders.IsEmpty;
+
+    private protected override bool CanSendNow => !_receivers.IsEmpty;
 
     private void CheckInvariants()
     {
@@ -421,35 +418,5 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
         }
         RunCompletions(ref c);
         return true;
-    }
-
-    internal override ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
-        lock (_lock)
-        {
-            AssertInvariants();
-            if (!_senders.IsEmpty) return new ValueTask<bool>(true);
-            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
-            var waiter = new Waiter<bool>(this, isSync: false);
-            _readWaiters.Enqueue(waiter);
-            waiter.RegisterCancellation(cancellationToken);
-            return new ValueTask<bool>(waiter.Task);
-        }
-    }
-
-    internal override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken)
-    {
-        if (cancellationToken.IsCancellationRequested) return ValueTask.FromCanceled<bool>(cancellationToken);
-        lock (_lock)
-        {
-            AssertInvariants();
-            if (_closed) return _closeError is { } e ? ValueTask.FromException<bool>(e) : new ValueTask<bool>(false);
-            if (!_receivers.IsEmpty) return new ValueTask<bool>(true);
-            var waiter = new WriteReadinessWaiter(this);
-            _writeWaiters.Enqueue(waiter);
-            waiter.RegisterCancellation(cancellationToken);
-            return new ValueTask<bool>(waiter.Task);
-        }
     }
 }
