@@ -1,3 +1,4 @@
+using VerifiedIpc.Tests.Shared;
 using VerifiedIpc.Checker.TraceValidation;
 
 namespace VerifiedIpc.Checker.Tests;
@@ -8,23 +9,10 @@ public sealed class TraceValidationBoundedBufferTests
     internal static string Module => Path.Combine(SpecManifest.SpecDir, "BoundedBufferTrace.tla");
 
     internal static string Ev(string proc, int clock, string kind, string role, int count, int? item = null, string? producer = null) =>
-        $"{{\"proc\":\"{proc}\",\"clock\":{clock},\"kind\":\"{kind}\",\"obj\":\"buffer\",\"role\":\"{role}\"" +
-        (item is { } n ? $",\"msg\":[\"{producer ?? proc}\",{n}]" : "") + $",\"count\":{count}}}";
+        BoundedBufferSampleTrace.Ev(proc, clock, kind, role, count, item, producer);
 
     /// <summary>Capacity 1; c1 waits on the empty buffer, p1 sends twice, blocking once on the full buffer.</summary>
-    internal static string[] CorrectTrace() =>
-    [
-        Ev("c1", 1, "Wait", "receiver", 0),
-        Ev("p1", 2, "Broadcast", "buffer", 0),
-        Ev("p1", 3, "Send", "sender", 1, 1),
-        Ev("p1", 4, "Wait", "sender", 1),
-        Ev("c1", 5, "Wake", "receiver", 1),
-        Ev("c1", 6, "Broadcast", "buffer", 1),
-        Ev("c1", 7, "Receive", "receiver", 0, 1, "p1"),
-        Ev("p1", 8, "Wake", "sender", 0),
-        Ev("p1", 9, "Send", "sender", 1, 2),
-        Ev("c1", 10, "Receive", "receiver", 0, 2, "p1"),
-    ];
+    internal static string[] CorrectTrace() => BoundedBufferSampleTrace.Correct();
 
     private static TraceValidationResult Validate(IReadOnlyList<string> lines, IReadOnlyDictionary<string, string>? env = null) =>
         TraceValidator.Validate(new TraceValidationRequest { TraceModulePath = Module, TraceLines = lines, Environment = env });

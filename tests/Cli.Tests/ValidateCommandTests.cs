@@ -1,3 +1,4 @@
+using VerifiedIpc.Tests.Shared;
 using System.CommandLine;
 using VerifiedIpc.Reference.Buffers;
 
@@ -22,22 +23,9 @@ public sealed class ValidateCommandTests : IDisposable
     private static string Spec => Path.Combine(Root, "spec", "BoundedBuffer.tla");
 
     private static string Ev(string proc, int clock, string kind, string role, int count, int? item = null, string? producer = null) =>
-        $"{{\"proc\":\"{proc}\",\"clock\":{clock},\"kind\":\"{kind}\",\"obj\":\"buffer\",\"role\":\"{role}\"" +
-        (item is { } n ? $",\"msg\":[\"{producer ?? proc}\",{n}]" : "") + $",\"count\":{count}}}";
+        BoundedBufferSampleTrace.Ev(proc, clock, kind, role, count, item, producer);
 
-    private static string[] Correct() =>
-    [
-        Ev("c1", 1, "Wait", "receiver", 0),
-        Ev("p1", 2, "Broadcast", "buffer", 0),
-        Ev("p1", 3, "Send", "sender", 1, 1),
-        Ev("p1", 4, "Wait", "sender", 1),
-        Ev("c1", 5, "Wake", "receiver", 1),
-        Ev("c1", 6, "Broadcast", "buffer", 1),
-        Ev("c1", 7, "Receive", "receiver", 0, 1, "p1"),
-        Ev("p1", 8, "Wake", "sender", 0),
-        Ev("p1", 9, "Send", "sender", 1, 2),
-        Ev("c1", 10, "Receive", "receiver", 0, 2, "p1"),
-    ];
+    private static string[] Correct() => BoundedBufferSampleTrace.Correct();
 
     private (int Exit, string Output) Run(string[] lines, params string[] extra)
     {
