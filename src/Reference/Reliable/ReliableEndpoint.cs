@@ -27,7 +27,9 @@ namespace VerifiedIpc.Reference.Reliable;
 /// <see cref="ReliableOptions.DuplicateAckThreshold"/> duplicate acks, repair a message the first time. After that,
 /// losses are found by transmission order (after RACK, RFC 8985): a message the receiver does not hold is lost once
 /// a transmission <see cref="ReliableOptions.DuplicateAckThreshold"/> places after its latest one has arrived —
-/// which finds a lost repair as soon as later traffic overtakes it. When nothing later is sent (a pinned window, the
+/// which finds a lost repair as soon as later traffic overtakes it. Later repairs count as such traffic: the
+/// receiver acknowledges a repair at once and marks its echo as a repair, so the sender knows which copy arrived
+/// and credits it. When nothing later is sent (a pinned window, the
 /// tail of a transfer), a probe two smoothed round trips after the last progress (sooner when the window is full)
 /// resends what the same rule, timed, finds lost, or else the newest unreported message, so that its ack shows
 /// what is missing; a repeated repair of the window's left edge while the window is full goes twice. The
