@@ -69,10 +69,11 @@ public static class GoodputSimulation
             MinRetransmitTimeout = TimeSpan.FromMilliseconds(1),
             MaxRetransmissions = 50,
         };
-        using var link = new FaultyLink(schedule, time, new ProcessId(1), new ProcessId(2), maxDatagramSize: 1500);
+        var trace = Environment.GetEnvironmentVariable("GOODPUT_SIM_GAPS") is not null ? new RecordingTracer() : null;
+        using var link = new FaultyLink(schedule, time, new ProcessId(1), new ProcessId(2), maxDatagramSize: 1500, tracer: trace);
         int delivered = 0;
         var late = new LateTimers(time, TimerSlack);
-        using var p = new ReliableEndpoint(link.A, options, late);
+        using var p = new ReliableEndpoint(link.A, options, late, null, trace);
         using var q = new ReliableEndpoint(link.B, options, late, _ => delivered++);
         var start = time.GetUtcNow();
         var payload = new byte[1024];
@@ -84,10 +85,27 @@ public static class GoodputSimulation
         while (p.Unacknowledged > 0 && time.GetUtcNow() - start < TimeSpan.FromSeconds(60))
             time.Advance(Step);
         var elapsed = time.GetUtcNow() - start;
+        if (trace is not null)
+            PrintGaps(Console.Out, schedule.Gaps, trace.Events, start);
         Task.WaitAll(sends, TimeSpan.FromSeconds(10));
         if (!sends.All(s => s.IsCompletedSuccessfully) || delivered != Messages)
             throw new InvalidOperationException($"loss {loss}, seed {seed}: delivered {delivered} of {Messages}");
         return (elapsed, p.Statistics, q.Statistics);
+    }
+
+    /// <summary>Diagnosis: every stretch of over 0.3 ms in which the data receiver sat idle, with what the sender
+    /// did in the 4 ms before it ended.</summary>
+    private static void PrintGaps(TextWriter output, List<(DateTimeOffset From, DateTimeOffset To)> gaps,
+        IReadOnlyList<DeliveryTraceEvent> events, DateTimeOffset start)
+    {
+        string Ms(DateTimeOffset t) => (t - start).TotalMilliseconds.ToString("F3");
+        foreach (var (from, to) in gaps.Where(g => g.To - g.From > TimeSpan.FromMilliseconds(0.3)))
+        {
+            output.WriteLine($"  idle {Ms(from)}–{Ms(to)} ms:");
+            foreach (var e in events.Where(e => e.Time > from - TimeSpan.FromMilliseconds(4) && e.Time <= to
+                                               && e.Action is DeliveryAction.Retransmit or DeliveryAction.Timeout or DeliveryAction.Drop))
+                output.WriteLine($"    {Ms(e.Time)} {e}");
+        }
     }
 
     /// <summary>The fake clock, with every timer firing <c>slack</c> after it is due.</summary>
@@ -118,6 +136,8 @@ public static class GoodputSimulation
         private readonly DateTimeOffset[] _free = [DateTimeOffset.MinValue, DateTimeOffset.MinValue];
         private readonly Random _stalls = new((int)seed);
 
+        public List<(DateTimeOffset From, DateTimeOffset To)> Gaps { get; } = [];
+
         public FaultDecision Decide(LinkDirection direction, long index)
         {
             var decision = losses.Decide(direction, index);
@@ -127,6 +147,8 @@ public static class GoodputSimulation
             int d = (int)direction;
             var arrive = now + Propagation;
             var start = arrive > _free[d] ? arrive : _free[d];
+            if (direction == LinkDirection.AToB && arrive > _free[d] && _free[d] != DateTimeOffset.MinValue)
+                Gaps.Add((_free[d], arrive));
             // A descheduled receiver: now and then the queue stops for a few milliseconds.
             if (_stalls.NextDouble() < StallRate)
                 start += TimeSpan.FromMilliseconds(1 + 4 * _stalls.NextDouble());

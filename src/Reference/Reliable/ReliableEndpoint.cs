@@ -89,6 +89,13 @@ public sealed class ReliableEndpoint : IDisposable
     // The loss probe (after TCP's tail loss probe, RFC 8985 §7): a few round trips without progress, well before the
     // timeout, look once for lost messages that no later traffic will reveal. Null when none is due.
     private DateTimeOffset? _probeDeadline;
+    // RACK's time rule (RFC 8985 §6.2) for what the count rule cannot judge yet: a message sent before one the
+    // receiver holds is lost once it has been out for the latest delivered transmission's round trip plus a
+    // reordering window. _rackRtt is that round trip (only exact ones: a copy known to be the one that arrived);
+    // _minRtt gives the window (a quarter of it); _reorderDeadline is when the rule next has something to judge.
+    private TimeSpan? _rackRtt;
+    private TimeSpan? _minRtt;
+    private DateTimeOffset? _reorderDeadline;
 
     // Receiver: everything below _expected was delivered; _buffered holds arrivals in (_expected, _expected + W).
     private ulong _expected;
@@ -420,7 +427,7 @@ public sealed class ReliableEndpoint : IDisposable
         {
             // The receiver says which arrival prompted this ack: an exact round trip, even across holes (a
             // message sent more than once is skipped: the echo cannot say which copy it answers — Karn).
-            _rtt.Sample(now - echoed.LastSentAt);
+            Sample(now - echoed.LastSentAt);
             if (_timed is { } t && t.Seq <= e)
                 _timed = null;
         }
@@ -439,13 +446,14 @@ public sealed class ReliableEndpoint : IDisposable
                 _oldestDeadline = now + _rtt.Timeout;
                 _probeDeadline = ProbeDeadline(now);
                 DetectLosses(fx);
+                DetectLossesByTime(now, fx);
             }
             return;
         }
 
         if (_timed is { } timed && ack > timed.Seq)
         {
-            _rtt.Sample(now - timed.SentAt);
+            Sample(now - timed.SentAt);
             _timed = null;
         }
         for (ulong s = _sendBase; s < ack; s++)
@@ -464,6 +472,7 @@ public sealed class ReliableEndpoint : IDisposable
         _n.AcksReceived++;
         Trace(DeliveryAction.AckReceived, 0, ack);
         DetectLosses(fx);
+        DetectLossesByTime(now, fx);
         FillWindow(fx);
     }
 
@@ -525,12 +534,65 @@ public sealed class ReliableEndpoint : IDisposable
     private void NoteDelivered(Outgoing m, Echo? echo)
     {
         long evidence;
+        DateTimeOffset? sentAt = null; // when the copy credited was sent, if it is certainly the one that arrived
         if (echo is { } e && e.Seq == m.Seq)
-            evidence = e.Repair && m.RepairCredit >= 0 ? m.RepairCredit : m.FirstTransmission;
+        {
+            bool repair = e.Repair && m.RepairCredit >= 0;
+            evidence = repair ? m.RepairCredit : m.FirstTransmission;
+            sentAt = repair ? m.RepairCreditSentAt : m.FirstSentAt;
+            if ((_bugs & SeededBugs.RackRttFromFirstCopy) != 0)
+                sentAt = m.FirstSentAt;
+        }
+        else if (m.Transmissions == 1)
+        {
+            evidence = m.Transmission;
+            sentAt = m.FirstSentAt;
+        }
         else
-            evidence = m.Transmissions == 1 ? m.Transmission : m.PreviousTransmission;
+        {
+            evidence = m.PreviousTransmission;
+        }
         if (evidence > _deliveredTransmission)
+        {
             _deliveredTransmission = evidence;
+            if (sentAt is { } t)
+                _rackRtt = _time.GetUtcNow() - t; // RACK.rtt: the round trip of the most recently sent delivery
+        }
+    }
+
+    private void Sample(TimeSpan rtt)
+    {
+        _rtt.Sample(rtt);
+        if (_minRtt is not { } min || rtt < min)
+            _minRtt = rtt;
+    }
+
+    /// <summary>
+    /// RACK's time rule (RFC 8985 §6.2): a message the receiver does not hold, whose latest transmission went
+    /// before one it does hold, is lost once it has been out for the round trip of that later delivery plus a
+    /// reordering window (a quarter of the shortest round trip). The count rule (<see cref="DetectLosses"/>) needs
+    /// <see cref="ReliableOptions.DuplicateAckThreshold"/> later transmissions to arrive; at the tail of a transfer,
+    /// or in a pinned window with a few repairs in flight, there are none, and without this rule such a loss waited
+    /// for the probe (two smoothed round trips, inflated by the queue that has since drained). Sets
+    /// <c>_reorderDeadline</c> when a message is still within its window.
+    /// </summary>
+    private void DetectLossesByTime(DateTimeOffset now, Effects fx)
+    {
+        _reorderDeadline = null;
+        if (_rackRtt is not { } rtt)
+            return;
+        var wait = rtt + (_minRtt ?? rtt) / 4;
+        while (_unreported.First is { } first && first.Value.Transmission < _deliveredTransmission)
+        {
+            var due = first.Value.LastSentAt + wait;
+            if (due > now)
+            {
+                _reorderDeadline = due;
+                return;
+            }
+            _n.FastRetransmissions++;
+            Transmit(first.Value.Seq, first.Value, Reason.Lost, fx); // moves it to the back, past the delivered one
+        }
     }
 
     /// <summary>
@@ -635,9 +697,15 @@ public sealed class ReliableEndpoint : IDisposable
         m.PreviousTransmission = m.Transmission;
         m.Transmission = _transmissions++;
         if (reason == Reason.New)
+        {
             m.FirstTransmission = m.Transmission;
+            m.FirstSentAt = now;
+        }
         else if (reason == Reason.Lost || m.RepairCredit < 0)
+        {
             m.RepairCredit = m.Transmission; // every earlier copy is known lost, or this is the first repair
+            m.RepairCreditSentAt = now;
+        }
         if (!m.Sacked)
         {
             if (m.Node.List is not null)
@@ -744,6 +812,8 @@ public sealed class ReliableEndpoint : IDisposable
             if (_disposed || _failure is not null)
                 return;
             var now = _time.GetUtcNow();
+            if (_reorderDeadline is { } reorder && reorder <= now)
+                DetectLossesByTime(now, fx);
             if (_probeDeadline is { } probe && probe <= now && _inFlight.Count > 0)
                 Probe(now, fx);
             if (_oldestDeadline is { } deadline && deadline <= now && _inFlight.TryGetValue(_sendBase, out var m))
@@ -869,11 +939,14 @@ public sealed class ReliableEndpoint : IDisposable
         if (_oldestDeadline is not { } deadline)
         {
             _probeDeadline = null;
+            _reorderDeadline = null;
             _retransmitTimer.Change(never, never);
             return;
         }
         if (_probeDeadline is { } probe && probe < deadline)
             deadline = probe;
+        if (_reorderDeadline is { } reorder && reorder < deadline)
+            deadline = reorder;
         var due = deadline - _time.GetUtcNow();
         _retransmitTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, never);
     }
@@ -894,6 +967,7 @@ public sealed class ReliableEndpoint : IDisposable
         _sendBase = _nextSeq;
         _oldestDeadline = null;
         _probeDeadline = null;
+        _reorderDeadline = null;
         _timed = null;
         foreach (var m in all)
         {
@@ -1016,6 +1090,10 @@ public sealed class ReliableEndpoint : IDisposable
 
         /// <summary>The number of its first transmission.</summary>
         public long FirstTransmission { get; set; }
+
+        public DateTimeOffset FirstSentAt { get; set; }
+
+        public DateTimeOffset RepairCreditSentAt { get; set; }
 
         /// <summary>The earliest of its repairs not known lost (−1 before the first repair): what an echo of a
         /// repaired copy is credited to.</summary>

@@ -161,6 +161,50 @@ public sealed class SelectiveAckTests
         Assert.True(third > Ms(4), $"the third copy of message 0 went at {third}");
     }
 
+    /// <summary>
+    /// The tail of a transfer (10 messages, window 16, nothing queued behind): messages 3 and 6 are lost, and so
+    /// is the first repair of 3 (datagram #10). The repair of 6, sent just after it, arrives at 3 ms and its echo
+    /// comes back at 4 ms: too few later transmissions for the count rule, so RACK's time rule must judge — the
+    /// repair of 3 has been out for the round trip of the repair of 6 (2 ms) plus a quarter of the shortest round
+    /// trip. Returns when message 3 went the third time, or what went wrong.
+    /// </summary>
+    private static (TimeSpan? ThirdCopyOfThree, string? Failure) LostRepairAtTheTailJudgedByTime(SeededBugs bugs)
+    {
+        var script = Enumerable.Repeat(Deliver, 14).ToArray();
+        foreach (int lost in new[] { 3, 6, 10 })
+            script[lost] = Drop;
+        using var sim = new Simulation(new ScriptedFaultSchedule(script, []), SlowTimer(16), bugs);
+        sim.Queue(10, bothWays: false);
+        sim.RunUntilSendsComplete();
+        if (sim.Violation() is { } violation)
+            return (null, violation);
+        if (sim.AtP.Statistics.Timeouts != 0)
+            return (null, $"{sim.AtP.Statistics.Timeouts} timeouts");
+        var start = sim.Trace.Events[0].Time;
+        var three = sim.Trace.Events.Where(e => e.Process == Simulation.P && e.Action == DeliveryAction.Retransmit && e.Sequence == 3)
+            .Select(e => e.Time - start).ToList();
+        return three.Count < 2 ? (null, $"message 3 was repaired {three.Count} times") : (three[1], null);
+    }
+
+    [Fact]
+    public void A_lost_repair_at_the_tail_is_judged_lost_by_time_one_round_trip_after_a_later_repair_arrived()
+    {
+        var (third, failure) = LostRepairAtTheTailJudgedByTime(SeededBugs.None);
+        Assert.Null(failure);
+        // Due at 2 + 2 + 0.5 ms; without the time rule the probe would send it at 8 ms (two round trips after 4).
+        Assert.InRange(third!.Value, Ms(4.5), Ms(5));
+    }
+
+    [Fact]
+    public void A_round_trip_taken_from_the_wrong_copy_is_caught_by_the_tail_check()
+    {
+        // Seeded: the repair's round trip is measured from the first copy (sent at 0, not 2 ms), so the rule waits
+        // 4.5 ms instead of 2.5 after the repair.
+        var (third, failure) = LostRepairAtTheTailJudgedByTime(SeededBugs.RackRttFromFirstCopy);
+        Assert.Null(failure);
+        Assert.True(third > Ms(5), $"the third copy of message 3 went at {third}");
+    }
+
     [Fact]
     public void A_lost_tail_is_probed_before_the_timer()
     {
