@@ -29,7 +29,8 @@ namespace VerifiedIpc.Reference.Reliable;
 /// a transmission <see cref="ReliableOptions.DuplicateAckThreshold"/> places after its latest one has arrived —
 /// which finds a lost repair as soon as later traffic overtakes it. Later repairs count as such traffic: the
 /// receiver acknowledges a repair at once and marks its echo as a repair, so the sender knows which copy arrived
-/// and credits it. When nothing later is sent (a pinned window, the
+/// and credits it. When too few later transmissions follow for that count but one of them has arrived, RACK's time
+/// rule judges (lost once out for that delivery's round trip plus a reordering window). When nothing later is sent (a pinned window, the
 /// tail of a transfer), a probe two smoothed round trips after the last progress (sooner when the window is full)
 /// resends what the same rule, timed, finds lost, or else the newest unreported message, so that its ack shows
 /// what is missing; a repeated repair of the window's left edge while the window is full goes twice. The
