@@ -1,0 +1,97 @@
+using VerifiedIpc.Coyote.Tests.Harness;
+using VerifiedIpc.Coyote.Tests.Validation;
+using VerifiedIpc.Reference.Links;
+using VerifiedIpc.Reference.Reliable;
+using Xunit.Abstractions;
+using static VerifiedIpc.Coyote.Tests.TracedReliableScenarios;
+
+namespace VerifiedIpc.Coyote.Tests;
+
+/// <summary>
+/// Reliable delivery under Coyote with its traces validated against <c>spec/SlidingWindowTrace.tla</c>
+/// (<see cref="TracedReliableScenarios"/>: a one-way transfer of three messages over the faulty in-process link).
+/// Correct code: every distinct trace accepted. Each seeded reliable bug: every trace in which it shows is rejected
+/// at the event <see cref="ReliableTraceOracles"/> names, every other trace accepted; the workload's own checks are
+/// off there, so validation alone judges the bug and the exploration is not cut short.
+/// </summary>
+/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TraceValidationTests.DefaultBudget"/>); strategy random, seed 7.</remarks>
+public sealed class ReliableTraceValidationTests(ITestOutputHelper output) : CoyoteTest(output)
+{
+    private static uint Budget =>
+        uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : TraceValidationTests.DefaultBudget;
+
+    private static string Module => SpecTraces.Module("SlidingWindowTrace.tla");
+
+    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body)
+    {
+        var (result, sink) = TraceValidationTests.ExploreTraced(name, body, Budget);
+        Log("[coyote] " + result.Summary);
+        return (result, sink);
+    }
+
+    private void AssertAllAccepted(ExplorationResult result, TraceSink sink, int window)
+    {
+        Assert.True(result.Bug is null, result.Summary);
+        Assert.Equal(result.Iterations, sink.Traces.Count);
+        var summary = SpecTraces.ValidateAll(Module, sink.Traces, Window(window));
+        Log("[validate] " + summary.Summary);
+        Assert.True(summary.Rejected.Count == 0,
+            $"{summary.Summary}\n{string.Join("\n\n", summary.Rejected.Take(2).Select(r => SpecTraces.Explain(r.Trace, r.Result)))}");
+        Assert.True(summary.Events > 0, "no event was validated");
+        Assert.All(sink.Traces, t => Assert.Equal(Messages, t.Count(l => l.Contains("\"kind\":\"Deliver\"", StringComparison.Ordinal))));
+    }
+
+    private static bool AnyKind(TraceSink sink, string kind) =>
+        sink.Traces.Any(t => t.Any(l => l.Contains($"\"kind\":\"{kind}\"", StringComparison.Ordinal)));
+
+    [Fact]
+    public void Reliable_lossy_link_window_2_every_explored_trace_is_allowed_by_the_spec()
+    {
+        var (result, sink) = Explore("traced.reliable.lossy.w2", s => Body(s, SeededBugs.None, Controlled(3), window: 2));
+        AssertAllAccepted(result, sink, 2);
+        // Reachability: repairs, duplicates discarded and timeouts all happened, so the accepted traces are not all clean runs.
+        Assert.True(AnyKind(sink, "Retransmit") && AnyKind(sink, "DiscardDuplicate") && AnyKind(sink, "Timeout"),
+            "the lossy exploration never retransmitted, discarded a duplicate or timed out");
+    }
+
+    [Fact]
+    public void Reliable_lossy_link_window_1_every_explored_trace_is_allowed_by_the_spec()
+    {
+        var (result, sink) = Explore("traced.reliable.lossy.w1", s => Body(s, SeededBugs.None, Controlled(3), window: 1));
+        AssertAllAccepted(result, sink, 1);
+        Assert.True(AnyKind(sink, "Retransmit"), "the lossy exploration never retransmitted");
+    }
+
+    private void AssertRejectedWhereShown(TraceSink sink, Func<IReadOnlyList<string>, int?> oracle, string what, int window)
+    {
+        var (distinct, showing) = ValidationAsserts.RejectedWhereTheBugShows(Module, sink, oracle, what, Window(window));
+        Log($"[validate] SlidingWindowTrace.tla: distinct traces={distinct}, with {what}={showing}, each rejected where the oracle says");
+    }
+
+    [Fact]
+    public void Missing_duplicate_check_traces_are_rejected_at_the_second_delivery_of_a_message()
+    {
+        var (result, sink) = Explore("traced.reliable.lossy.w2!MissingDuplicateCheck",
+            s => Body(s, SeededBugs.MissingDuplicateCheck, Controlled(3), window: 2, check: false));
+        Assert.True(result.Bug is null, "the workload makes no delivery checks here and must not hang: " + result.Summary);
+        AssertRejectedWhereShown(sink, ReliableTraceOracles.FirstRedelivery, "a message delivered twice", 2);
+    }
+
+    [Fact]
+    public void Ack_wrong_sequence_traces_are_rejected_at_the_first_ack_beyond_what_was_delivered()
+    {
+        var (result, sink) = Explore("traced.reliable.lossy.w2!AckWrongSequence",
+            s => Body(s, SeededBugs.AckWrongSequence, Controlled(3), window: 2, check: false));
+        Assert.True(result.Bug is null, "the workload makes no delivery checks here and must not hang: " + result.Summary);
+        AssertRejectedWhereShown(sink, ReliableTraceOracles.FirstAckBeyondDelivered, "an ack beyond the messages delivered", 2);
+    }
+
+    [Fact]
+    public void Window_overrun_traces_are_rejected_at_the_first_send_beyond_the_window()
+    {
+        var (result, sink) = Explore("traced.reliable.clean.w1!WindowOverrun",
+            s => Body(s, SeededBugs.WindowOverrun, () => new SeededFaultSchedule(1, FaultRates.None), window: 1, check: false));
+        Assert.True(result.Bug is null, "the workload makes no delivery checks here and must not hang: " + result.Summary);
+        AssertRejectedWhereShown(sink, t => ReliableTraceOracles.FirstSendBeyondWindow(t, 1), "a send beyond the window", 1);
+    }
+}
