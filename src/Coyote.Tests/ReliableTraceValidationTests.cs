@@ -94,4 +94,70 @@ public sealed class ReliableTraceValidationTests(ITestOutputHelper output) : Coy
         Assert.True(result.Bug is null, "the workload makes no delivery checks here and must not hang: " + result.Summary);
         AssertRejectedWhereShown(sink, t => ReliableTraceOracles.FirstSendBeyondWindow(t, 1), "a send beyond the window", 1);
     }
+
+    // ---------------------------------------------------------------- hand-written traces: what the module rejects
+
+    private static string Event(int clock, string kind, int? seq = null, int? ack = null)
+    {
+        var (proc, peer, role) = kind is "Send" or "Retransmit" or "Timeout" or "AckReceived" or "GiveUp"
+            ? ("p1", "p2", "sender")
+            : ("p2", "p1", "receiver");
+        var payload = seq is { } s ? $",\"seq\":{s}" : $",\"ack\":{ack}";
+        return $"{{\"proc\":\"{proc}\",\"clock\":{clock},\"kind\":\"{kind}\",\"obj\":\"delivery\",\"role\":\"{role}\",\"peer\":\"{peer}\"{payload}}}";
+    }
+
+    private static IReadOnlyList<string> Lines(params (string Kind, int? Seq, int? Ack)[] events) =>
+        [.. events.Select((e, i) => Event(i + 1, e.Kind, e.Seq, e.Ack))];
+
+    private static (string, int?, int?) Data(string kind, int seq) => (kind, seq, null);
+
+    private static (string, int?, int?) AckEvent(string kind, int ack) => (kind, null, ack);
+
+    public static TheoryData<string, int?> HandWritten => new()
+    {
+        // Two messages in a window of 2, delivered in order, one cumulative ack: allowed.
+        { "clean", null },
+        // A loss repaired by the timer: allowed.
+        { "timeout", null },
+        // The second message handed to the application before the first.
+        { "out-of-order delivery", 3 },
+        // The sender takes in an ack the receiver never sent.
+        { "ack nobody sent", 4 },
+        // The receiver acknowledges a message it has not delivered (what AckWrongSequence does).
+        { "ack beyond delivered", 4 },
+        // A message acknowledged and then sent again.
+        { "retransmit after ack", 7 },
+        // A third message while two are unacknowledged (what WindowOverrun does).
+        { "window overrun", 3 },
+    };
+
+    private static IReadOnlyList<string> Scenario(string name) => name switch
+    {
+        "clean" => Lines(Data("Send", 0), Data("Send", 1), Data("Deliver", 0), Data("Deliver", 1), AckEvent("Ack", 2), AckEvent("AckReceived", 2)),
+        "timeout" => Lines(Data("Send", 0), Data("Timeout", 0), Data("Retransmit", 0), Data("Deliver", 0), AckEvent("Ack", 1), AckEvent("AckReceived", 1)),
+        "out-of-order delivery" => Lines(Data("Send", 0), Data("Send", 1), Data("Deliver", 1), Data("Deliver", 0)),
+        "ack nobody sent" => Lines(Data("Send", 0), Data("Send", 1), Data("Deliver", 0), AckEvent("AckReceived", 2)),
+        "ack beyond delivered" => Lines(Data("Send", 0), Data("Send", 1), Data("Deliver", 0), AckEvent("Ack", 2)),
+        "retransmit after ack" => Lines(Data("Send", 0), Data("Send", 1), Data("Deliver", 0), Data("Deliver", 1), AckEvent("Ack", 2), AckEvent("AckReceived", 2),
+            Data("Retransmit", 1)),
+        "window overrun" => Lines(Data("Send", 0), Data("Send", 1), Data("Send", 2)),
+        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "no such hand-written trace"),
+    };
+
+    [Theory]
+    [MemberData(nameof(HandWritten))]
+    public void Hand_written_traces_are_judged_at_the_right_event(string name, int? rejectedAt)
+    {
+        var trace = Scenario(name);
+        var verdict = SpecTraces.Validate(Module, trace, Window(2));
+        Log(SpecTraces.Explain(trace, verdict));
+        if (rejectedAt is null)
+        {
+            Assert.True(verdict.Accepted, SpecTraces.Explain(trace, verdict));
+            return;
+        }
+        Assert.False(verdict.Accepted, $"{name}: accepted");
+        Assert.Equal(rejectedAt, verdict.FirstUnexplained!.Index);
+        Assert.Equal(rejectedAt - 1, verdict.EventsMatched);
+    }
 }
