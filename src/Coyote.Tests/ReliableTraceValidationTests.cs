@@ -52,6 +52,28 @@ public sealed class ReliableTraceValidationTests(ITestOutputHelper output) : Coy
         // Reachability: repairs, duplicates discarded and timeouts all happened, so the accepted traces are not all clean runs.
         Assert.True(AnyKind(sink, "Retransmit") && AnyKind(sink, "DiscardDuplicate") && AnyKind(sink, "Timeout"),
             "the lossy exploration never retransmitted, discarded a duplicate or timed out");
+        // And a selective repair (a message above the window's left edge sent again), the step mapped as abstracted.
+        var selective = sink.Traces.GroupBy(t => string.Join("\n", t)).Count(g => RepairsAboveLeftEdge(g.First()));
+        Log($"[reach] distinct traces with a selective repair: {selective}");
+        Assert.True(selective > 0, "no explored trace repaired a message above the window's left edge");
+    }
+
+    private static bool RepairsAboveLeftEdge(IReadOnlyList<string> trace)
+    {
+        long acked = 0;
+        foreach (var line in trace)
+        {
+            var e = System.Text.Json.JsonDocument.Parse(line).RootElement;
+            switch (e.GetProperty("kind").GetString())
+            {
+                case "AckReceived":
+                    acked = Math.Max(acked, e.GetProperty("ack").GetInt64());
+                    break;
+                case "Retransmit" when e.GetProperty("seq").GetInt64() > acked:
+                    return true;
+            }
+        }
+        return false;
     }
 
     [Fact]
