@@ -20,9 +20,11 @@ namespace VerifiedIpc.Coyote.Tests.Validation;
 /// </summary>
 internal static class ValidationRun
 {
+    // Complete: every iteration's run ends (returns, or deadlocks), so its trace is validated as complete: the
+    // module's completion predicate must hold at the end, and a rejection there counts as at index count + 1.
     private sealed record Workload(
         string Name, Func<TraceSink, Func<Task>> Body, string Module, int? Capacity, Func<IReadOnlyList<string>, int?>? Oracle,
-        uint MinBudget = 1, IReadOnlyDictionary<string, string>? Environment = null);
+        uint MinBudget = 1, bool Complete = false, IReadOnlyDictionary<string, string>? Environment = null);
 
     private static IEnumerable<Workload> Workloads()
     {
@@ -35,6 +37,10 @@ internal static class ValidationRun
             TraceOracles.FirstSendWhilePreviousParked);
         yield return new("traced.bounded.2p2c!PulseInsteadOfPulseAll",
             s => Body(s, Kind.Bounded, 2, 2, 2, 1, BufferFaults.PulseInsteadOfPulseAll), SpecTraces.BoundedBuffer, 1, TraceOracles.FirstSignal);
+        yield return new("traced.rendezvous.close.2p2c", s => CloseBody(s, 2, 2, 2), SpecTraces.Rendezvous, null, null, Complete: true);
+        // Close leaves blocked processes blocked: a liveness bug, caught because the run's trace is complete.
+        yield return new("traced.rendezvous.close.2p2c!LostWakeupOnClose", s => CloseBody(s, 2, 2, 2, BufferFaults.LostWakeupOnClose),
+            SpecTraces.Rendezvous, null, TraceOracles.LostWakeupOnClose, Complete: true);
         var mailbox = SpecTraces.Module("MailboxTrace.tla");
         yield return new("traced.mailbox.arbitrary.2s2r", s => TracedMailboxScenarios.Body(s, 2, new DirectFaults(), ReceiverSelection.LongestWaiting, checkDelivery: true),
             mailbox, null, null);
@@ -93,7 +99,7 @@ internal static class ValidationRun
             string? firstRejection = null;
             foreach (var trace in traces)
             {
-                var verdict = SpecTraces.Validate(w.Module, trace, environment);
+                var verdict = SpecTraces.Validate(w.Module, trace, environment, w.Complete ? SpecTraces.Completion : null);
                 events += verdict.TotalEvents;
                 var expected = w.Oracle?.Invoke(trace);
                 if (expected is not null) showing++;
@@ -103,8 +109,10 @@ internal static class ValidationRun
                     continue;
                 }
                 rejected++;
-                if (expected != verdict.FirstUnexplained?.Index) misplaced++;
-                firstRejection ??= $"event {verdict.FirstUnexplained?.Index}: {verdict.FirstUnexplained?.Line}";
+                if (expected != (verdict.IncompleteEnd ? verdict.TotalEvents + 1 : verdict.FirstUnexplained?.Index)) misplaced++;
+                firstRejection ??= verdict.IncompleteEnd
+                    ? $"the end of the trace (all {verdict.TotalEvents} events explained; {verdict.CompletionPredicate} false: the spec owes steps the run never took)"
+                    : $"event {verdict.FirstUnexplained?.Index}: {verdict.FirstUnexplained?.Line}";
             }
 
             var module = Path.GetFileName(w.Module);
