@@ -77,6 +77,19 @@ public sealed class ReliableTraceValidationTests(ITestOutputHelper output) : Coy
     }
 
     [Fact]
+    public void Reliable_lossy_link_window_2_with_negative_acks_every_explored_trace_is_allowed_by_the_spec()
+    {
+        var nacksBefore = NacksSent;
+        var (result, sink) = Explore("traced.reliable.lossy.w2.nacks", s => Body(s, SeededBugs.None, Controlled(3), window: 2, negativeAcks: true));
+        AssertAllAccepted(result, sink, 2);
+        Log($"[reach] negative acks sent: {NacksSent - nacksBefore}");
+        Assert.True(NacksSent > nacksBefore, "no run sent a negative ack");
+        var selective = sink.Traces.GroupBy(t => string.Join("\n", t)).Count(g => RepairsAboveLeftEdge(g.First()));
+        Log($"[reach] distinct traces with a selective repair: {selective}");
+        Assert.True(selective > 0, "no explored trace repaired a message above the window's left edge");
+    }
+
+    [Fact]
     public void Reliable_lossy_link_window_1_every_explored_trace_is_allowed_by_both_specs()
     {
         var (result, sink) = Explore("traced.reliable.lossy.w1", s => Body(s, SeededBugs.None, Controlled(3), window: 1));

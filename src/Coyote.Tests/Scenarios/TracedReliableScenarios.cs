@@ -12,13 +12,18 @@ namespace VerifiedIpc.Coyote.Tests;
 /// receiver <c>p2</c> (end B) only acknowledges, over the faulty in-process link with every timer (retransmission,
 /// delayed ack, link delays) on <see cref="ScheduledTimeProvider"/>, as in <see cref="ReliableScenarios"/>. Both
 /// endpoints trace to the same writer; the link does not (its losses and duplicates are the spec's silent steps).
-/// Negative acks are off (<see cref="ReliableOptions.SendNegativeAcks"/>): they are not traced and the spec has none;
-/// a gap then shows as a duplicate ack, which is traced.
+/// Negative acks are off unless asked for (<see cref="ReliableOptions.SendNegativeAcks"/>, on in production): the spec
+/// has none; a gap then shows as a duplicate ack. When on, a nack is traced as the cumulative ack it carries.
 /// </summary>
 internal static class TracedReliableScenarios
 {
     /// <summary>The lossy link of the untraced scenarios: a quarter lost, a fifth duplicated, a quarter reordered.</summary>
     public static readonly FaultRates Lossy = new() { Loss = 0.25, Duplication = 0.2, Reorder = 0.25 };
+
+    private static long _nacksSent;
+
+    /// <summary>Negative acks sent by the receivers of every run so far (a reachability check for the nack workload).</summary>
+    public static long NacksSent => Interlocked.Read(ref _nacksSent);
 
     /// <summary>Messages per transfer.</summary>
     public const int Messages = 3;
@@ -39,15 +44,16 @@ internal static class TracedReliableScenarios
     /// (each message delivered once, in order; every acknowledged message delivered); without it a seeded bug is
     /// judged by validation alone, so the exploration is not cut short at the first schedule that shows it.
     /// </summary>
-    public static Func<Task> Body(TraceSink sink, SeededBugs bugs, Func<IFaultSchedule> schedule, int window, bool check = true) =>
-        () => Run(sink, bugs, schedule(), window, check);
+    public static Func<Task> Body(TraceSink sink, SeededBugs bugs, Func<IFaultSchedule> schedule, int window, bool check = true,
+        bool negativeAcks = false) =>
+        () => Run(sink, bugs, schedule(), window, check, negativeAcks);
 
-    private static async Task Run(TraceSink sink, SeededBugs bugs, IFaultSchedule schedule, int window, bool check)
+    private static async Task Run(TraceSink sink, SeededBugs bugs, IFaultSchedule schedule, int window, bool check, bool negativeAcks)
     {
         var writer = sink.Begin();
         var time = new ScheduledTimeProvider();
         var link = new FaultyLink(schedule, time, new ProcessId(1), new ProcessId(2));
-        var options = new ReliableOptions { WindowSize = window, MaxRetransmissions = 6, AckEvery = 2, SendNegativeAcks = false };
+        var options = new ReliableOptions { WindowSize = window, MaxRetransmissions = 6, AckEvery = 2, SendNegativeAcks = negativeAcks };
         var delivered = new List<int>();
         var allDelivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var receiver = new ReliableEndpoint(link.B, options, time, m =>
@@ -95,6 +101,7 @@ internal static class TracedReliableScenarios
             await allDelivered.Task;
         }
 
+        Interlocked.Add(ref _nacksSent, receiver.Statistics.NacksSent);
         time.Stop();
         if (check)
         {

@@ -54,6 +54,9 @@ internal static class ValidationRun
         var window = SpecTraces.Module("SlidingWindowTrace.tla");
         yield return new("traced.reliable.lossy.w2", s => TracedReliableScenarios.Body(s, SeededBugs.None, TracedReliableScenarios.Controlled(3), 2),
             window, null, null, Environment: TracedReliableScenarios.Window(2));
+        yield return new("traced.reliable.lossy.w2.nacks",
+            s => TracedReliableScenarios.Body(s, SeededBugs.None, TracedReliableScenarios.Controlled(3), 2, negativeAcks: true),
+            window, null, null, Environment: TracedReliableScenarios.Window(2));
         // Window 1 is stop-and-wait: AckRetransmit's protocol, judged by AckRetransmitTrace.tla.
         yield return new("traced.reliable.lossy.w1", s => TracedReliableScenarios.Body(s, SeededBugs.None, TracedReliableScenarios.Controlled(3), 1),
             SpecTraces.Module("AckRetransmitTrace.tla"), null, null);
