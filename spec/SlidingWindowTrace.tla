@@ -44,8 +44,10 @@
 (* as out of order, keeps the packet in the link for its later Deliver,    *)
 (* and makes B owe an ack.  The implementation's selective-ack bitmap is   *)
 (* not in the trace (it only steers which messages A repairs, and every    *)
-(* repair is mapped as above); its negative acks are not logged, so the    *)
-(* traced workloads switch them off (ReliableOptions.SendNegativeAcks).     *)
+(* repair is mapped as above); a negative ack is logged as the Ack it     *)
+(* carries (its list of holes only steers repairs).  A nack leaves B's     *)
+(* earlier ack owed; the spec owes it again by B taking in the held        *)
+(* out-of-order packet once more (the silent step).                        *)
 (* Rejected: a second data sender, link events (Drop, Duplicate).          *)
 (***************************************************************************)
 EXTENDS SlidingWindow, Json, IOUtils, Naturals, Sequences, FiniteSets
