@@ -109,7 +109,7 @@ public static class VerifyCommand
             if (code != 0) { exit = 1; failedParts.Add("the Coyote suite failed (see above)"); }
 
             output.WriteLine();
-            output.WriteLine($"Trace validation: traced buffer and mailbox workloads at {coyoteBudget} Coyote iterations each (more where a seeded bug needs it), every distinct trace against spec/*Trace.tla:");
+            output.WriteLine($"Trace validation: traced buffer, mailbox, handler and reliable-delivery workloads at {coyoteBudget} Coyote iterations each (more where a seeded bug needs it), every distinct trace against spec/*Trace.tla:");
             code = TestSuiteLoader.Invoke(suite, "Validate", coyoteBudget, output);
             output.WriteLine(code == 0 ? "Trace validation: OK." : $"Trace validation: FAILED (exit {code}).");
             if (code != 0) { exit = 1; failedParts.Add("trace validation failed (see above)"); }
