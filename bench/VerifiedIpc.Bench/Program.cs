@@ -27,6 +27,12 @@ public static class Program
                 args.Length == 3 ? int.Parse(args[2]) : 256);
             return;
         }
+        // "--xproc-child TRANSPORT ADDRESS MODE [BURST]": the far end of CrossProcessTransportBenchmarks, started by its setup.
+        if (args.Length >= 1 && args[0] == Streams.CrossProcessChild.Switch)
+        {
+            Environment.ExitCode = Streams.CrossProcessChild.Run(args[1..], Console.Error);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }
