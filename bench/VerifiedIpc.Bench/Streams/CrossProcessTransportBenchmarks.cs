@@ -158,7 +158,8 @@ public class CrossProcessTransportBenchmarks
         _child = StartChild(address, mode);
         using var timeout = new CancellationTokenSource(ConnectTimeout);
         _raw = await AwaitChild(listener.AcceptAsync(timeout.Token).AsTask(), mode);
-        _raw.NoDelay = Transport == "tcp";
+        if (Transport == "tcp")
+            _raw.NoDelay = true; // as the library's listener does; a Unix socket has no such option
     }
 
     private async Task StartLibrary(string mode)
