@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.IO.Pipes;
 using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Columns;
@@ -10,14 +11,16 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using Perfolizer.Horology;
 using VerifiedIpc.Reference.Transports;
+using VerifiedIpc.Reference.Transports.Pipes;
 
 namespace VerifiedIpc.Bench.Streams;
 
 /// <summary>
 /// Message throughput (a burst of 256 messages to a child process, which answers one byte after the last) and
-/// ping-pong latency (one message to a child that echoes it) over TCP loopback and Unix domain sockets, between two
-/// OS processes. Each library figure has its raw baseline in the same run: the same kind of socket to a child that
-/// uses it directly with a 4-byte length prefix (no handshake, header, checksum or validation).
+/// ping-pong latency (one message to a child that echoes it) over TCP loopback, Unix domain sockets, named pipes and
+/// anonymous pipes, between two OS processes. Each library figure has its raw baseline in the same run: the same
+/// kind of socket or pipe to a child that uses it directly with a 4-byte length prefix (no handshake, header,
+/// checksum or validation).
 /// </summary>
 /// <remarks>
 /// The child is this executable again (<see cref="CrossProcessChild"/>), one per benchmark case, started in the
@@ -35,7 +38,7 @@ public class CrossProcessTransportBenchmarks
 
     private Process? _child;
     private string? _dir;
-    private Socket? _raw;
+    private RawChannel? _raw;
     private IMessageConnection? _library;
     private byte[] _message = [];
     private byte[] _frame = [];
@@ -43,7 +46,7 @@ public class CrossProcessTransportBenchmarks
     private readonly byte[] _ack = new byte[1];
 
     /// <summary>The transport between the two processes.</summary>
-    [Params("tcp", "unix")]
+    [Params("tcp", "unix", "namedpipe", "pipe")]
     public string Transport { get; set; } = "tcp";
 
     /// <summary>The message size in bytes.</summary>
@@ -72,8 +75,7 @@ public class CrossProcessTransportBenchmarks
     {
         if (_raw is not null)
         {
-            try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { }
-            _raw.Dispose();
+            await _raw.DisposeAsync();
             _raw = null;
         }
         if (_library is not null)
@@ -109,8 +111,8 @@ public class CrossProcessTransportBenchmarks
     public async Task<int> RawBurst()
     {
         for (int i = 0; i < Burst; i++)
-            await CrossProcessChild.SendAll(_raw!, _frame);
-        await CrossProcessChild.ReceiveExactly(_raw!, _ack);
+            await _raw!.SendAsync(_frame);
+        await _raw!.ReceiveAsync(_ack);
         return _ack[0];
     }
 
@@ -129,11 +131,11 @@ public class CrossProcessTransportBenchmarks
     [BenchmarkCategory("ping-pong")]
     public async Task<int> RawPingPong()
     {
-        await CrossProcessChild.SendAll(_raw!, _frame);
-        await CrossProcessChild.ReceiveExactly(_raw!, _header);
+        await _raw!.SendAsync(_frame);
+        await _raw!.ReceiveAsync(_header);
         // A fresh array per reply, as the library's ReceiveAsync returns one.
         var body = new byte[BinaryPrimitives.ReadInt32BigEndian(_header)];
-        await CrossProcessChild.ReceiveExactly(_raw!, body);
+        await _raw!.ReceiveAsync(body);
         return body.Length;
     }
 
@@ -149,31 +151,91 @@ public class CrossProcessTransportBenchmarks
     private async Task StartRaw(string mode)
     {
         Prepare();
-        using var listener = CrossProcessChild.NewSocket(Transport);
-        listener.Bind(Transport == "tcp" ? new IPEndPoint(IPAddress.Loopback, 0) : new UnixDomainSocketEndPoint(Path.Combine(_dir!, "raw")));
-        listener.Listen(1);
-        string address = Transport == "tcp"
-            ? ((IPEndPoint)listener.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture)
-            : Path.Combine(_dir!, "raw");
-        _child = StartChild(address, mode);
         using var timeout = new CancellationTokenSource(ConnectTimeout);
-        _raw = await AwaitChild(listener.AcceptAsync(timeout.Token).AsTask(), mode);
-        if (Transport == "tcp")
-            _raw.NoDelay = true; // as the library's listener does; a Unix socket has no such option
+        switch (Transport)
+        {
+            case "namedpipe":
+            {
+                string name = PipeName();
+                var server = new NamedPipeServerStream(name, PipeDirection.InOut, 1, PipeTransmissionMode.Byte,
+                    System.IO.Pipes.PipeOptions.Asynchronous | System.IO.Pipes.PipeOptions.CurrentUserOnly);
+                _raw = new StreamChannel(server, server);
+                _child = StartChild(name, mode);
+                await AwaitChild(Connected(server.WaitForConnectionAsync(timeout.Token)), mode);
+                break;
+            }
+            case "pipe":
+            {
+                // Inheritable until the child has started, then only the child holds its ends (its death ends our reads).
+                var toChild = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.Inheritable);
+                var fromChild = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.Inheritable);
+                _raw = new StreamChannel(fromChild, toChild);
+                _child = StartChild($"{toChild.GetClientHandleAsString()},{fromChild.GetClientHandleAsString()}", mode);
+                toChild.DisposeLocalCopyOfClientHandle();
+                fromChild.DisposeLocalCopyOfClientHandle();
+                break;
+            }
+            default:
+            {
+                using var listener = CrossProcessChild.NewSocket(Transport);
+                string address = Transport == "tcp" ? "" : Path.Combine(_dir!, "raw");
+                listener.Bind(Transport == "tcp" ? new IPEndPoint(IPAddress.Loopback, 0) : new UnixDomainSocketEndPoint(address));
+                listener.Listen(1);
+                if (Transport == "tcp")
+                    address = ((IPEndPoint)listener.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture);
+                _child = StartChild(address, mode);
+                var socket = await AwaitChild(listener.AcceptAsync(timeout.Token).AsTask(), mode);
+                if (Transport == "tcp")
+                    socket.NoDelay = true; // as the library's listener does; a Unix socket has no such option
+                _raw = new SocketChannel(socket);
+                break;
+            }
+        }
     }
 
     private async Task StartLibrary(string mode)
     {
         Prepare();
-        await using var listener = Transport == "tcp"
-            ? SocketTransport.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0), CrossProcessChild.Parent, CrossProcessChild.Options)
-            : SocketTransport.ListenUnix(Path.Combine(_dir!, "lib"), CrossProcessChild.Parent, CrossProcessChild.Options);
-        string address = Transport == "tcp"
-            ? ((IPEndPoint)listener.LocalEndPoint).Port.ToString(CultureInfo.InvariantCulture)
-            : Path.Combine(_dir!, "lib");
-        _child = StartChild(address, mode);
         using var timeout = new CancellationTokenSource(ConnectTimeout);
-        _library = await AwaitChild(listener.AcceptAsync(timeout.Token), mode);
+        switch (Transport)
+        {
+            case "namedpipe":
+            {
+                string name = PipeName();
+                await using var listener = PipeTransport.ListenNamed(name, CrossProcessChild.Parent, CrossProcessChild.PipeOptions);
+                _child = StartChild(name, mode);
+                _library = await AwaitChild(listener.AcceptAsync(timeout.Token), mode);
+                break;
+            }
+            case "pipe":
+            {
+                await using var pipes = PipeTransport.CreateForChild(CrossProcessChild.PipeOptions);
+                _child = StartChild(pipes.ChildArgument, mode);
+                pipes.ReleaseChildHandles();
+                _library = await AwaitChild(pipes.ConnectAsync(CrossProcessChild.Parent, timeout.Token), mode);
+                break;
+            }
+            default:
+            {
+                await using var listener = Transport == "tcp"
+                    ? SocketTransport.ListenTcp(new IPEndPoint(IPAddress.Loopback, 0), CrossProcessChild.Parent, CrossProcessChild.Options)
+                    : SocketTransport.ListenUnix(Path.Combine(_dir!, "lib"), CrossProcessChild.Parent, CrossProcessChild.Options);
+                string address = Transport == "tcp"
+                    ? ((IPEndPoint)listener.LocalEndPoint).Port.ToString(CultureInfo.InvariantCulture)
+                    : Path.Combine(_dir!, "lib");
+                _child = StartChild(address, mode);
+                _library = await AwaitChild(listener.AcceptAsync(timeout.Token), mode);
+                break;
+            }
+        }
+    }
+
+    private static string PipeName() => "vipc-xbench-" + Guid.NewGuid().ToString("N")[..12];
+
+    private static async Task<bool> Connected(Task connecting)
+    {
+        await connecting;
+        return true;
     }
 
     private void Prepare()
