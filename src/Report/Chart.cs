@@ -30,7 +30,12 @@ public enum EventKind
 
 /// <summary>One step drawn in the chart. <see cref="State"/> is the number of the state the step leads to, which is
 /// also the row of the state table that shows its effect.</summary>
-public sealed record ChartEvent(int Step, int State, EventKind Kind, string? Lifeline, string Label, int Sent, int Received);
+public sealed record ChartEvent(int Step, int State, EventKind Kind, string? Lifeline, string Label, int Sent, int Received)
+{
+    /// <summary>Whether the box carries its number in a badge; false for a second box of the same event in its row
+    /// (a trace chart's primitive), where the badge would only repeat the number and hide the arrowhead.</summary>
+    public bool Numbered { get; init; } = true;
+}
 
 /// <summary>One arrow of the chart.</summary>
 public sealed record ChartMessage

@@ -13,24 +13,52 @@ public static class ReportWriter
     /// <summary>Writes the report for <paramref name="models"/> to <paramref name="output"/>.</summary>
     public static void Write(TextWriter output, IEnumerable<ReportModel> models, ReportOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(models);
+        Write(output, new VerificationReport { Models = models.ToList() }, options);
+    }
+
+    /// <summary>
+    /// Writes the report of everything <paramref name="report"/> holds: the models (summary, then a section per model),
+    /// the Coyote suite and trace validation, with a summary at the top that counts all three parts.
+    /// </summary>
+    public static void Write(TextWriter output, VerificationReport report, ReportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(report);
         options ??= new ReportOptions();
-        var list = models.ToList();
+        var list = report.Models.ToList();
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
         sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n");
-        sb.Append($"<title>{Html.Escape(options.Title)}</title>\n<style>\n{Css}\n</style>\n</head>\n<body>\n");
+        sb.Append($"<title>{Html.Escape(options.Title)}</title>\n<style>\n{Css}\n{SuiteSections.Css}\n</style>\n</head>\n<body>\n");
         sb.Append($"<header class=\"page\"><h1>{Html.Escape(options.Title)}</h1>");
         if (options.Subtitle is not null) sb.Append($"<p class=\"sub\">{Html.Escape(options.Subtitle)}</p>");
-        var unexpected = list.Count(m => !m.AsExpected);
-        sb.Append($"<p class=\"overall {(unexpected == 0 ? "ok" : "bad")}\">{list.Count} model{(list.Count == 1 ? "" : "s")}, ");
-        sb.Append(unexpected == 0 ? "every verdict as expected" : $"{unexpected} unexpected verdict{(unexpected == 1 ? "" : "s")}");
-        sb.Append($", {list.Count(m => m.Counterexample is not null)} counterexample{(list.Count(m => m.Counterexample is not null) == 1 ? "" : "s")}.</p></header>\n");
+        var unexpected = list.Count(m => !m.Passed);
+        var counterexamples = list.Count(m => m.Counterexample is not null);
+        var modelLine = $"{list.Count} model{(list.Count == 1 ? "" : "s")}, "
+            + (unexpected == 0 ? "every verdict as expected" : $"{unexpected} unexpected verdict{(unexpected == 1 ? "" : "s")}")
+            + $", {counterexamples} counterexample{(counterexamples == 1 ? "" : "s")}.";
+        if (report.Coyote is null && report.Validation is null)
+        {
+            sb.Append($"<p class=\"overall {(unexpected == 0 ? "ok" : "bad")}\">{Html.Escape(modelLine)}</p></header>\n");
+        }
+        else
+        {
+            var total = unexpected + (report.Coyote?.Unexpected ?? 0) + (report.Validation?.Unexpected ?? 0);
+            sb.Append($"<p class=\"overall {(total == 0 ? "ok" : "bad")}\">{(total == 0 ? "Every result as expected." : $"{total} UNEXPECTED result{(total == 1 ? "" : "s")}: see the red rows.")}</p>\n<ul class=\"top\">\n");
+            sb.Append($"<li class=\"{(unexpected == 0 ? "ok" : "bad")}\"><a href=\"#models\">Models</a>: {Html.Escape(modelLine)}</li>\n");
+            if (report.Coyote is { } c)
+                sb.Append($"<li class=\"{(c.Unexpected == 0 ? "ok" : "bad")}\"><a href=\"#{SuiteSections.CoyoteAnchor}\">Coyote suite</a>: {Html.Escape(SuiteSections.CoyoteLine(c))}</li>\n");
+            if (report.Validation is { } v)
+                sb.Append($"<li class=\"{(v.Unexpected == 0 ? "ok" : "bad")}\"><a href=\"#{SuiteSections.ValidationAnchor}\">Trace validation</a>: {Html.Escape(SuiteSections.ValidationLine(v))}</li>\n");
+            sb.Append("</ul></header>\n");
+        }
 
         if (list.Count > 1) WriteSummary(sb, list);
         for (var i = 0; i < list.Count; i++) WriteModel(sb, list[i], i);
-        if (list.Any(m => m.Counterexample is not null)) WriteLegend(sb);
+        if (report.Coyote is { } coyote) SuiteSections.WriteCoyote(sb, coyote);
+        if (report.Validation is { } validation) SuiteSections.WriteValidation(sb, validation, 0);
+        if (list.Any(m => m.Counterexample is not null) || report.Validation?.Workloads.Any(w => w.Rejections.Count > 0) == true) WriteLegend(sb);
         sb.Append("</body>\n</html>\n");
         output.Write(sb.ToString());
     }
@@ -43,19 +71,27 @@ public static class ReportWriter
         return w.ToString();
     }
 
+    /// <summary>The report of <paramref name="report"/> as a string.</summary>
+    public static string ToHtml(VerificationReport report, ReportOptions? options = null)
+    {
+        using var w = new StringWriter(CultureInfo.InvariantCulture);
+        Write(w, report, options);
+        return w.ToString();
+    }
+
     private static void WriteSummary(StringBuilder sb, List<ReportModel> list)
     {
-        sb.Append("<section class=\"summary\"><h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Model</th><th>Expected</th><th>Verdict</th><th>Property</th><th class=\"num\">Distinct states</th><th class=\"num\">Depth</th><th class=\"num\">Time</th><th>Result</th></tr></thead>\n<tbody>\n");
+        sb.Append("<section class=\"summary\" id=\"models\"><h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Model</th><th>Expected</th><th>Verdict</th><th>Property</th><th class=\"num\">Distinct states</th><th class=\"num\">Depth</th><th class=\"num\">Time</th><th>Result</th></tr></thead>\n<tbody>\n");
         for (var i = 0; i < list.Count; i++)
         {
             var m = list[i];
-            sb.Append($"<tr class=\"{(m.AsExpected ? "ok" : "bad")}\">");
+            sb.Append($"<tr class=\"{(m.Passed ? "ok" : "bad")}\">");
             sb.Append($"<td><a href=\"#{Anchor(m, i)}\">{Html.Escape(m.Name)}</a></td>");
             sb.Append($"<td>{Html.Escape(m.Expected ?? "–")}</td>");
             sb.Append($"<td><span class=\"verdict {VerdictClass(m.Verdict)}\">{Html.Escape(m.Verdict)}</span></td>");
             sb.Append($"<td>{Html.Escape(m.ViolatedProperty ?? "")}</td>");
             sb.Append($"<td class=\"num\">{Num(m.DistinctStates)}</td><td class=\"num\">{Num(m.Depth)}</td><td class=\"num\">{Time(m.Elapsed)}</td>");
-            sb.Append($"<td>{(m.AsExpected ? "<span class=\"pass\">✔ as expected</span>" : "<span class=\"fail\">✘ unexpected</span>")}</td></tr>\n");
+            sb.Append($"<td>{(m.Passed ? "<span class=\"pass\">✔ as expected</span>" : "<span class=\"fail\">✘ unexpected</span>")}</td></tr>\n");
         }
         sb.Append("</tbody></table></section>\n");
     }
@@ -75,7 +111,9 @@ public static class ReportWriter
         if (m.Expected is not null || m.ExpectedProperty is not null)
         {
             var expected = string.Join(" ", new[] { m.Expected, m.ExpectedProperty }.Where(x => x is not null));
-            sb.Append(m.AsExpected ? " <span class=\"pass\">✔ as expected</span>" : $" <span class=\"fail\">✘ expected {Html.Escape(expected)}</span>");
+            sb.Append(!m.AsExpected ? $" <span class=\"fail\">✘ expected {Html.Escape(expected)}</span>"
+                : m.Mismatch is { } mismatch ? $" <span class=\"fail\">✘ {Html.Escape(mismatch)}</span>"
+                : " <span class=\"pass\">✔ as expected</span>");
         }
         sb.Append("</h2>\n");
         sb.Append($"<p class=\"what\">{Html.Escape(Headline(m))}</p>\n");

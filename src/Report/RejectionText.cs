@@ -1,0 +1,113 @@
+using System.Globalization;
+
+namespace VerifiedIpc.Report;
+
+/// <summary>A rejected trace in words: one headline and a few facts, as HTML (already escaped).</summary>
+internal sealed record RejectionExplanation(string Headline, IReadOnlyList<string> Facts);
+
+/// <summary>
+/// Says in words why a trace was rejected. The validator reports only where the trace stops matching; the words come
+/// from the trace itself, read with what message passing means (a buffer's capacity, a message taken once, a
+/// rendezvous send returning only when taken), so they also cover rejections of correct code. When no rule
+/// recognises the event, the text says plainly that no action of the spec can take it from the candidate states.
+/// </summary>
+internal static class RejectionText
+{
+    public static RejectionExplanation Explain(TraceWorkloadResult w, TraceRejection rej, IReadOnlyList<TraceEvent> events, TlaFormatter formatter)
+    {
+        var k = rej.EventIndex;
+        var facts = new List<string>();
+        if (k < 1 || k > events.Count)
+        {
+            facts.Add($"The validator matched {rej.EventsMatched} of {events.Count} events.");
+            return new RejectionExplanation($"The trace is not allowed by {Html.Escape(w.Spec)}.", facts);
+        }
+        var e = events[k - 1];
+        var who = $"<code>{Html.Escape(e.Kind)}</code> by {Html.Escape(e.Proc)}" + (e.Message is null ? "" : $" of {Html.Escape(formatter.Format(e.Message))}");
+        var reason = Reason(w, events, e, formatter) ?? $"no action of the spec can take this step from any state the spec can be in after event {k - 1}";
+        var headline = $"Event {k}, {who}, is not allowed by {Html.Escape(w.Spec)}: {reason}.";
+
+        facts.Add(rej.EventsMatched == 0
+            ? "Longest matched prefix: none, the first event is already unexplained."
+            : rej.EventsMatched == 1 ? $"Longest matched prefix: event 1 of {events.Count}; the spec explains it."
+            : $"Longest matched prefix: events 1–{rej.EventsMatched} of {events.Count}; the spec explains each of them.");
+        if (rej.ExpectedIndex is { } x)
+            facts.Add(x == k
+                ? $"An independent check of the trace, written from the seeded bug's description rather than from the spec, names event {x} as where the bug first shows: the same event."
+                : $"<b class=\"fail\">An independent check of the trace names event {x} as where the bug first shows, not event {k}.</b>");
+        if (k < events.Count)
+            facts.Add(k + 1 == events.Count ? $"Event {events.Count} (grey) came after it and was not judged." : $"Events {k + 1}–{events.Count} (grey) came after it and were not judged.");
+        facts.Add($"Event {k} as logged: <code>{Html.Escape(e.Line)}</code>");
+        if (w.Environment.Count > 0)
+            facts.Add("The trace module was also told: " + string.Join(", ", w.Environment.Select(kv => $"<code>{Html.Escape(kv.Key)}={Html.Escape(kv.Value)}</code>")) +
+                      (w.Environment.ContainsKey("VIPC_CAPACITY") ? " (the buffer's capacity, which the trace does not log)." : "."));
+        return new RejectionExplanation(headline, facts);
+    }
+
+    private static string? Reason(TraceWorkloadResult w, IReadOnlyList<TraceEvent> events, TraceEvent e, TlaFormatter formatter)
+    {
+        var before = events.Take(e.Index - 1).ToList();
+        long? capacity = w.Environment.TryGetValue("VIPC_CAPACITY", out var c) && long.TryParse(c, NumberStyles.Integer, CultureInfo.InvariantCulture, out var cap) ? cap : null;
+        var lastCount = before.LastOrDefault(x => x.Count is not null && x.Obj == e.Obj);
+        string Holds() => lastCount is null ? "" : $" (after event {lastCount.Index} the buffer holds {lastCount.Count}{(capacity is { } cc ? $" of {cc}" : "")})";
+
+        if (e.Kind == "Send" && capacity is { } capN && e.Count > capN)
+            return $"it leaves {e.Count} messages in a buffer of capacity {capN}; the spec sends only into a buffer with room{Holds()}";
+        if (e.Kind == "Receive" && e.Role != "sender" && (e.Count < 0 || (e.Message is null && lastCount?.Count == 0)))
+            return $"there is nothing to take{Holds()}; the spec receives only from a buffer that holds a message";
+        if (e.Kind == "Signal")
+        {
+            var waiting = Waiting(before);
+            var who = waiting.Count == 0 ? "" : $" ({string.Join(" and ", waiting.Select(x => $"{Html.Escape(x.Proc)} waits since event {x.Index}"))})";
+            return $"it is a <code>Monitor.Pulse</code>, which wakes just one waiting thread{who}, perhaps one that cannot proceed, "
+                   + "while the spec's monitor wakes every waiter (<code>PulseAll</code>, its <code>Broadcast</code>): no action of the spec is a single-thread signal";
+        }
+        if (SecondDelivery(before, e) is { } first)
+            return $"message {Describe(e, formatter)} was already {(first.Kind == "Deliver" ? "delivered" : "received")} by {Html.Escape(first.Proc)} at event {first.Index}; "
+                   + "in the spec each message goes to exactly one receiver";
+        if (ParkedEarlier(before, e) is { } parked)
+            return $"{Html.Escape(e.Proc)} is already on to its next message while its previous one, {Html.Escape(formatter.Format(parked.Message!))} "
+                   + $"(offered at event {parked.Index}), has not been taken by any receiver; in a rendezvous a send returns only once its message is taken";
+        return null;
+    }
+
+    // The processes blocked at the end of the prefix: their last Wait is not followed by a Wake (in trace order).
+    private static List<TraceEvent> Waiting(List<TraceEvent> before)
+    {
+        var last = new Dictionary<string, TraceEvent>();
+        foreach (var x in before)
+            if (x.Kind is "Wait" or "Wake") last[x.Proc] = x;
+        return [.. last.Values.Where(x => x.Kind == "Wait").OrderBy(x => x.Index)];
+    }
+
+    private static string Describe(TraceEvent e, TlaFormatter formatter)
+    {
+        var seq = e.Extra.FirstOrDefault(f => f.Key == "seq").Value;
+        var text = seq is null ? "" : "seq " + formatter.Format(seq);
+        if (e.Message is not null) text += (text.Length > 0 ? " " : "") + formatter.Format(e.Message);
+        return Html.Escape(text);
+    }
+
+    // The earlier Receive/Deliver of the same message (by the mailbox's seq, else by value) to a receiver.
+    private static TraceEvent? SecondDelivery(List<TraceEvent> before, TraceEvent e)
+    {
+        if (e.Kind is not ("Receive" or "Deliver")) return null;
+        var seq = e.Extra.FirstOrDefault(f => f.Key == "seq").Value;
+        if (seq is null) return null;
+        return before.FirstOrDefault(x => x.Kind is "Receive" or "Deliver" && x.Obj == e.Obj && x.Extra.FirstOrDefault(f => f.Key == "seq").Value?.Equals(seq) == true);
+    }
+
+    // A sender's step about a later message while an earlier one it offered (Wait) is neither received nor handed back.
+    private static TraceEvent? ParkedEarlier(List<TraceEvent> before, TraceEvent e)
+    {
+        if (e.Role != "sender" || e.Kind is not ("Wait" or "Send") || e.Message is not ArrayValue { Items: [StringValue sender, IntValue n] }) return null;
+        var parked = new Dictionary<long, TraceEvent>();
+        foreach (var x in before)
+        {
+            if (x.Message is not ArrayValue { Items: [StringValue s, IntValue m] } || s.Value != sender.Value) continue;
+            if (x.Kind == "Wait" && x.Role == "sender") parked.TryAdd(m.Value, x);
+            else if (x.Kind is "Receive" or "HandBack") parked.Remove(m.Value);
+        }
+        return parked.Where(p => p.Key < n.Value).Select(p => p.Value).OrderBy(p => p.Index).FirstOrDefault();
+    }
+}

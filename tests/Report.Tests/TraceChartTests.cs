@@ -1,0 +1,68 @@
+using VerifiedIpc.Tests.Shared;
+
+namespace VerifiedIpc.Report.Tests;
+
+/// <summary>Charts of implementation traces (NDJSON events), built with the same chart model and SVG writer as counterexamples.</summary>
+public sealed class TraceChartTests
+{
+    [Fact]
+    public void A_bounded_buffer_trace_has_producers_left_of_the_buffer_and_an_arrow_per_send_and_receive()
+    {
+        var events = TraceEvent.ParseAll(BoundedBufferSampleTrace.Correct());
+        var chart = TraceChart.Build(events);
+        Assert.Equal<string>(["p1", "buffer", "c1"], chart.Lifelines);
+        Assert.Equal(4, chart.Messages.Length);
+        Assert.Equal([("p1", "buffer", 2), ("buffer", "c1", 6), ("p1", "buffer", 8), ("buffer", "c1", 9)],
+            chart.Messages.Select(m => (m.From, m.To!, m.SendStep)));
+        Assert.All(chart.Messages, m => Assert.Equal(m.SendStep, m.EndStep));
+        Assert.Equal("<<p1, 1>>", chart.Messages[0].Label);
+        // p1's Wait (event 4) waits for room: no message goes into the buffer, and the box says what it saw.
+        var wait = Assert.Single(chart.Events, e => e.State == 4);
+        Assert.Equal("Wait (saw 1)", wait.Label);
+        // The buffer's box in a Send's row says what it holds afterwards and carries no second number.
+        var holds = chart.Events.Single(e => e.State == 3 && e.Lifeline == "buffer");
+        Assert.Equal("holds 1", holds.Label);
+        Assert.False(holds.Numbered);
+        Assert.Equal(9, chart.Rows);
+    }
+
+    [Fact]
+    public void A_rendezvous_wait_that_parks_its_message_is_drawn_as_a_send_to_the_primitive()
+    {
+        string[] trace =
+        [
+            """{"proc":"p1","clock":1,"kind":"Wait","obj":"buffer","role":"sender","msg":["p1",1],"count":1}""",
+            """{"proc":"c1","clock":2,"kind":"Receive","obj":"buffer","role":"receiver","msg":["p1",1],"count":0}""",
+            """{"proc":"p1","clock":3,"kind":"HandBack","obj":"buffer","role":"sender","msg":["p1",2],"count":0}""",
+        ];
+        var chart = TraceChart.Build(TraceEvent.ParseAll(trace));
+        Assert.Equal([("p1", "buffer"), ("buffer", "c1"), ("buffer", "p1")], chart.Messages.Select(m => (m.From, m.To!)));
+    }
+
+    [Fact]
+    public void The_marked_event_is_red_and_the_rest_grey_in_the_svg()
+    {
+        var chart = TraceChart.Build(TraceEvent.ParseAll(BoundedBufferSampleTrace.Correct()));
+        var svg = System.Xml.Linq.XElement.Parse(SvgChartWriter.Write(chart, new SvgChartOptions("t") { EventRows = true, Marked = 6 }));
+        var red = svg.WithClass("event", "unexplained").ToList();
+        Assert.Equal(["7", "7"], red.Select(e => e.Attribute("data-state")!.Value));
+        Assert.Contains(red, e => e.Descendants().Any(r => r.Name.LocalName == "rect" && r.Attribute("stroke")?.Value == "#c0392b"));
+        Assert.Equal(["8", "9", "9", "10", "10"], svg.WithClass("event", "after").Select(e => e.Attribute("data-state")!.Value));
+        Assert.Single(svg.WithClass("msg", "unexplained"));
+        Assert.Equal(2, svg.WithClass("msg", "after").Count());
+        Assert.Single(svg.WithClass("unexplained-row"));
+        // Rows are numbered as events, from 1, with no "init" row.
+        Assert.DoesNotContain("init", svg.Value);
+    }
+
+    [Fact]
+    public void A_line_that_is_not_an_event_is_a_typed_error_naming_the_line()
+    {
+        var e = Assert.Throws<TraceFormatException>(() => TraceEvent.ParseAll(["""{"proc":"p1","kind":"Send"}""", "[1, 2]"]));
+        Assert.Equal("line 2", e.Where);
+        e = Assert.Throws<TraceFormatException>(() => TraceEvent.ParseAll(["""{"kind":"Send"}"""]));
+        Assert.Contains("'proc'", e.Message);
+        e = Assert.Throws<TraceFormatException>(() => TraceEvent.ParseAll(["{\"proc\":"]));
+        Assert.Equal("line 1", e.Where);
+    }
+}
