@@ -41,14 +41,21 @@ public static partial class VerifyHtml
         var description = e.Description;
         if (r.Status == VerifyStatus.Mismatch)
             description = $"MISMATCH with TLC: {r.Note}. {description}";
+        // TLC names some properties (a refinement, a conjunct of a temporal formula) only by their source location, and the
+        // checker does the same; the manifest knows the definition's name, which is what a reader and the mapping's words need.
+        var violated = r.Violated;
+        if (e.ViolatedNamedByTlc == false && e.Violated is { } named && violated is not null && violated != named && r.Status == VerifyStatus.Ok)
+        {
+            description = $"{description} (The checker, like TLC, names the violated property {named} by its location: {violated}.)";
+            violated = named;
+        }
         return new ReportModel
         {
             Name = e.Name,
             Verdict = r.Verdict,
             Expected = e.Result,
-            ViolatedProperty = r.Violated,
-            // Where TLC names the property only by its source location, the checker's name cannot be compared with it.
-            ExpectedProperty = e.ViolatedNamedByTlc == false ? null : e.Violated,
+            ViolatedProperty = violated,
+            ExpectedProperty = e.Violated,
             Description = description,
             Mismatch = r.Status == VerifyStatus.Mismatch ? "MISMATCH with TLC: " + r.Note : null,
             ErrorMessage = r.Status == VerifyStatus.Mismatch ? r.ErrorMessage : null,

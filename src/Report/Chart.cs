@@ -78,7 +78,12 @@ public sealed record ChartSignal(int Step, string From, string To);
 /// <param name="Variable">The variable.</param>
 /// <param name="Values">Per row (row 0 = state 1), the value in TLA+ syntax.</param>
 /// <param name="Changed">Per row, whether the row's step changed it.</param>
-public sealed record WatchColumn(string Variable, ImmutableArray<string> Values, ImmutableArray<bool> Changed);
+public sealed record WatchColumn(string Variable, ImmutableArray<string> Values, ImmutableArray<bool> Changed)
+{
+    /// <summary>Per row, what changed inside a compound value (<c>&lt;&lt;s1, 1&gt;&gt;: {r1} → {r1, r2}</c>), or null: shown
+    /// instead of a value too long for the column, where the change is the story.</summary>
+    public ImmutableArray<string?> Deltas { get; init; } = [];
+}
 
 /// <summary>A message sequence chart derived from a counterexample.</summary>
 public sealed record Chart(

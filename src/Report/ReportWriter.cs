@@ -119,7 +119,7 @@ public static class ReportWriter
         sb.Append($"<p class=\"what\">{Html.Escape(Headline(m))}</p>\n");
         if (m.ViolatedProperty is { } prop && mapping.Properties.TryGetValue(prop, out var words))
             sb.Append($"<p class=\"prop\"><b>{Html.Escape(prop)}</b> says: {Html.Escape(words)}</p>\n");
-        if (m.Description is not null) sb.Append($"<p class=\"desc\">{Html.Escape(m.Description)}</p>\n");
+        if (m.Description is not null) sb.Append($"<p class=\"desc\">{Html.EscapeProse(m.Description)}</p>\n");
         if (m.ErrorMessage is not null) sb.Append($"<p class=\"err\"><code>{Html.Escape(m.ErrorMessage)}</code></p>\n");
         var stats = new List<string>();
         if (m.DistinctStates is not null) stats.Add($"{Num(m.DistinctStates)} distinct states");

@@ -67,7 +67,7 @@ public static class SvgChartWriter
         if (!chart.Watches.IsEmpty) acc += 40;
         foreach (var w in chart.Watches)
         {
-            var cw = Math.Max(TextW(Html.Clip(w.Variable, 20)), w.Values.Select(v => TextW(Html.Clip(v, 24))).DefaultIfEmpty(0).Max()) + 20;
+            var cw = Math.Max(TextW(Html.Clip(w.Variable, 20)), w.Values.Select((v, r) => TextW(WatchText(w, r))).DefaultIfEmpty(0).Max()) + 20;
             watchX.Add((w, acc + 8, cw));
             acc += cw + 8;
         }
@@ -318,7 +318,7 @@ public static class SvgChartWriter
                 var y = Y(r);
                 var cls = w.Changed[r] ? "watch-cell changed" : "watch-cell";
                 sb.Append($"<g class=\"{cls}\"><rect x=\"{Html.N(wx)}\" y=\"{Html.N(y - 11)}\" width=\"{Html.N(ww)}\" height=\"22\" rx=\"3\" fill=\"{(w.Changed[r] ? "#fff3b0" : "#fff")}\" stroke=\"{(w.Changed[r] ? "#e0c341" : "#d5dbe3")}\"/>");
-                sb.Append($"<text x=\"{Html.N(wx + ww / 2)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"#1b2631\">{Html.Escape(Html.Clip(w.Values[r], 24))}</text></g>");
+                sb.Append($"<text x=\"{Html.N(wx + ww / 2)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"#1b2631\">{Html.Escape(WatchText(w, r))}</text>{(WatchText(w, r) != w.Values[r] ? $"<title>{Html.Escape(w.Values[r])}</title>" : "")}</g>");
             }
             sb.Append("</g>\n");
         }
@@ -406,6 +406,16 @@ public static class SvgChartWriter
     }
 
     private static double TextW(string s) => s.Length * CharW;
+
+    // A value too long for its column: where it changed, what changed inside it is shown instead (the full value is the
+    // cell's tooltip and in the state table); otherwise its start.
+    private static string WatchText(WatchColumn w, int row)
+    {
+        var value = w.Values[row];
+        if (value.Length <= 24) return value;
+        if (w.Changed[row] && row < w.Deltas.Length && w.Deltas[row] is { } delta) return "Δ " + Html.Clip(delta, 34);
+        return Html.Clip(value, 24);
+    }
 
     private static string StutterText(Chart chart) => $"state {chart.LastState} stutters forever: no process takes another step";
 
