@@ -172,6 +172,21 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void Html_report_names_a_property_tlc_names_by_location_by_its_definition()
+    {
+        var html = Path.Combine(_dir, "lifo.html");
+        var (exit, output) = Verify("--manifest", Manifest, "--only", "BoundedBuffer_LifoTake", "--html", html);
+        Assert.True(exit == 0, output);
+        var text = File.ReadAllText(html);
+        Assert.Contains("Property AbsSpec is violated by the step into state 11.", text);
+        Assert.Contains("<b>AbsSpec</b> says: the buffer behaves as an ideal FIFO channel (refinement)", text); // the mapping's words apply
+        Assert.Contains("names the violated property AbsSpec by its location: line 35, col 17 to line 35, col 30 of module FifoChannel", text);
+        Assert.Contains("✔ as expected", text);
+        Assert.DoesNotContain("✘ expected", text);
+        Assert.Contains("<span class=\"st-ok\">OK</span>", text);
+    }
+
+    [Fact]
     public void Bad_input_is_a_clear_error_with_exit_code_2()
     {
         var (exit, output) = Verify("--manifest", Manifest, "--only", "NoSuchModel");

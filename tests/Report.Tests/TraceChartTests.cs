@@ -66,3 +66,38 @@ public sealed class TraceChartTests
         Assert.Equal("line 1", e.Where);
     }
 }
+
+/// <summary>Watched values too long for their column, and code in descriptions.</summary>
+public sealed class WatchAndProseTests
+{
+    [Fact]
+    public void A_long_watched_value_that_changed_shows_what_changed_inside_it()
+    {
+        const string s1 = """{"deliveredTo":{"m1":[],"m2":[],"m3":[]},"n":0}""";
+        const string s2 = """{"deliveredTo":{"m1":["r1"],"m2":[],"m3":[]},"n":1}""";
+        const string s3 = """{"deliveredTo":{"m1":["r1","r2"],"m2":[],"m3":[]},"n":1}""";
+        static string Step(int from, string a, int to, string b) =>
+            $$$"""[[{{{from}}},{{{a}}}],{"name":"Take","location":{"beginLine":1,"beginColumn":1,"endLine":1,"endColumn":4,"module":"M"}},[{{{to}}},{{{b}}}]]""";
+        var json = $$"""{"action":[{{Step(1, s1, 2, s2)}},{{Step(2, s2, 3, s3)}}],"state":[[1,{{s1}}],[2,{{s2}}],[3,{{s3}}]]}""";
+        var trace = TraceJson.Parse(json);
+        var mapping = ChartMapping.Parse("""{ "watch": ["deliveredTo", "n"], "modelValues": ["r1", "r2", "m1", "m2", "m3"], "shapes": { "deliveredTo": "fn(set)" }, "channels": {} }""");
+        var chart = ChartBuilder.Build(trace, mapping);
+        var svg = Corpus.Svg(chart);
+        var cells = svg.WithClass("watch").First().WithClass("watch-cell").Select(c => c.Elements().First(e => e.Name.LocalName == "text").Value).ToList();
+        Assert.StartsWith("(m1 :> {} @@ m2 :> {}", cells[0], StringComparison.Ordinal); // unchanged: the value's start
+        Assert.EndsWith("…", cells[0], StringComparison.Ordinal);
+        Assert.Equal("Δ m1: {} → {r1}", cells[1]);
+        Assert.Equal("Δ m1: {r1} → {r1, r2}", cells[2]);
+        // Short values are shown whole, whether they changed or not.
+        Assert.Equal(["0", "1", "1"], svg.WithClass("watch").Last().WithClass("watch-cell").Select(c => c.Elements().First(e => e.Name.LocalName == "text").Value));
+    }
+
+    [Fact]
+    public void Backquoted_parts_of_a_description_are_code_and_everything_is_escaped()
+    {
+        var html = ReportWriter.ToHtml([new ReportModel { Name = "M", Verdict = "success", Description = "`if` instead of `while` <b>x</b> `a<b`" }]);
+        Assert.Contains("<p class=\"desc\"><code>if</code> instead of <code>while</code> &lt;b&gt;x&lt;/b&gt; <code>a&lt;b</code></p>", html);
+        var odd = ReportWriter.ToHtml([new ReportModel { Name = "M", Verdict = "success", Description = "a `lone quote" }]);
+        Assert.Contains("<p class=\"desc\">a `lone quote</p>", odd);
+    }
+}
