@@ -187,6 +187,21 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void Html_report_draws_liveness_counterexamples_as_a_lasso_and_as_stuttering()
+    {
+        var html = Path.Combine(_dir, "live.html");
+        var (exit, output) = Verify("--manifest", Manifest, "--only", "SlidingWindow_RetransmitsNewest", "AckRetransmit_UnfairRetransmit", "--html", html);
+        Assert.True(exit == 0, output);
+        var text = File.ReadAllText(html);
+        Assert.Matches(@"Temporal property EveryMessageDelivered is violated by an infinite behaviour: states 1–\d+, then the cycle of states \d+–\d+ repeated forever", text);
+        Assert.Single(Regex.Matches(text, "<g class=\"loopback\""));
+        Assert.Contains("Temporal property EveryMessageDelivered is violated by a behaviour that stops: after state 3 nothing happens any more (it stutters forever).", text);
+        Assert.Single(Regex.Matches(text, "<g class=\"stutter\">"));
+        // The network's unsplit steps are named by the mapping, not by their line in Next.
+        Assert.DoesNotContain("Next l.", text);
+    }
+
+    [Fact]
     public void Bad_input_is_a_clear_error_with_exit_code_2()
     {
         var (exit, output) = Verify("--manifest", Manifest, "--only", "NoSuchModel");
