@@ -58,7 +58,8 @@ public static class ReportWriter
         for (var i = 0; i < list.Count; i++) WriteModel(sb, list[i], i);
         if (report.Coyote is { } coyote) SuiteSections.WriteCoyote(sb, coyote);
         if (report.Validation is { } validation) SuiteSections.WriteValidation(sb, validation, 0);
-        if (list.Any(m => m.Counterexample is not null) || report.Validation?.Workloads.Any(w => w.Rejections.Count > 0) == true) WriteLegend(sb);
+        var traceCharts = report.Validation?.Workloads.Any(w => w.Rejections.Count > 0) == true;
+        if (list.Any(m => m.Counterexample is not null) || traceCharts) WriteLegend(sb, traceCharts);
         sb.Append("</body>\n</html>\n");
         output.Write(sb.ToString());
     }
@@ -261,7 +262,7 @@ public static class ReportWriter
     private static string StepLabel(ReportModel m, TraceStep step, TlaFormatter formatter, HashSet<string> ambiguous) =>
         m.Mapping?.ActionFor(step)?.Label ?? ChartBuilder.Label(step, formatter, ambiguous.Contains(step.ActionName));
 
-    private static void WriteLegend(StringBuilder sb)
+    private static void WriteLegend(StringBuilder sb, bool traceCharts = false)
     {
         sb.Append("<section class=\"legend\"><h2>How to read the charts</h2><ul>\n");
         static void Item(StringBuilder sb, string svg, string text) =>
@@ -283,6 +284,15 @@ public static class ReportWriter
             "a lasso: the last step leads back to an earlier state and the loop repeats forever");
         Item(sb, "<rect x=\"4\" y=\"2\" width=\"82\" height=\"18\" fill=\"#fff3b0\" stroke=\"#e0c341\"/>",
             "a table cell whose variable changed in that step; the small line under it says what changed inside (hover for the old value)");
+        if (traceCharts)
+        {
+            Item(sb, "<rect x=\"14\" y=\"2\" width=\"66\" height=\"18\" rx=\"4\" fill=\"#fadbd8\" stroke=\"#c0392b\" stroke-width=\"2.5\"/><circle cx=\"14\" cy=\"11\" r=\"8\" fill=\"#c0392b\"/><text x=\"14\" y=\"15\" fill=\"#fff\" font-size=\"10\" text-anchor=\"middle\">7</text>",
+                "in an implementation trace: the first event no action of the spec explains (its row is pale red); the number is the event's place in the trace");
+            Item(sb, "<rect x=\"14\" y=\"2\" width=\"66\" height=\"18\" rx=\"4\" fill=\"#f4f6f7\" stroke=\"#b3bcc6\" opacity=\"0.6\"/><circle cx=\"14\" cy=\"11\" r=\"8\" fill=\"#b3bcc6\"/><text x=\"14\" y=\"15\" fill=\"#fff\" font-size=\"10\" text-anchor=\"middle\">8</text>",
+                "in an implementation trace: an event after the unexplained one, which validation did not judge");
+            Item(sb, "<rect x=\"10\" y=\"2\" width=\"70\" height=\"18\" rx=\"4\" fill=\"#e8f0fb\" stroke=\"#5b7db1\"/><text x=\"45\" y=\"15\" fill=\"#1b2631\" font-size=\"10\" text-anchor=\"middle\">holds 1</text>",
+                "in an implementation trace: the primitive's lifeline (buffer, mailbox); its box says how many messages it holds after the step");
+        }
         sb.Append("</ul>\n<p class=\"note\">Values are printed in TLA+ syntax. TLC's JSON traces write sets and sequences alike as arrays; they are shown as <code>&lt;&lt;…&gt;&gt;</code> unless the model's chart mapping declares a set.</p></section>\n");
     }
 

@@ -236,6 +236,7 @@ td.name .tag.seeded { color: #a93226; } td.name .tag.correct { color: #5d6d7e; }
 table.coyote .bugmsg { color: #7b241c; }
 table.coyote .file { color: #5d6d7e; margin-top: 2px; overflow-wrap: anywhere; }
 table.validation td.rej { color: #a93226; font-weight: bold; }
+table.coyote td.num, table.validation td.num { white-space: nowrap; }
 .none { color: #aab7b8; }
 p.what.bad { color: #c0392b; }
 .rejection { margin: 26px 0 10px; padding-top: 12px; border-top: 1px dashed #d5dbe3; }
