@@ -121,7 +121,7 @@ public static class VerifyCommand
             if (code != 0) { exit = 1; failedParts.Add("the Coyote suite failed (see above)"); }
 
             output.WriteLine();
-            output.WriteLine($"Trace validation: traced buffer and mailbox workloads at {coyoteBudget} Coyote iterations each (more where a seeded bug needs it), every distinct trace against spec/*Trace.tla{selection.Replace("scenarios", "workloads", StringComparison.Ordinal)}:");
+            output.WriteLine($"Trace validation: traced buffer, mailbox, handler and reliable-delivery workloads at {coyoteBudget} Coyote iterations each (more where a seeded bug needs it), every distinct trace against spec/*Trace.tla{selection.Replace("scenarios", "workloads", StringComparison.Ordinal)}:");
             json = new StringWriter();
             code = TestSuiteLoader.Invoke(suite, "ValidateWithResults", coyoteBudget, coyoteOnly, output, json);
             validationReport = new TraceValidationReport { Budget = coyoteBudget, Workloads = SuiteResultsJson.ReadWorkloads(json.ToString()) };

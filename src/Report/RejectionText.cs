@@ -17,6 +17,22 @@ internal static class RejectionText
     {
         var k = rej.EventIndex;
         var facts = new List<string>();
+        if (rej.IncompleteEnd)
+        {
+            var pred = Html.Escape(rej.CompletionPredicate ?? "the completion predicate");
+            var blocked = Waiting(events.ToList());
+            facts.Add($"Every one of the {events.Count} events is explained: the spec allows each step; what it does not allow is stopping here.");
+            if (blocked.Count > 0)
+                facts.Add("Still waiting when the run ended: " + string.Join(", ", blocked.Select(x => $"{Html.Escape(x.Proc)} (since event {x.Index})")) + ".");
+            if (rej.ExpectedIndex is { } xe)
+                facts.Add(xe == k
+                    ? "An independent check of the trace, written from the seeded bug's description rather than from the spec, also says the bug shows at the end of the run."
+                    : $"<b class=\"fail\">An independent check of the trace names event {xe}, not the end of the run.</b>");
+            AddEnvironment(w, facts);
+            return new RejectionExplanation(
+                $"The run stops where {Html.Escape(w.Spec)} cannot: after all {events.Count} events, no state the spec can be in satisfies <code>{pred}</code>; the spec still owes steps (a waiter woken, a message delivered) that the implementation never took.",
+                facts);
+        }
         if (k < 1 || k > events.Count)
         {
             facts.Add($"The validator matched {rej.EventsMatched} of {events.Count} events.");
@@ -38,10 +54,15 @@ internal static class RejectionText
         if (k < events.Count)
             facts.Add(k + 1 == events.Count ? $"Event {events.Count} (grey) came after it and was not judged." : $"Events {k + 1}–{events.Count} (grey) came after it and were not judged.");
         facts.Add($"Event {k} as logged: <code>{Html.Escape(e.Line)}</code>");
+        AddEnvironment(w, facts);
+        return new RejectionExplanation(headline, facts);
+    }
+
+    private static void AddEnvironment(TraceWorkloadResult w, List<string> facts)
+    {
         if (w.Environment.Count > 0)
             facts.Add("The trace module was also told: " + string.Join(", ", w.Environment.Select(kv => $"<code>{Html.Escape(kv.Key)}={Html.Escape(kv.Value)}</code>")) +
                       (w.Environment.ContainsKey("VIPC_CAPACITY") ? " (the buffer's capacity, which the trace does not log)." : "."));
-        return new RejectionExplanation(headline, facts);
     }
 
     private static string? Reason(TraceWorkloadResult w, IReadOnlyList<TraceEvent> events, TraceEvent e, TlaFormatter formatter)

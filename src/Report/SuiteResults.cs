@@ -165,6 +165,16 @@ public sealed record TraceRejection
 
     /// <summary>How many candidate states there were in all.</summary>
     public int CandidateCount { get; init; }
+
+    /// <summary>
+    /// Rejected at its end: the trace was validated as a complete run, every event was explained, but no state
+    /// consistent with all of it satisfies <see cref="CompletionPredicate"/>: the spec owes steps the run never took
+    /// (a lost wake-up). <see cref="EventIndex"/> is then one past the last event.
+    /// </summary>
+    public bool IncompleteEnd { get; init; }
+
+    /// <summary>The predicate the end of a complete run must satisfy (e.g. <c>TraceComplete</c>), if one was checked.</summary>
+    public string? CompletionPredicate { get; init; }
 }
 
 /// <summary>

@@ -148,7 +148,10 @@ internal static class SuiteSections
         sb.Append("</ul>\n<div class=\"ce\">\n<figure class=\"chart\">\n");
         var chart = TraceChart.Build(events);
         var marked = rej.EventIndex - 1;
-        var svg = SvgChartWriter.Write(chart, new SvgChartOptions(anchor + "-msc", $"✘ event {rej.EventIndex}: no action of {w.Spec} explains it")
+        var banner = rej.IncompleteEnd
+            ? $"✘ the run ends after event {events.Length}, where {w.Spec} cannot stop ({rej.CompletionPredicate ?? "completion"} is false)"
+            : $"✘ event {rej.EventIndex}: no action of {w.Spec} explains it";
+        var svg = SvgChartWriter.Write(chart, new SvgChartOptions(anchor + "-msc", banner)
         {
             EventRows = true,
             MinColumn = 140,
@@ -157,7 +160,9 @@ internal static class SuiteSections
         sb.Append(svg);
         sb.Append($"\n<figcaption style=\"max-width: {Html.N(chartWidth)}px\">The implementation trace: one lifeline per process and one for the primitive ");
         sb.Append("(its box says how many messages it holds after the step); one row per event, numbered as in the trace. ");
-        sb.Append($"Red: event {rej.EventIndex}, the first that no action of {Html.Escape(w.Spec)} explains. Grey: the events after it, not judged.</figcaption>\n</figure>\n");
+        sb.Append(rej.IncompleteEnd
+            ? $"Every event is explained; the red banner says why the run may not end where it does.</figcaption>\n</figure>\n"
+            : $"Red: event {rej.EventIndex}, the first that no action of {Html.Escape(w.Spec)} explains. Grey: the events after it, not judged.</figcaption>\n</figure>\n");
         WriteCandidates(sb, rej);
         sb.Append("</div>\n</div>\n");
     }
@@ -167,6 +172,7 @@ internal static class SuiteSections
         var states = rej.CandidateStates.Select(ParseState).ToList();
         sb.Append("<div class=\"table\">");
         var after = rej.EventsMatched == 0 ? "before any event (the initial states)" : $"after event {rej.EventsMatched}";
+        var cannot = rej.IncompleteEnd ? $"None of them satisfies {Html.Escape(rej.CompletionPredicate ?? "the completion predicate")}." : $"From none of them can the spec take event {rej.EventIndex}.";
         if (states.Count == 0)
         {
             sb.Append($"<p class=\"note\">No candidate spec state {Html.Escape(after)}.</p></div>\n");
@@ -174,7 +180,7 @@ internal static class SuiteSections
         }
         sb.Append($"<p class=\"cand-head\"><b>Where the spec can be {Html.Escape(after)}</b>: {rej.CandidateCount.ToString(CultureInfo.InvariantCulture)} candidate state{Plural(rej.CandidateCount)}" +
                   (states.Count < rej.CandidateCount ? $", the first {states.Count.ToString(CultureInfo.InvariantCulture)} shown" : "") +
-                  $". From none of them can the spec take event {rej.EventIndex}.</p>\n");
+                  $". {cannot}</p>\n");
         var variables = states.SelectMany(s => s.Select(kv => kv.Key)).Distinct().ToList();
         sb.Append("<table class=\"states cands\">\n<thead><tr><th>Variable</th>");
         for (var i = 0; i < states.Count; i++) sb.Append($"<th>{(states.Count == 1 ? "Value" : "State " + (i + 1).ToString(CultureInfo.InvariantCulture))}</th>");

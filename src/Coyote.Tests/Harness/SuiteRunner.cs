@@ -285,10 +285,14 @@ public sealed record WorkloadOutcome(
 
 /// <summary>One rejected trace with the validator's verdict.</summary>
 /// <param name="Trace">The NDJSON lines.</param>
-/// <param name="EventIndex">The first event no action explains (1-based).</param>
+/// <param name="EventIndex">The first event no action explains (1-based), or one past the last for <paramref name="IncompleteEnd"/>.</param>
 /// <param name="EventsMatched">The longest matched prefix: events 1..EventsMatched.</param>
 /// <param name="ExpectedIndex">The event the independent oracle names, for a seeded bug.</param>
 /// <param name="CandidateStates">Spec states consistent with the matched prefix (TLC's <c>/\ var = value</c> lines), the first few.</param>
 /// <param name="CandidateCount">How many candidate states there were in all.</param>
+/// <param name="IncompleteEnd">Rejected at its end: every event explained, but the run stopped where the spec cannot
+/// (<paramref name="EventIndex"/> is then one past the last event).</param>
+/// <param name="CompletionPredicate">The predicate the end had to satisfy, for a trace validated as a complete run.</param>
 public sealed record RejectionOutcome(
-    IReadOnlyList<string> Trace, int EventIndex, int EventsMatched, int? ExpectedIndex, IReadOnlyList<string> CandidateStates, int CandidateCount);
+    IReadOnlyList<string> Trace, int EventIndex, int EventsMatched, int? ExpectedIndex, IReadOnlyList<string> CandidateStates, int CandidateCount,
+    bool IncompleteEnd = false, string? CompletionPredicate = null);

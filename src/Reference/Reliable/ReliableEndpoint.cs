@@ -551,6 +551,7 @@ public sealed class ReliableEndpoint : IDisposable
         var payload = new byte[missing.Count * 8];
         for (int i = 0; i < missing.Count; i++)
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(i * 8), missing[i]);
+        Trace(DeliveryAction.Ack, 0, AckValue()); // a nack carries the cumulative ack too; its list is not traced
         SendFrame(fx, new FrameHeader(FrameKind.Nack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), payload);
         _n.NacksSent++;
     }
