@@ -84,8 +84,31 @@ internal static class RejectionText
                    + "while the spec's monitor wakes every waiter (<code>PulseAll</code>, its <code>Broadcast</code>): no action of the spec is a single-thread signal";
         }
         if (SecondDelivery(before, e) is { } first)
-            return $"message {Describe(e, formatter)} was already {(first.Kind == "Deliver" ? "delivered" : "received")} by {Html.Escape(first.Proc)} at event {first.Index}; "
-                   + "in the spec each message goes to exactly one receiver";
+            return first.Proc == e.Proc
+                ? $"{Html.Escape(e.Proc)} already {(first.Kind == "Deliver" ? "delivered" : "received")} message {Describe(e, formatter)}{From(e)} at event {first.Index}: this is a duplicate; "
+                  + "in the spec each message is delivered exactly once"
+                : $"message {Describe(e, formatter)} was already {(first.Kind == "Deliver" ? "delivered" : "received")} by {Html.Escape(first.Proc)} at event {first.Index}; "
+                  + "in the spec each message goes to exactly one receiver";
+        if (e.Kind == "Ack" && e.Field("ack") is IntValue ack && e.Field("peer") is StringValue ackPeer)
+        {
+            var delivered = before.Where(x => x.Proc == e.Proc && x.Kind == "Deliver" && x.Field("peer") is StringValue p && p.Value == ackPeer.Value)
+                .Select(x => x.Field("seq")).OfType<IntValue>().Select(v => v.Value).Distinct().Count();
+            if (ack.Value > delivered)
+                return $"{Html.Escape(e.Proc)} acknowledges {ack.Value} of {Html.Escape(ackPeer.Value)}'s messages (ack {ack.Value}) but has delivered only {delivered}; "
+                       + "the spec's receiver acknowledges only what it has delivered";
+        }
+        if (e.Kind is "Send" && e.Field("seq") is IntValue seqN && e.Field("peer") is StringValue sendPeer
+            && w.Environment.TryGetValue("VIPC_WINDOW", out var wtext) && long.TryParse(wtext, NumberStyles.Integer, CultureInfo.InvariantCulture, out var window))
+        {
+            var acked = before.Where(x => x.Proc == e.Proc && x.Kind == "AckReceived" && x.Field("peer") is StringValue p && p.Value == sendPeer.Value)
+                .Select(x => x.Field("ack")).OfType<IntValue>().Select(v => v.Value).DefaultIfEmpty(0).Max();
+            if (seqN.Value - acked + 1 > window)
+                return $"with it {seqN.Value - acked + 1} messages are unacknowledged (seq {acked}–{seqN.Value}; acknowledged so far: {acked}), "
+                       + $"but the window is {window}: the spec's sender never has more than {window} message{(window == 1 ? "" : "s")} in flight";
+        }
+        if (BlockedBefore(before, e) is { } blocked)
+            return $"{Html.Escape(e.Proc)} has been blocked in <code>{Html.Escape(blocked.Kind)}</code> since event {blocked.Index} and no event gave it a message or woke it; "
+                   + "in the spec a blocked receiver's next step is to take a message (a wait that returns without one and is not re-tested, <code>if</code> instead of <code>while</code>, shows this way)";
         if (ParkedEarlier(before, e) is { } parked)
             return $"{Html.Escape(e.Proc)} is already on to its next message while its previous one, {Html.Escape(formatter.Format(parked.Message!))} "
                    + $"(offered at event {parked.Index}), has not been taken by any receiver; in a rendezvous a send returns only once its message is taken";
@@ -100,6 +123,17 @@ internal static class RejectionText
             if (x.Kind is "Wait" or "Wake") last[x.Proc] = x;
         return [.. last.Values.Where(x => x.Kind == "Wait").OrderBy(x => x.Index)];
     }
+
+    // The process's own previous event, when it is a block (ReceiveBlocked, a receiver's Wait) and the event is not what
+    // ends a block (a wake-up or a receive).
+    private static TraceEvent? BlockedBefore(List<TraceEvent> before, TraceEvent e)
+    {
+        if (e.Kind is "Wake" or "Deliver" or "Receive" or "Timeout" or "Cancel" or "Abort") return null;
+        var previous = before.LastOrDefault(x => x.Proc == e.Proc);
+        return previous is { Kind: "ReceiveBlocked" } || previous is { Kind: "Wait", Role: "receiver" } && e.Kind != "Wait" ? previous : null;
+    }
+
+    private static string From(TraceEvent e) => e.Field("peer") is StringValue p && e.Message is null ? $" from {Html.Escape(p.Value)}" : "";
 
     private static string Describe(TraceEvent e, TlaFormatter formatter)
     {

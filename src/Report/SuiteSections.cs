@@ -154,7 +154,8 @@ internal static class SuiteSections
         var svg = SvgChartWriter.Write(chart, new SvgChartOptions(anchor + "-msc", banner)
         {
             EventRows = true,
-            MinColumn = 140,
+            // Few lifelines (two endpoints talking directly) get room for their slanted arrows and labels.
+            MinColumn = chart.Lifelines.Length <= 3 ? 250 : 140,
             Marked = marked >= 0 && marked < events.Length ? marked : null,
         }, out var chartWidth);
         sb.Append(svg);

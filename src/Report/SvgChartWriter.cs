@@ -236,20 +236,23 @@ public static class SvgChartWriter
 
         foreach (var (m, sx, y1, ex, ey, selfMsg) in geometry)
         {
+            // A message sent or received by the unexplained event is part of it; one received after it was not judged.
+            var badMsg = marked is not null && (m.SendStep == marked || m.EndStep == marked);
+            var afterMsg = !badMsg && (After(m.SendStep) || (m.EndStep is { } end && After(end)));
             var cls = "msg " + m.Fate switch { MessageFate.Delivered => "delivered", MessageFate.Lost => "lost", _ => "inflight" } + (m.IsDuplicate ? " dup" : "")
-                + (m.SendStep == marked ? " unexplained" : After(m.SendStep) ? " after" : "");
+                + (badMsg ? " unexplained" : afterMsg ? " after" : "");
             var color = m.Fate switch
             {
-                _ when m.SendStep == marked => "#c0392b",
-                _ when After(m.SendStep) => "#b3bcc6",
+                _ when badMsg => "#c0392b",
+                _ when afterMsg => "#b3bcc6",
                 MessageFate.Lost => "#c0392b",
                 MessageFate.InFlight => "#7f8c8d",
                 _ => m.IsDuplicate ? "#7b3fa0" : "#1f4e79",
             };
             var marker = m.Fate switch
             {
-                _ when m.SendStep == marked => p + "-arrow-bad",
-                _ when After(m.SendStep) => p + "-arrow-after",
+                _ when badMsg => p + "-arrow-bad",
+                _ when afterMsg => p + "-arrow-after",
                 MessageFate.Lost => null,
                 MessageFate.InFlight => p + "-arrow-open",
                 _ => m.IsDuplicate ? p + "-arrow-dup" : p + "-arrow",

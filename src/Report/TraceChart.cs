@@ -18,6 +18,9 @@ public sealed record TraceEvent(
     int Index, string Proc, string Kind, string? Obj, string? Role, TraceValue? Message, long? Count,
     ImmutableArray<KeyValuePair<string, TraceValue>> Extra, string Line)
 {
+    /// <summary>An extra field by name (<c>peer</c>, <c>seq</c>, <c>ack</c>), or null.</summary>
+    public TraceValue? Field(string name) => Extra.FirstOrDefault(f => f.Key == name).Value;
+
     /// <summary>
     /// Reads NDJSON lines (blank lines skipped). A line that is not a JSON object, or lacks <c>proc</c> or <c>kind</c>,
     /// is a <see cref="TraceFormatException"/> naming the line.
@@ -72,6 +75,10 @@ public static class TraceChart
     {
         ArgumentNullException.ThrowIfNull(events);
         var formatter = Formatter(events);
+        // Endpoints that log no messages but name a peer and a sequence number (reliable delivery) talk to each other, not
+        // through a shared primitive: their arrows run from a Send to the Deliver of the same sequence number.
+        if (events.All(e => e.Message is null) && events.Any(e => e.Field("peer") is not null))
+            return PeerChart(events, formatter);
         var objects = events.Select(e => e.Obj).OfType<string>().Distinct().ToList();
         // Processes that act only as senders go left of the primitive, the rest right of it: arrows then run left to right.
         var procs = events.Select(e => e.Proc).Distinct().Where(p => !objects.Contains(p)).ToList();
@@ -91,9 +98,10 @@ public static class TraceChart
             if (e.Obj is not null && e.Count is { } now) lastCount[e.Obj] = now;
             // A sender's Send puts its message into the primitive, and so does a Wait that parks it (a rendezvous: the
             // count goes up); a Wait for room (a full bounded buffer: the count stays) does not. A HandBack returns a
-            // message to its sender; a receiver's event with a message takes it out.
+            // message to its sender; a receiver's Receive, Deliver or Take takes one out (a handler's start or end only
+            // names the message it already has).
             var isSend = e.Message is not null && e.Role == "sender" && e.Kind != "HandBack" && (e.Kind != "Wait" || e.Count > before);
-            var isReceive = e.Message is not null && (e.Role == "receiver" || e.Kind == "HandBack");
+            var isReceive = e.Message is not null && ((e.Role == "receiver" && e.Kind is "Receive" or "Deliver" or "Take") || e.Kind == "HandBack");
             if ((isSend || isReceive) && e.Obj is { } obj && obj != e.Proc)
             {
                 messages.Add(new ChartMessage
@@ -120,6 +128,63 @@ public static class TraceChart
             TraceKind.Finite, null, events.Count);
     }
 
+    private static Chart PeerChart(IReadOnlyList<TraceEvent> events, TlaFormatter formatter)
+    {
+        var procs = events.Select(e => e.Proc).Distinct().ToList();
+        var left = procs.Where(p => events.Any(e => e.Proc == p && e.Role == "sender")).ToList();
+        var lifelines = left.Concat(procs.Where(p => !left.Contains(p))).ToImmutableArray();
+        var chartEvents = ImmutableArray.CreateBuilder<ChartEvent>();
+        var messages = ImmutableArray.CreateBuilder<ChartMessage>();
+        var matched = new HashSet<int>();
+        var sentCount = new Dictionary<int, int>();
+        var receivedCount = new Dictionary<int, int>();
+        foreach (var e in events)
+        {
+            var peer = e.Field("peer") is StringValue pv ? pv.Value : null;
+            // A receive (or an acknowledgement's arrival) takes the latest matching send before it; a second receive of
+            // the same send is a duplicate delivery.
+            var (sendKinds, key) = e.Kind switch
+            {
+                "Deliver" or "DiscardDuplicate" or "Receive" => (new[] { "Send", "Retransmit" }, "seq"),
+                "AckReceived" => (new[] { "Ack" }, "ack"),
+                _ => (Array.Empty<string>(), ""),
+            };
+            if (peer is not null && sendKinds.Length > 0 && e.Field(key) is { } k)
+            {
+                var send = events.Take(e.Index - 1).LastOrDefault(x => x.Proc == peer && sendKinds.Contains(x.Kind)
+                    && x.Field("peer") is StringValue to && to.Value == e.Proc && k.Equals(x.Field(key)));
+                if (send is not null)
+                {
+                    var again = !matched.Add(send.Index);
+                    messages.Add(new ChartMessage
+                    {
+                        Id = messages.Count + 1, Channel = e.Obj ?? "link", Value = k, Label = $"{key} {formatter.Format(k)}",
+                        SendStep = send.Index - 1, From = send.Proc, EndStep = e.Index - 1, To = e.Proc, Fate = MessageFate.Delivered,
+                        IsDuplicate = again,
+                    });
+                    sentCount[send.Index] = 1;
+                    receivedCount[e.Index] = 1;
+                }
+            }
+        }
+        foreach (var x in events.Where(x => x.Kind is "Send" or "Retransmit" or "Ack" && !matched.Contains(x.Index) && x.Field("peer") is StringValue))
+        {
+            var key = x.Kind == "Ack" ? "ack" : "seq";
+            if (x.Field(key) is not { } k) continue;
+            messages.Add(new ChartMessage
+            {
+                Id = messages.Count + 1, Channel = x.Obj ?? "link", Value = k, Label = $"{key} {formatter.Format(k)}",
+                SendStep = x.Index - 1, From = x.Proc, To = ((StringValue)x.Field("peer")!).Value, Fate = MessageFate.InFlight,
+            });
+            sentCount[x.Index] = 1;
+        }
+        foreach (var e in events)
+            chartEvents.Add(new ChartEvent(e.Index - 1, e.Index, EventKind.Action, e.Proc, Label(e, formatter),
+                sentCount.GetValueOrDefault(e.Index), receivedCount.GetValueOrDefault(e.Index)));
+        return new Chart(lifelines, chartEvents.ToImmutable(), [.. messages.OrderBy(m => m.SendStep).ThenBy(m => m.Id)], [],
+            Math.Max(0, events.Count - 1), TraceKind.Finite, null, events.Count);
+    }
+
     /// <summary>Prints messages in TLA+ syntax with the trace's processes as model values (<c>&lt;&lt;p1, 1&gt;&gt;</c>).</summary>
     public static TlaFormatter Formatter(IReadOnlyList<TraceEvent> events) =>
         new(events.Select(e => e.Proc).Distinct(), new Dictionary<string, ValueShape>());
@@ -132,7 +197,8 @@ public static class TraceChart
     {
         var parts = new List<string> { e.Kind };
         if (e.Kind == "Wait" && (e.Message is null || !drawn) && e.Count is { } c) parts.Add($"(saw {c.ToString(CultureInfo.InvariantCulture)})");
-        foreach (var f in e.Extra.Where(f => !(f.Key == "peer" && e.Message is not null)).Take(2))
+        // The peer is on the arrow or is the message's sender; a timestamp says nothing the row order does not.
+        foreach (var f in e.Extra.Where(f => f.Key is not ("peer" or "time")).Take(2))
             parts.Add($"{f.Key}={formatter.Format(f.Value)}");
         return string.Join(" ", parts);
     }

@@ -40,6 +40,29 @@ public sealed class TraceChartTests
     }
 
     [Fact]
+    public void Endpoints_that_talk_directly_get_arrows_from_each_send_to_its_delivery_and_from_each_ack_to_its_arrival()
+    {
+        string Ev(string proc, int clock, string kind, string role, string peer, string field, int n) =>
+            $"{{\"proc\":\"{proc}\",\"clock\":{clock},\"kind\":\"{kind}\",\"obj\":\"delivery\",\"role\":\"{role}\",\"peer\":\"{peer}\",\"{field}\":{n},\"time\":\"2026-01-01T00:00:00Z\"}}";
+        string[] trace =
+        [
+            Ev("p1", 1, "Send", "sender", "p2", "seq", 0),
+            Ev("p2", 2, "Deliver", "receiver", "p1", "seq", 0),
+            Ev("p2", 3, "Ack", "receiver", "p1", "ack", 1),
+            Ev("p2", 4, "Deliver", "receiver", "p1", "seq", 0),
+            Ev("p1", 5, "AckReceived", "sender", "p2", "ack", 1),
+            Ev("p1", 6, "Send", "sender", "p2", "seq", 1),
+        ];
+        var chart = TraceChart.Build(TraceEvent.ParseAll(trace));
+        Assert.Equal<string>(["p1", "p2"], chart.Lifelines); // no lifeline for the shared "delivery" object
+        Assert.Equal(
+            [("p1", "p2", 0, (int?)1, "seq 0", false, MessageFate.Delivered), ("p1", "p2", 0, 3, "seq 0", true, MessageFate.Delivered),
+             ("p2", "p1", 2, 4, "ack 1", false, MessageFate.Delivered), ("p1", "p2", 5, null, "seq 1", false, MessageFate.InFlight)],
+            chart.Messages.Select(m => (m.From, m.To!, m.SendStep, m.EndStep, m.Label, m.IsDuplicate, m.Fate)));
+        Assert.Equal("Send seq=0", chart.Events[0].Label); // neither the peer (on the arrow) nor the timestamp
+    }
+
+    [Fact]
     public void The_marked_event_is_red_and_the_rest_grey_in_the_svg()
     {
         var chart = TraceChart.Build(TraceEvent.ParseAll(BoundedBufferSampleTrace.Correct()));
