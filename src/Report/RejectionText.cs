@@ -106,6 +106,9 @@ internal static class RejectionText
                 return $"with it {seqN.Value - acked + 1} messages are unacknowledged (seq {acked}–{seqN.Value}; acknowledged so far: {acked}), "
                        + $"but the window is {window}: the spec's sender never has more than {window} message{(window == 1 ? "" : "s")} in flight";
         }
+        if (BusyHandler(events, e) is var (handOver, owned))
+            return $"{(handOver.Index == e.Index ? "it hands" : $"with event {handOver.Index} it hands")} message {Describe(handOver, formatter)} to {Html.Escape(handOver.Proc)}, whose handler still owns "
+                   + $"message {Describe(owned, formatter)} (handed over at event {owned.Index}, no <code>HandlerEnd</code> since); a sequential subscription is handed its next message only after its handler has returned";
         if (BlockedBefore(before, e) is { } blocked)
             return $"{Html.Escape(e.Proc)} has been blocked in <code>{Html.Escape(blocked.Kind)}</code> since event {blocked.Index} and no event gave it a message or woke it; "
                    + "in the spec a blocked receiver's next step is to take a message (a wait that returns without one and is not re-tested, <code>if</code> instead of <code>while</code>, shows this way)";
@@ -122,6 +125,21 @@ internal static class RejectionText
         foreach (var x in before)
             if (x.Kind is "Wait" or "Wake") last[x.Proc] = x;
         return [.. last.Values.Where(x => x.Kind == "Wait").OrderBy(x => x.Index)];
+    }
+
+    // A message handed (a Deliver: this event, or the next one when this is its Send) to a handler receiver whose previous
+    // message's handler run has not ended: the overlapping runs a sequential subscription must never have.
+    private static (TraceEvent HandOver, TraceEvent Owned)? BusyHandler(IReadOnlyList<TraceEvent> events, TraceEvent e)
+    {
+        var handOver = e.Kind == "Deliver" ? e
+            : e.Kind == "Send" && e.Index < events.Count && events[e.Index] is { Kind: "Deliver" } next && next.Field("seq") is { } q && q.Equals(e.Field("seq")) ? next
+            : null;
+        if (handOver is null || !events.Any(x => x.Kind == "HandlerStart" && x.Proc == handOver.Proc)) return null;
+        var owned = events.Take(e.Index - 1).LastOrDefault(x => x.Proc == handOver.Proc && x.Kind is "Deliver" or "Receive");
+        if (owned is null) return null;
+        var ended = events.Skip(owned.Index).Take(handOver.Index - owned.Index - 1)
+            .Any(x => x.Proc == handOver.Proc && x.Kind == "HandlerEnd" && x.Field("seq") is { } sq && sq.Equals(owned.Field("seq")));
+        return ended ? null : (handOver, owned);
     }
 
     // The process's own previous event, when it is a block (ReceiveBlocked, a receiver's Wait) and the event is not what

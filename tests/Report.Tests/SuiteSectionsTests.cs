@@ -124,8 +124,9 @@ public sealed class SuiteSectionsTests
         Assert.StartsWith("Event 8, Close by p12, is not allowed by Mailbox: p12 has been blocked in ReceiveBlocked since event 5 and no event gave it a message or woke it", Headline("traced.mailbox.spurious-wakeup.1s2r!IfInsteadOfWhile"));
         Assert.StartsWith("The run stops where Rendezvous cannot: after all 10 events, no state the spec can be in satisfies TraceComplete", Headline("traced.rendezvous.close.2p2c!LostWakeupOnClose"));
         Assert.Contains("Still waiting when the run ended: c1 (since event 6).", Rejection(doc, "traced.rendezvous.close.2p2c!LostWakeupOnClose").WithClass("facts").Single().Value);
-        // No rule fits the handler's rejection: the text says so plainly rather than guessing.
-        Assert.Equal("Event 6, Send by p2 of <<p2, 2>>, is not allowed by MailboxHandler: no action of the spec can take this step from any state the spec can be in after event 5.",
+        // The Send is rejected because the next event hands its message to a handler still busy with the previous one.
+        Assert.Equal("Event 6, Send by p2 of <<p2, 2>>, is not allowed by MailboxHandler: with event 7 it hands message seq 2 <<p2, 2>> to p11, whose handler still owns message seq 1 <<p2, 1>> " +
+            "(handed over at event 5, no HandlerEnd since); a sequential subscription is handed its next message only after its handler has returned.",
             Headline("traced.handler.mailbox.2s!HandlerReentrancy"));
         var facts = Rejection(doc, "traced.bounded.2p2c").WithClass("facts").Single().Value;
         Assert.Contains("Longest matched prefix: events 1–3 of 14", facts);
