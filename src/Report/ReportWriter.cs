@@ -138,7 +138,8 @@ public static class ReportWriter
         if (trace is not null)
         {
             var chart = ChartBuilder.Build(trace, mapping, formatter);
-            var svg = SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace)), out var chartWidth);
+            // Two lifelines get wider columns: their slanted arrows and labels otherwise crowd each other.
+            var svg = SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace)) { MinColumn = chart.Lifelines.Length <= 2 ? 260 : 190 }, out var chartWidth);
             // Side by side when both fit a common screen; otherwise the table goes under the chart at full width
             // rather than being squeezed into a column of broken values.
             var stacked = chartWidth + EstimateTableWidth(trace, formatter) + 80 > 1340;
