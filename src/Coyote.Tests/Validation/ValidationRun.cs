@@ -83,11 +83,17 @@ internal static class ValidationRun
     }
 
     /// <summary>Runs every workload at <paramref name="budget"/> iterations; one line each and a total.</summary>
-    public static int Run(uint budget, TextWriter output)
+    public static int Run(uint budget, TextWriter output) => Run(budget, output, null, null);
+
+    /// <summary>
+    /// Runs the workloads whose name contains <paramref name="filter"/> (all when null); adds what each did to
+    /// <paramref name="outcomes"/> when given (the HTML report's rows).
+    /// </summary>
+    public static int Run(uint budget, TextWriter output, string? filter, List<WorkloadOutcome>? outcomes)
     {
         int failures = 0, workloads = 0;
         long iterations = 0, distinctTraces = 0, events = 0;
-        foreach (var w in Workloads())
+        foreach (var w in Workloads().Where(w => filter is null || w.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)))
         {
             workloads++;
             var iterationsAsked = Math.Max(budget, w.MinBudget);
@@ -99,11 +105,14 @@ internal static class ValidationRun
             var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
             distinctTraces += traces.Count;
             int rejected = 0, misplaced = 0, showing = 0;
+            long workloadEvents = 0;
             string? firstRejection = null;
+            RejectionOutcome? shortest = null;
             foreach (var trace in traces)
             {
                 var verdict = SpecTraces.Validate(w.Module, trace, environment, w.Complete ? SpecTraces.Completion : null);
                 events += verdict.TotalEvents;
+                workloadEvents += verdict.TotalEvents;
                 var expected = w.Oracle?.Invoke(trace);
                 if (expected is not null) showing++;
                 if (verdict.Accepted)
@@ -116,6 +125,11 @@ internal static class ValidationRun
                 firstRejection ??= verdict.IncompleteEnd
                     ? $"the end of the trace (all {verdict.TotalEvents} events explained; {verdict.CompletionPredicate} false: the spec owes steps the run never took)"
                     : $"event {verdict.FirstUnexplained?.Index}: {verdict.FirstUnexplained?.Line}";
+                // The report draws one rejected trace per workload: the shortest reads best.
+                if (shortest is null || trace.Count < shortest.Trace.Count)
+                    shortest = new RejectionOutcome(trace, verdict.IncompleteEnd ? verdict.TotalEvents + 1 : verdict.FirstUnexplained?.Index ?? verdict.EventsMatched + 1,
+                        verdict.EventsMatched, expected, verdict.CandidateStates.Take(3).ToList(), verdict.CandidateCount,
+                        verdict.IncompleteEnd, verdict.CompletionPredicate);
             }
 
             var module = Path.GetFileName(w.Module);
@@ -131,6 +145,10 @@ internal static class ValidationRun
             output.WriteLine($"{status,-26} {w.Name}: budget={iterationsAsked} iterations={result.Iterations} distinct-traces={traces.Count} " +
                 $"rejected={rejected} against {module}; own checks: {(result.Bug is null ? "passed" : "failed: " + result.Bug)}");
             if (firstRejection is not null) output.WriteLine($"{"",-26}   first rejection at {firstRejection}");
+            outcomes?.Add(new WorkloadOutcome(
+                w.Name, module, seeded, iterationsAsked, result.Iterations, traces.Count, workloadEvents, rejected, showing, status,
+                !status.StartsWith("FAIL", StringComparison.Ordinal), result.Bug, environment ?? new Dictionary<string, string>(),
+                shortest is null ? [] : [shortest]));
         }
 
         output.WriteLine($"{workloads} traced workloads, {iterations} iterations, {distinctTraces} distinct traces, {events} events validated, {failures} failed.");
