@@ -47,37 +47,43 @@ public static class TraceOracles
     }
 
     /// <summary>
-    /// A lost wake-up on close (rendezvous), as the validator must report it: the index of the first exchange (a
-    /// Send or Receive) after Close — a waiter Close should have released, still queued, meeting a late partner,
-    /// which the spec forbids once closed — or, failing that, <c>trace.Count + 1</c> (the end of the trace) when a
-    /// receiver blocked or a sender parked at Close never logs its release (no Closed, no HandBack) before the
-    /// trace ends. Null when Close released everyone it had to, or there was no Close.
+    /// A Close that does not release every waiter (rendezvous: the lost wake-up, or a parked message dropped instead
+    /// of handed back), as the validator must report it: the index of the first exchange (a Send or Receive) after
+    /// Close — a waiter Close should have released, still queued, meeting a late partner, which the spec forbids once
+    /// closed — or, failing that, <c>trace.Count + 1</c> (the end of the trace) when a receiver blocked or a sender
+    /// parked at Close never logs its release (no Closed, no HandBack) before the trace ends. Null when Close
+    /// released everyone it had to, or there was no Close.
     /// </summary>
-    public static int? LostWakeupOnClose(IReadOnlyList<string> trace)
+    public static int? UnreleasedAtClose(IReadOnlyList<string> trace)
     {
-        var blocked = new HashSet<string>();
+        // Who waits: a receiver (no message) or a sender with the message it is parked with.
+        var blocked = new Dictionary<string, string?>();
         bool closed = false;
-        HashSet<string> blockedAtClose = [];
+        Dictionary<string, string?> blockedAtClose = [];
         for (int i = 0; i < trace.Count; i++)
         {
             var e = JsonDocument.Parse(trace[i]).RootElement;
             var proc = e.GetProperty("proc").GetString()!;
+            string? msg = e.TryGetProperty("msg", out var m) ? m.GetRawText() : null;
             switch (Kind(e))
             {
                 case "Wait":
-                    blocked.Add(proc);
+                    blocked[proc] = Role(e) == "sender" ? msg : null;
                     break;
                 case "Send" or "Receive" when closed:
                     return i + 1;
                 case "Send" or "Receive" or "Closed" or "HandBack":
-                    // A hand-over, a take-over, a release or a hand-back ends the process's wait (the step is logged
-                    // under the waiter's own name, whoever performed it).
-                    blocked.Remove(proc);
-                    blockedAtClose.Remove(proc);
+                    // A hand-over, a take-over, a release or a hand-back ends the wait it concerns (logged under the
+                    // waiter's own name, whoever performed it); a sender's only if it is about its parked message.
+                    if (blocked.TryGetValue(proc, out var parked) && (parked is null || parked == msg))
+                    {
+                        blocked.Remove(proc);
+                        blockedAtClose.Remove(proc);
+                    }
                     break;
                 case "Close":
                     closed = true;
-                    blockedAtClose = [.. blocked];
+                    blockedAtClose = new Dictionary<string, string?>(blocked);
                     break;
             }
         }

@@ -40,7 +40,11 @@ internal static class ValidationRun
         yield return new("traced.rendezvous.close.2p2c", s => CloseBody(s, 2, 2, 2), SpecTraces.Rendezvous, null, null, Complete: true);
         // Close leaves blocked processes blocked: a liveness bug, caught because the run's trace is complete.
         yield return new("traced.rendezvous.close.2p2c!LostWakeupOnClose", s => CloseBody(s, 2, 2, 2, BufferFaults.LostWakeupOnClose),
-            SpecTraces.Rendezvous, null, TraceOracles.LostWakeupOnClose, Complete: true);
+            SpecTraces.Rendezvous, null, TraceOracles.UnreleasedAtClose, Complete: true);
+        // Close completes a parked send as if taken: the HandBack the spec's Close owes never comes.
+        yield return new("traced.rendezvous.close.2p2c.async!CloseDropsOffers",
+            s => CloseBody(s, 2, 2, 2, BufferFaults.CloseDropsOffers, asynchronous: true),
+            SpecTraces.Rendezvous, null, TraceOracles.UnreleasedAtClose, Complete: true);
         var mailbox = SpecTraces.Module("MailboxTrace.tla");
         yield return new("traced.mailbox.arbitrary.2s2r", s => TracedMailboxScenarios.Body(s, 2, new DirectFaults(), ReceiverSelection.LongestWaiting, checkDelivery: true),
             mailbox, null, null);
