@@ -263,6 +263,36 @@ public sealed class BufferMutationTests
     }
 
     [Fact]
+    public async Task Closing_a_rendezvous_tells_pending_readiness_waiters_no_more_is_coming()
+    {
+        var rv = new RendezvousBuffer<string>();
+        var channel = rv.AsChannel();
+        ValueTask<bool> read = channel.Reader.WaitToReadAsync();
+        ValueTask<bool> write = channel.Writer.WaitToWriteAsync();
+        Assert.False(read.IsCompleted);
+        Assert.False(write.IsCompleted);
+        rv.Close();
+        Assert.False(await read.Bounded());
+        Assert.False(await write.Bounded());
+
+        var failed = new RendezvousBuffer<string>();
+        ValueTask<bool> writeThenFail = failed.AsChannel().Writer.WaitToWriteAsync();
+        var error = new InvalidOperationException("producer failed");
+        Assert.True(failed.AsChannel().Writer.TryComplete(error));
+        Assert.Same(error, await Assert.ThrowsAsync<InvalidOperationException>(() => writeThenFail.Bounded()));
+    }
+
+    [Fact]
+    public async Task A_channel_write_hands_the_message_to_a_waiting_receiver()
+    {
+        var buffer = new BoundedBuffer<string>(2);
+        ValueTask<string> receive = buffer.ReceiveAsync();
+        Assert.True(buffer.AsChannel().Writer.TryWrite("x"));
+        Assert.Equal("x", await receive.Bounded());
+        Assert.Equal(0, buffer.Count);
+    }
+
+    [Fact]
     public async Task Completing_with_an_error_fails_pending_write_readiness_waiters_with_it()
     {
         var full = new BoundedBuffer<string>(1);
@@ -355,6 +385,7 @@ public sealed class BufferMutationTests
     {
         var rv = new RendezvousBuffer<int>();
         Assert.Equal("rendezvous", rv.Name);
+        Assert.Equal(3, new BoundedBuffer<int>(3).Capacity);
         var bounded = new BoundedBuffer<int>(3, new BufferOptions { Name = "q" });
         bounded.Send(1);
         bounded.Send(2);
