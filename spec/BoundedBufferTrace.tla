@@ -22,6 +22,7 @@
 (*   Signal   Monitor.Pulse: not what this configuration does (rejected)  *)
 (*   Check    the check-then-act window: `proc` saw room                  *)
 (*   Close    the buffer closed while nobody was blocked; Sends end       *)
+(*   Closed   a consumer's receive after Close found nothing: no step     *)
 (* Silent steps (not logged): Acquire and Release of the lock, the        *)
 (* Broadcast after each operation, and Wake of a waiter that is not a     *)
 (* blocked thread -- an asynchronous waiter (a parked task) is mapped to  *)
@@ -142,6 +143,14 @@ CloseEvent ==
   /\ closed' = TRUE
   /\ UNCHANGED vars
 
+ClosedEvent ==
+  /\ IsEvent("Closed")
+  /\ Advance
+  /\ closed
+  /\ count = 0
+  /\ E.proc \in Consumers
+  /\ UNCHANGED <<vars, closed>>
+
 \* A thread that takes the lock (Acquire, or the Wake of a parked waiter)
 \* holds it until it logs its own Wait, Send, Receive or Broadcast, so it
 \* takes the lock silently only when the next event is its own and not a
@@ -159,6 +168,6 @@ SilentStep ==
 
 TraceNext ==
   \/ SendEvent \/ ReceiveEvent \/ WaitEvent \/ WakeEvent
-  \/ BroadcastEvent \/ SignalEvent \/ CheckEvent \/ CloseEvent
+  \/ BroadcastEvent \/ SignalEvent \/ CheckEvent \/ CloseEvent \/ ClosedEvent
   \/ SilentStep
 =============================================================================

@@ -21,6 +21,15 @@
 (*   Close              Close.                                            *)
 (*   HandBack (sender)  a message returned to its sender: one Close put   *)
 (*                      there, or a send after Close (Send(s), closed).   *)
+(*   Closed (receiver)  a receive ended "closed": a receiver Close        *)
+(*                      released returns (no step: Close did it in the    *)
+(*                      spec), or a receive called after Close.           *)
+(* The spec's Close is one step that releases every blocked process; the  *)
+(* implementation shows it as Close followed, in time, by each released   *)
+(* receiver's Closed and each parked message's HandBack.  A trace of a    *)
+(* run that ended (vipc validate --complete) must show them all:          *)
+(* TraceComplete.  Without it a Close that wakes nobody (a lost wake-up)  *)
+(* would pass, since every prefix of that run is a prefix the spec allows.*)
 (*   Wake, Broadcast    Monitor.Wait returned / PulseAll: no step.        *)
 (* Asynchronous senders and receivers park exactly like blocked ones (the *)
 (* spec does not tell a parked task from a blocked thread).  Cancel and   *)
@@ -44,10 +53,12 @@ TraceMsgsPerSender ==
 
 VARIABLES
   l,           \* the cursor: number of the next event to match
-  handedBack   \* messages whose HandBack has been logged
+  handedBack,  \* messages whose HandBack has been logged
+  released     \* receivers Close released whose Closed is yet to be logged
 
 TraceInit == /\ l = 1
              /\ handedBack = {}
+             /\ released = {}
              /\ Init
 
 \* The event at the cursor is of kind k.  It reads the cursor alone, so the
@@ -75,7 +86,7 @@ SenderWaitEvent ==
      \* message means the sender returned while its message was parked.
      ELSE /\ Has(E, "msg") => E.msg = offer[E.proc]
           /\ UNCHANGED vars
-  /\ UNCHANGED handedBack
+  /\ UNCHANGED <<handedBack, released>>
 
 ReceiverWaitEvent ==
   /\ IsEvent("Wait")
@@ -85,7 +96,7 @@ ReceiverWaitEvent ==
   /\ IF E.proc \notin waiting
      THEN Receive(E.proc) /\ E.proc \in waiting'
      ELSE UNCHANGED vars
-  /\ UNCHANGED handedBack
+  /\ UNCHANGED <<handedBack, released>>
 
 SendEvent ==
   /\ IsEvent("Send")
@@ -101,7 +112,7 @@ SendEvent ==
         /\ Has(E, "msg") => E.msg = offer[E.proc]
         /\ \E r \in Partner : Receive(r)
         /\ offer'[E.proc] = NoMsg
-  /\ UNCHANGED handedBack
+  /\ UNCHANGED <<handedBack, released>>
 
 ReceiveEvent ==
   /\ IsEvent("Receive")
@@ -109,13 +120,23 @@ ReceiveEvent ==
   /\ E.proc \in Receivers
   /\ l > 1 /\ Trace[l - 1].kind = "Send"
   /\ Has(E, "msg") => (Has(Trace[l - 1], "msg") /\ E.msg = Trace[l - 1].msg /\ received[E.msg] = 1)
-  /\ UNCHANGED <<vars, handedBack>>
+  /\ UNCHANGED <<vars, handedBack, released>>
 
 CloseEvent ==
   /\ IsEvent("Close")
   /\ Advance
   /\ Close
+  /\ released' = waiting
   /\ UNCHANGED handedBack
+
+ClosedEvent ==
+  /\ IsEvent("Closed")
+  /\ Advance
+  /\ RoleIs(E, "receiver")
+  /\ E.proc \in Receivers
+  /\ ~open
+  /\ released' = released \ {E.proc}
+  /\ UNCHANGED <<vars, handedBack>>
 
 HandBackEvent ==
   /\ IsEvent("HandBack")
@@ -125,6 +146,7 @@ HandBackEvent ==
   /\ Has(E, "msg")
   /\ E.msg \notin handedBack
   /\ handedBack' = handedBack \cup {E.msg}
+  /\ UNCHANGED released
   /\ \/ E.msg \in returned /\ UNCHANGED vars
      \/ ~open /\ offer[E.proc] = NoMsg /\ E.msg = Current(E.proc) /\ Send(E.proc)
 
@@ -132,9 +154,13 @@ NoStepEvent ==
   /\ \/ IsEvent("Wake") /\ E.proc \in Senders \cup Receivers
      \/ IsEvent("Broadcast")
   /\ Advance
-  /\ UNCHANGED <<vars, handedBack>>
+  /\ UNCHANGED <<vars, handedBack, released>>
 
 TraceNext ==
   \/ SenderWaitEvent \/ ReceiverWaitEvent \/ SendEvent \/ ReceiveEvent
-  \/ CloseEvent \/ HandBackEvent \/ NoStepEvent
+  \/ CloseEvent \/ ClosedEvent \/ HandBackEvent \/ NoStepEvent
+
+\* The run may end here: every receiver Close released has returned, and
+\* every message Close handed back in the spec has reached its sender.
+TraceComplete == released = {} /\ returned \subseteq handedBack
 =============================================================================

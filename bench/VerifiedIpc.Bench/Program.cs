@@ -20,6 +20,13 @@ public static class Program
                 args.Length == 3 ? int.Parse(args[2]) : 256);
             return;
         }
+        // "--goodput-sim [runs [window]]": the same transfers on fake time over a modelled bottleneck (replayable).
+        if (args.Length is >= 1 and <= 3 && args[0] == "--goodput-sim")
+        {
+            Streams.GoodputSimulation.Measure(Console.Out, args.Length >= 2 ? int.Parse(args[1]) : 5,
+                args.Length == 3 ? int.Parse(args[2]) : 256);
+            return;
+        }
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 }

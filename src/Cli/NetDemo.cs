@@ -184,11 +184,11 @@ internal static class NetDemo
                 }
                 default:
                 {
-                    // UdpDatagramLink binds and connects in one step: reserve a port, let the peer bind its own and
-                    // report it, then re-bind the reserved one (loopback; a tiny window in which another process could take it).
-                    using var reservation = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-                    reservation.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-                    int port = ((IPEndPoint)reservation.LocalEndPoint!).Port;
+                    // Bind now and hold the port (no window in which another process could take it), tell the peer,
+                    // read the port the peer bound, then connect to it.
+                    var udp = UdpDatagramLink.Bind(new IPEndPoint(IPAddress.Loopback, 0), ParentId, PeerId);
+                    cleanup.Add(() => { udp.Dispose(); return ValueTask.CompletedTask; }); // idempotent; the connection owns it once made
+                    int port = ((IPEndPoint)udp.LocalEndPoint).Port;
                     child = StartPeer(o, port.ToString(CultureInfo.InvariantCulture));
                     string? line;
                     while ((line = await child.StandardOutput.ReadLineAsync(ct)) is not null && !line.StartsWith(UdpPortPrefix, StringComparison.Ordinal))
@@ -196,8 +196,8 @@ internal static class NetDemo
                     if (line is null)
                         throw new InvalidOperationException("the peer ended before reporting its UDP port");
                     int peerPort = int.Parse(line.AsSpan(UdpPortPrefix.Length), CultureInfo.InvariantCulture);
-                    reservation.Close();
-                    link = new UdpDatagramLink(new IPEndPoint(IPAddress.Loopback, port), new IPEndPoint(IPAddress.Loopback, peerPort), ParentId, PeerId);
+                    udp.Connect(new IPEndPoint(IPAddress.Loopback, peerPort));
+                    link = udp;
                     peerOutput = ForwardPeerOutput(child, output);
                     break;
                 }

@@ -24,9 +24,19 @@ public static class ValidateCommand
             Description = "NAME=VALUE seen by the module in IOEnv (e.g. VIPC_CAPACITY=4); repeatable.",
             AllowMultipleArgumentsPerToken = false,
         };
+        var complete = new Option<bool>("--complete")
+        {
+            Description = "The run ended with the trace's last event (it returned, or deadlocked): also require the trace "
+                + "module's completion predicate to hold at the end, so steps the spec owes after the last event count as missing.",
+        };
+        var predicate = new Option<string>("--completion-predicate")
+        {
+            Description = "The completion predicate --complete checks.",
+            DefaultValueFactory = _ => "TraceComplete",
+        };
         var command = new Command("validate", "Validate an implementation trace against a TLA+ spec (trace validation).")
         {
-            spec, trace, module, config, env,
+            spec, trace, module, config, env, complete, predicate,
         };
         command.SetAction(parse =>
         {
@@ -64,6 +74,7 @@ public static class ValidateCommand
                     ConfigPath = parse.GetValue(config),
                     TracePath = tracePath,
                     Environment = environment,
+                    CompletionPredicate = parse.GetValue(complete) ? parse.GetValue(predicate) : null,
                 });
             }
             catch (TraceFormatException e)
@@ -97,20 +108,30 @@ public static class ValidateCommand
         if (r.Accepted)
         {
             output.WriteLine($"Trace accepted: {r.EventsMatched} / {r.TotalEvents} events matched in {r.MatchTime.TotalMilliseconds:F1} ms ({rate}); " +
-                             $"module loaded in {r.LoadTime.TotalMilliseconds:F0} ms; {r.StatesExplored} states explored.");
+                             $"module loaded in {r.LoadTime.TotalMilliseconds:F0} ms; {r.StatesExplored} states explored" +
+                             (r.CompletionPredicate is { } p ? $"; the run may end here ({p} holds)." : "."));
             return;
         }
-        output.WriteLine($"Trace rejected: {r.EventsMatched} / {r.TotalEvents} events matched in {r.MatchTime.TotalMilliseconds:F1} ms ({rate}); " +
-                         $"module loaded in {r.LoadTime.TotalMilliseconds:F0} ms.");
-        output.WriteLine(r.EventsMatched == 0
-            ? "Longest matched prefix: empty (the first event is already unexplained)."
-            : $"Longest matched prefix: events 1..{r.EventsMatched}.");
-        if (r.FirstUnexplained is { } u)
+        if (r.IncompleteEnd)
         {
-            output.WriteLine($"First event no action explains: event {u.Index} (line {u.LineNumber}):");
-            output.WriteLine($"  {u.Line}");
+            output.WriteLine($"Trace rejected at its end: all {r.TotalEvents} events are explained, but the run stopped where the spec cannot: " +
+                             $"{r.CompletionPredicate} is false in every state consistent with the trace. The spec owes steps after event " +
+                             $"{r.TotalEvents} that the implementation never took (a process left blocked, a hand-back never made).");
         }
-        output.WriteLine($"Candidate states after the matched prefix ({r.CandidateStates.Count} of {r.CandidateCount} shown):");
+        else
+        {
+            output.WriteLine($"Trace rejected: {r.EventsMatched} / {r.TotalEvents} events matched in {r.MatchTime.TotalMilliseconds:F1} ms ({rate}); " +
+                             $"module loaded in {r.LoadTime.TotalMilliseconds:F0} ms.");
+            output.WriteLine(r.EventsMatched == 0
+                ? "Longest matched prefix: empty (the first event is already unexplained)."
+                : $"Longest matched prefix: events 1..{r.EventsMatched}.");
+            if (r.FirstUnexplained is { } u)
+            {
+                output.WriteLine($"First event no action explains: event {u.Index} (line {u.LineNumber}):");
+                output.WriteLine($"  {u.Line}");
+            }
+        }
+        output.WriteLine($"Candidate states {(r.IncompleteEnd ? "at the end of the trace" : "after the matched prefix")} ({r.CandidateStates.Count} of {r.CandidateCount} shown):");
         for (int i = 0; i < r.CandidateStates.Count; i++)
         {
             output.WriteLine($"State {i + 1}:");

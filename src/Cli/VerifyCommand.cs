@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using VerifiedIpc.Report;
 
 namespace VerifiedIpc.Cli;
 
 /// <summary>
-/// <c>vipc verify [--manifest F] [--all] [--only NAME...] [--html FILE] [--workers N] [--coyote-budget N]</c>: checks
+/// <c>vipc verify [--manifest F] [--all] [--only NAME...] [--html FILE] [--workers N] [--coyote-budget N] [--coyote-only TEXT]</c>: checks
 /// every bundled model and mutant against <c>spec/manifest.json</c> (TLC's verdicts and numbers), prints a line per
 /// entry as it finishes and a summary table, then runs the Coyote suite over the reference implementation at a small
 /// budget. Exit codes: 0 every checked entry matches TLC and the Coyote suite passed; 1 at least one mismatch, or a
@@ -29,16 +30,20 @@ public static class VerifyCommand
             Description = "After the models, run the Coyote suite and the traced workloads for trace validation at N iterations each (default 20; 0 skips both).",
             DefaultValueFactory = _ => DefaultCoyoteBudget,
         };
+        var coyoteOnly = new Option<string?>("--coyote-only")
+        {
+            Description = "Run only the Coyote scenarios and traced workloads whose name contains this text (e.g. bounded.2p2c).",
+        };
         var command = new Command("verify", "Check every bundled model and mutant against the manifest of TLC's results, then run the Coyote suite at a small budget.")
         {
-            manifest, all, only, html, workers, coyote,
+            manifest, all, only, html, workers, coyote, coyoteOnly,
         };
         command.SetAction(parse => Run(parse.InvocationConfiguration.Output, parse.GetValue(manifest), parse.GetValue(all),
-            parse.GetValue(only) ?? [], parse.GetValue(html), parse.GetValue(workers), parse.GetValue(coyote)));
+            parse.GetValue(only) ?? [], parse.GetValue(html), parse.GetValue(workers), parse.GetValue(coyote), parse.GetValue(coyoteOnly)));
         return command;
     }
 
-    private static int Run(TextWriter output, string? manifestPath, bool all, string[] only, string? htmlPath, int workers, uint coyoteBudget)
+    private static int Run(TextWriter output, string? manifestPath, bool all, string[] only, string? htmlPath, int workers, uint coyoteBudget, string? coyoteOnly)
     {
         if (workers < 1)
         {
@@ -86,6 +91,8 @@ public static class VerifyCommand
         output.WriteLine($"Models: {results.Count} checked in {Seconds(total.Elapsed)}: {ok} OK, {mismatches} MISMATCH.");
 
         var exit = mismatches > 0 ? 1 : 0;
+        CoyoteSuiteReport? coyoteReport = null;
+        TraceValidationReport? validationReport = null;
         var failedParts = new List<string>();
         if (mismatches > 0) failedParts.Add($"{mismatches} MISMATCH with TLC (see above)");
         output.WriteLine();
@@ -97,20 +104,27 @@ public static class VerifyCommand
         {
             // Asked for and not there is a failure, not a pass: the summary must not read as if the implementation was tested.
             output.WriteLine($"Coyote suite and trace validation: NOT RUN: {TestSuiteLoader.NotFoundMessage(null)}");
+            coyoteReport = new CoyoteSuiteReport { Budget = coyoteBudget, NotRun = TestSuiteLoader.NotFoundMessage(null) };
+            validationReport = new TraceValidationReport { Budget = coyoteBudget, NotRun = "the Coyote suite, which runs the traced workloads, was not found" };
             exit = 1;
             failedParts.Add("the Coyote suite was not found");
         }
         else
         {
-            output.WriteLine($"Coyote suite at {coyoteBudget} iterations per correct scenario (seeded bugs: at least their own budget):");
+            var selection = coyoteOnly is null ? "" : $", only the scenarios whose name contains '{coyoteOnly}'";
+            output.WriteLine($"Coyote suite at {coyoteBudget} iterations per correct scenario (seeded bugs: at least their own budget){selection}:");
             var traces = Path.Combine(Path.GetTempPath(), "vipc-verify-coyote-traces");
-            var code = TestSuiteLoader.Invoke(suite, "Verify", coyoteBudget, traces, output);
+            var json = new StringWriter();
+            var code = TestSuiteLoader.Invoke(suite, "VerifyWithResults", coyoteBudget, coyoteOnly, traces, output, json);
+            coyoteReport = new CoyoteSuiteReport { Budget = coyoteBudget, Scenarios = SuiteResultsJson.ReadScenarios(json.ToString()) };
             output.WriteLine(code == 0 ? "Coyote suite: OK." : $"Coyote suite: FAILED (exit {code}).");
             if (code != 0) { exit = 1; failedParts.Add("the Coyote suite failed (see above)"); }
 
             output.WriteLine();
-            output.WriteLine($"Trace validation: traced buffer and mailbox workloads at {coyoteBudget} Coyote iterations each (more where a seeded bug needs it), every distinct trace against spec/*Trace.tla:");
-            code = TestSuiteLoader.Invoke(suite, "Validate", coyoteBudget, output);
+            output.WriteLine($"Trace validation: traced buffer, mailbox, handler and reliable-delivery workloads at {coyoteBudget} Coyote iterations each (more where a seeded bug needs it), every distinct trace against spec/*Trace.tla{selection.Replace("scenarios", "workloads", StringComparison.Ordinal)}:");
+            json = new StringWriter();
+            code = TestSuiteLoader.Invoke(suite, "ValidateWithResults", coyoteBudget, coyoteOnly, output, json);
+            validationReport = new TraceValidationReport { Budget = coyoteBudget, Workloads = SuiteResultsJson.ReadWorkloads(json.ToString()) };
             output.WriteLine(code == 0 ? "Trace validation: OK." : $"Trace validation: FAILED (exit {code}).");
             if (code != 0) { exit = 1; failedParts.Add("trace validation failed (see above)"); }
         }
@@ -119,7 +133,7 @@ public static class VerifyCommand
         {
             try
             {
-                VerifyHtml.Write(htmlPath, results, specDir);
+                VerifyHtml.Write(htmlPath, results, specDir, coyoteReport, validationReport);
                 output.WriteLine($"HTML report written: {htmlPath}");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or Report.ReportInputException)

@@ -14,19 +14,26 @@ namespace VerifiedIpc.Cli;
 public static partial class VerifyHtml
 {
     /// <summary>Writes the report of <paramref name="results"/> to <paramref name="path"/>.</summary>
-    public static void Write(string path, IReadOnlyList<VerifyResult> results, string specDir)
+    public static void Write(string path, IReadOnlyList<VerifyResult> results, string specDir,
+        CoyoteSuiteReport? coyote = null, TraceValidationReport? validation = null)
     {
-        var models = results.Select(r => ToModel(r, specDir)).ToList();
-        var subtitle = $"vipc verify, {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC: each model and mutant of spec/ against TLC's results in spec/manifest.json";
-        var html = ReportWriter.ToHtml(models, new ReportOptions("VerifiedIpc: vipc verify", subtitle));
-        html = SummarySection().Replace(html, "", 1);
-        html = OverallLine().Replace(html, Summary(results), 1);
-        html = html.Replace("</style>", ExtraCss + "</style>");
+        var html = ToHtml(results, specDir, coyote, validation);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));
         if (dir is not null) Directory.CreateDirectory(dir);
         File.WriteAllText(path, html, new UTF8Encoding(false));
     }
 
+    /// <summary>The report as a string: the models, then the Coyote suite and trace validation when they ran.</summary>
+    public static string ToHtml(IReadOnlyList<VerifyResult> results, string specDir, CoyoteSuiteReport? coyote = null, TraceValidationReport? validation = null)
+    {
+        var models = results.Select(r => ToModel(r, specDir)).ToList();
+        var subtitle = $"vipc verify, {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC: each model and mutant of spec/ against TLC's results in spec/manifest.json"
+            + (coyote is null ? "" : ", then the implementation under Coyote and its traces against the specs");
+        var html = ReportWriter.ToHtml(new VerificationReport { Models = models, Coyote = coyote, Validation = validation }, new ReportOptions("VerifiedIpc: vipc verify", subtitle));
+        html = SummarySection().Replace(html, Summary(results).Replace("$", "$$", StringComparison.Ordinal), 1);
+        if (results.Count == 1) html = html.Replace("</header>\n", "</header>\n" + Summary(results), StringComparison.Ordinal);
+        return html.Replace("</style>", ExtraCss + "</style>", StringComparison.Ordinal);
+    }
     /// <summary>The report library's model of one result.</summary>
     public static ReportModel ToModel(VerifyResult r, string specDir)
     {
@@ -34,14 +41,23 @@ public static partial class VerifyHtml
         var description = e.Description;
         if (r.Status == VerifyStatus.Mismatch)
             description = $"MISMATCH with TLC: {r.Note}. {description}";
+        // TLC names some properties (a refinement, a conjunct of a temporal formula) only by their source location, and the
+        // checker does the same; the manifest knows the definition's name, which is what a reader and the mapping's words need.
+        var violated = r.Violated;
+        if (e.ViolatedNamedByTlc == false && e.Violated is { } named && violated is not null && violated != named && r.Status == VerifyStatus.Ok)
+        {
+            description = $"{description} (The checker, like TLC, names the violated property {named} by its location: {violated}.)";
+            violated = named;
+        }
         return new ReportModel
         {
             Name = e.Name,
             Verdict = r.Verdict,
             Expected = e.Result,
-            ViolatedProperty = r.Violated,
+            ViolatedProperty = violated,
             ExpectedProperty = e.Violated,
             Description = description,
+            Mismatch = r.Status == VerifyStatus.Mismatch ? "MISMATCH with TLC: " + r.Note : null,
             ErrorMessage = r.Status == VerifyStatus.Mismatch ? r.ErrorMessage : null,
             DistinctStates = r.DistinctStates,
             StatesGenerated = r.StatesGenerated,
@@ -72,11 +88,12 @@ public static partial class VerifyHtml
         var ok = results.Count(r => r.Status == VerifyStatus.Ok);
         var mismatch = results.Count(r => r.Status == VerifyStatus.Mismatch);
         var sb = new StringBuilder();
+        sb.Append("<section class=\"summary\" id=\"models\"><h2>Models against TLC</h2>\n");
         sb.Append($"<p class=\"overall {(mismatch == 0 ? "ok" : "bad")}\">{results.Count} models: {ok} OK, {mismatch} MISMATCH; ");
         sb.Append($"{results.Count(r => r.CounterexampleJson is not null)} counterexamples below.</p>\n");
         sb.Append("<p class=\"sub\">OK: the checker reproduced TLC's verdict, violated property, distinct states, states generated, depth and exit code. ");
         sb.Append("MISMATCH: it disagrees with TLC (the note says on what).</p>\n");
-        sb.Append("</header>\n<section class=\"summary\"><h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Model</th><th>Expected (TLC)</th><th>Verdict</th><th class=\"num\">Distinct states</th><th class=\"num\">Generated</th><th class=\"num\">Depth</th><th class=\"num\">Time</th><th>Result</th><th>Note</th></tr></thead>\n<tbody>\n");
+        sb.Append("<table class=\"summary\">\n<thead><tr><th>Model</th><th>Expected (TLC)</th><th>Verdict</th><th class=\"num\">Distinct states</th><th class=\"num\">Generated</th><th class=\"num\">Depth</th><th class=\"num\">Time</th><th>Result</th><th>Note</th></tr></thead>\n<tbody>\n");
         for (var i = 0; i < results.Count; i++)
         {
             var r = results[i];
@@ -107,10 +124,8 @@ table.summary td.num { white-space: nowrap; }
 
 """;
 
-    // The library's summary section and the header's closing overall line; the verify summary replaces both.
-    [GeneratedRegex("<section class=\"summary\">.*?</section>\\n", RegexOptions.Singleline)]
+    // The library's summary of the models; the verify summary (with TLC's numbers and a note per entry) replaces it.
+    [GeneratedRegex("<section class=\"summary\"[^>]*>.*?</section>\\n", RegexOptions.Singleline)]
     private static partial Regex SummarySection();
 
-    [GeneratedRegex("<p class=\"overall[^\"]*\">.*?</p></header>\\n", RegexOptions.Singleline)]
-    private static partial Regex OverallLine();
 }

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using VerifiedIpc.Checker;
 using VerifiedIpc.Checker.Engine;
-using CheckerTraceJson = VerifiedIpc.Checker.Output.TraceJson;
 
 namespace VerifiedIpc.Cli;
 
@@ -60,7 +59,8 @@ public static class VerifyRunner
     {
         var r = outcome.Result;
         var verdict = outcome.LoadFailure ?? (r is null ? "eval-error" : VerdictWord(r.Verdict));
-        string? json = r?.Trace is { Count: > 0 } t && outcome.Model is { } m ? CheckerTraceJson.Write(m, t) : null;
+        // As TLC dumps a liveness counterexample: a lasso's last action leads back to its loop state, a stuttering one to itself.
+        string? json = r?.Trace is { Count: > 0 } && outcome.Model is { } m ? VerifiedIpc.Checker.Liveness.LassoBuilder.TraceJsonFor(r, m) : null;
         var diffs = new List<string>();
         void Compare<T>(string what, T expected, T? actual)
         {

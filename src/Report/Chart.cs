@@ -30,7 +30,12 @@ public enum EventKind
 
 /// <summary>One step drawn in the chart. <see cref="State"/> is the number of the state the step leads to, which is
 /// also the row of the state table that shows its effect.</summary>
-public sealed record ChartEvent(int Step, int State, EventKind Kind, string? Lifeline, string Label, int Sent, int Received);
+public sealed record ChartEvent(int Step, int State, EventKind Kind, string? Lifeline, string Label, int Sent, int Received)
+{
+    /// <summary>Whether the box carries its number in a badge; false for a second box of the same event in its row
+    /// (a trace chart's primitive), where the badge would only repeat the number and hide the arrowhead.</summary>
+    public bool Numbered { get; init; } = true;
+}
 
 /// <summary>One arrow of the chart.</summary>
 public sealed record ChartMessage
@@ -73,7 +78,12 @@ public sealed record ChartSignal(int Step, string From, string To);
 /// <param name="Variable">The variable.</param>
 /// <param name="Values">Per row (row 0 = state 1), the value in TLA+ syntax.</param>
 /// <param name="Changed">Per row, whether the row's step changed it.</param>
-public sealed record WatchColumn(string Variable, ImmutableArray<string> Values, ImmutableArray<bool> Changed);
+public sealed record WatchColumn(string Variable, ImmutableArray<string> Values, ImmutableArray<bool> Changed)
+{
+    /// <summary>Per row, what changed inside a compound value (<c>&lt;&lt;s1, 1&gt;&gt;: {r1} → {r1, r2}</c>), or null: shown
+    /// instead of a value too long for the column, where the change is the story.</summary>
+    public ImmutableArray<string?> Deltas { get; init; } = [];
+}
 
 /// <summary>A message sequence chart derived from a counterexample.</summary>
 public sealed record Chart(

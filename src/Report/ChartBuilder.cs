@@ -110,8 +110,10 @@ public static partial class ChartBuilder
                 throw new MappingFormatException("$.watch", $"the trace has no variable '{v}' (it has: {string.Join(", ", trace.Variables)})");
             var values = ImmutableArray.CreateBuilder<string>();
             var changed = ImmutableArray.CreateBuilder<bool>();
+            var deltas = ImmutableArray.CreateBuilder<string?>();
             values.Add(formatter.FormatVariable(v, first[v]!));
             changed.Add(false);
+            deltas.Add(null);
             foreach (var step in trace.Steps)
             {
                 // A row shows the state its step leads to; for a lasso's last row that is the loop state.
@@ -119,8 +121,9 @@ public static partial class ChartBuilder
                 var after = trace.State(step.To)[v]!;
                 values.Add(formatter.FormatVariable(v, after));
                 changed.Add(!before.Equals(after));
+                deltas.Add(before.Equals(after) ? null : ReportWriter.Delta(v, before, after, formatter));
             }
-            watches.Add(new WatchColumn(v, values.ToImmutable(), changed.ToImmutable()));
+            watches.Add(new WatchColumn(v, values.ToImmutable(), changed.ToImmutable()) { Deltas = deltas.ToImmutable() });
         }
 
         return new Chart(

@@ -30,6 +30,17 @@ internal static class Html
         return sb.ToString();
     }
 
+    /// <summary>Escapes prose whose <c>`backquoted`</c> parts are code (manifest descriptions are written so): those become <c>&lt;code&gt;</c>.</summary>
+    public static string EscapeProse(string? text)
+    {
+        var parts = Escape(text).Split('`');
+        if (parts.Length < 3 || parts.Length % 2 == 0) return Escape(text);
+        var sb = new StringBuilder();
+        for (var i = 0; i < parts.Length; i++)
+            sb.Append(i % 2 == 1 ? $"<code>{parts[i]}</code>" : parts[i]);
+        return sb.ToString();
+    }
+
     /// <summary>A coordinate with one decimal, culture-independent.</summary>
     public static string N(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
 

@@ -49,6 +49,15 @@ public sealed record ReportModel
     /// <summary>Model values of the model's configuration (printed bare in cells), in addition to the mapping's.</summary>
     public IReadOnlyList<string> ModelValues { get; init; } = [];
 
+    /// <summary>
+    /// What differs from the expected outcome beyond the verdict and property (e.g. vipc verify's "distinct 97, TLC 98");
+    /// non-null makes the model count as unexpected.
+    /// </summary>
+    public string? Mismatch { get; init; }
+
+    /// <summary>True when the verdict meets the expectation (<see cref="AsExpected"/>) and nothing else differs (<see cref="Mismatch"/>).</summary>
+    public bool Passed => AsExpected && Mismatch is null;
+
     /// <summary>True when there is no expectation or the verdict (and the property, when both name one) meets it.</summary>
     public bool AsExpected =>
         (Expected is null || string.Equals(Expected, Verdict, StringComparison.OrdinalIgnoreCase))

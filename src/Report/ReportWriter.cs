@@ -13,24 +13,53 @@ public static class ReportWriter
     /// <summary>Writes the report for <paramref name="models"/> to <paramref name="output"/>.</summary>
     public static void Write(TextWriter output, IEnumerable<ReportModel> models, ReportOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(models);
+        Write(output, new VerificationReport { Models = models.ToList() }, options);
+    }
+
+    /// <summary>
+    /// Writes the report of everything <paramref name="report"/> holds: the models (summary, then a section per model),
+    /// the Coyote suite and trace validation, with a summary at the top that counts all three parts.
+    /// </summary>
+    public static void Write(TextWriter output, VerificationReport report, ReportOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(report);
         options ??= new ReportOptions();
-        var list = models.ToList();
+        var list = report.Models.ToList();
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\" />\n");
         sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\" />\n");
-        sb.Append($"<title>{Html.Escape(options.Title)}</title>\n<style>\n{Css}\n</style>\n</head>\n<body>\n");
+        sb.Append($"<title>{Html.Escape(options.Title)}</title>\n<style>\n{Css}\n{SuiteSections.Css}\n</style>\n</head>\n<body>\n");
         sb.Append($"<header class=\"page\"><h1>{Html.Escape(options.Title)}</h1>");
         if (options.Subtitle is not null) sb.Append($"<p class=\"sub\">{Html.Escape(options.Subtitle)}</p>");
-        var unexpected = list.Count(m => !m.AsExpected);
-        sb.Append($"<p class=\"overall {(unexpected == 0 ? "ok" : "bad")}\">{list.Count} model{(list.Count == 1 ? "" : "s")}, ");
-        sb.Append(unexpected == 0 ? "every verdict as expected" : $"{unexpected} unexpected verdict{(unexpected == 1 ? "" : "s")}");
-        sb.Append($", {list.Count(m => m.Counterexample is not null)} counterexample{(list.Count(m => m.Counterexample is not null) == 1 ? "" : "s")}.</p></header>\n");
+        var unexpected = list.Count(m => !m.Passed);
+        var counterexamples = list.Count(m => m.Counterexample is not null);
+        var modelLine = $"{list.Count} model{(list.Count == 1 ? "" : "s")}, "
+            + (unexpected == 0 ? "every verdict as expected" : $"{unexpected} unexpected verdict{(unexpected == 1 ? "" : "s")}")
+            + $", {counterexamples} counterexample{(counterexamples == 1 ? "" : "s")}.";
+        if (report.Coyote is null && report.Validation is null)
+        {
+            sb.Append($"<p class=\"overall {(unexpected == 0 ? "ok" : "bad")}\">{Html.Escape(modelLine)}</p></header>\n");
+        }
+        else
+        {
+            var total = unexpected + (report.Coyote?.Unexpected ?? 0) + (report.Validation?.Unexpected ?? 0);
+            sb.Append($"<p class=\"overall {(total == 0 ? "ok" : "bad")}\">{(total == 0 ? "Every result as expected." : $"{total} UNEXPECTED result{(total == 1 ? "" : "s")}: see the red rows.")}</p>\n<ul class=\"top\">\n");
+            sb.Append($"<li class=\"{(unexpected == 0 ? "ok" : "bad")}\"><a href=\"#models\">Models</a>: {Html.Escape(modelLine)}</li>\n");
+            if (report.Coyote is { } c)
+                sb.Append($"<li class=\"{(c.Unexpected == 0 ? "ok" : "bad")}\"><a href=\"#{SuiteSections.CoyoteAnchor}\">Coyote suite</a>: {Html.Escape(SuiteSections.CoyoteLine(c))}</li>\n");
+            if (report.Validation is { } v)
+                sb.Append($"<li class=\"{(v.Unexpected == 0 ? "ok" : "bad")}\"><a href=\"#{SuiteSections.ValidationAnchor}\">Trace validation</a>: {Html.Escape(SuiteSections.ValidationLine(v))}</li>\n");
+            sb.Append("</ul></header>\n");
+        }
 
         if (list.Count > 1) WriteSummary(sb, list);
         for (var i = 0; i < list.Count; i++) WriteModel(sb, list[i], i);
-        if (list.Any(m => m.Counterexample is not null)) WriteLegend(sb);
+        if (report.Coyote is { } coyote) SuiteSections.WriteCoyote(sb, coyote);
+        if (report.Validation is { } validation) SuiteSections.WriteValidation(sb, validation, 0);
+        var traceCharts = report.Validation?.Workloads.Any(w => w.Rejections.Count > 0) == true;
+        if (list.Any(m => m.Counterexample is not null) || traceCharts) WriteLegend(sb, traceCharts);
         sb.Append("</body>\n</html>\n");
         output.Write(sb.ToString());
     }
@@ -43,19 +72,27 @@ public static class ReportWriter
         return w.ToString();
     }
 
+    /// <summary>The report of <paramref name="report"/> as a string.</summary>
+    public static string ToHtml(VerificationReport report, ReportOptions? options = null)
+    {
+        using var w = new StringWriter(CultureInfo.InvariantCulture);
+        Write(w, report, options);
+        return w.ToString();
+    }
+
     private static void WriteSummary(StringBuilder sb, List<ReportModel> list)
     {
-        sb.Append("<section class=\"summary\"><h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Model</th><th>Expected</th><th>Verdict</th><th>Property</th><th class=\"num\">Distinct states</th><th class=\"num\">Depth</th><th class=\"num\">Time</th><th>Result</th></tr></thead>\n<tbody>\n");
+        sb.Append("<section class=\"summary\" id=\"models\"><h2>Summary</h2>\n<table class=\"summary\">\n<thead><tr><th>Model</th><th>Expected</th><th>Verdict</th><th>Property</th><th class=\"num\">Distinct states</th><th class=\"num\">Depth</th><th class=\"num\">Time</th><th>Result</th></tr></thead>\n<tbody>\n");
         for (var i = 0; i < list.Count; i++)
         {
             var m = list[i];
-            sb.Append($"<tr class=\"{(m.AsExpected ? "ok" : "bad")}\">");
+            sb.Append($"<tr class=\"{(m.Passed ? "ok" : "bad")}\">");
             sb.Append($"<td><a href=\"#{Anchor(m, i)}\">{Html.Escape(m.Name)}</a></td>");
             sb.Append($"<td>{Html.Escape(m.Expected ?? "–")}</td>");
             sb.Append($"<td><span class=\"verdict {VerdictClass(m.Verdict)}\">{Html.Escape(m.Verdict)}</span></td>");
             sb.Append($"<td>{Html.Escape(m.ViolatedProperty ?? "")}</td>");
             sb.Append($"<td class=\"num\">{Num(m.DistinctStates)}</td><td class=\"num\">{Num(m.Depth)}</td><td class=\"num\">{Time(m.Elapsed)}</td>");
-            sb.Append($"<td>{(m.AsExpected ? "<span class=\"pass\">✔ as expected</span>" : "<span class=\"fail\">✘ unexpected</span>")}</td></tr>\n");
+            sb.Append($"<td>{(m.Passed ? "<span class=\"pass\">✔ as expected</span>" : "<span class=\"fail\">✘ unexpected</span>")}</td></tr>\n");
         }
         sb.Append("</tbody></table></section>\n");
     }
@@ -75,13 +112,15 @@ public static class ReportWriter
         if (m.Expected is not null || m.ExpectedProperty is not null)
         {
             var expected = string.Join(" ", new[] { m.Expected, m.ExpectedProperty }.Where(x => x is not null));
-            sb.Append(m.AsExpected ? " <span class=\"pass\">✔ as expected</span>" : $" <span class=\"fail\">✘ expected {Html.Escape(expected)}</span>");
+            sb.Append(!m.AsExpected ? $" <span class=\"fail\">✘ expected {Html.Escape(expected)}</span>"
+                : m.Mismatch is { } mismatch ? $" <span class=\"fail\">✘ {Html.Escape(mismatch)}</span>"
+                : " <span class=\"pass\">✔ as expected</span>");
         }
         sb.Append("</h2>\n");
         sb.Append($"<p class=\"what\">{Html.Escape(Headline(m))}</p>\n");
         if (m.ViolatedProperty is { } prop && mapping.Properties.TryGetValue(prop, out var words))
             sb.Append($"<p class=\"prop\"><b>{Html.Escape(prop)}</b> says: {Html.Escape(words)}</p>\n");
-        if (m.Description is not null) sb.Append($"<p class=\"desc\">{Html.Escape(m.Description)}</p>\n");
+        if (m.Description is not null) sb.Append($"<p class=\"desc\">{Html.EscapeProse(m.Description)}</p>\n");
         if (m.ErrorMessage is not null) sb.Append($"<p class=\"err\"><code>{Html.Escape(m.ErrorMessage)}</code></p>\n");
         var stats = new List<string>();
         if (m.DistinctStates is not null) stats.Add($"{Num(m.DistinctStates)} distinct states");
@@ -99,7 +138,8 @@ public static class ReportWriter
         if (trace is not null)
         {
             var chart = ChartBuilder.Build(trace, mapping, formatter);
-            var svg = SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace)), out var chartWidth);
+            // Two lifelines get wider columns: their slanted arrows and labels otherwise crowd each other.
+            var svg = SvgChartWriter.Write(chart, new SvgChartOptions($"msc{index}", Banner(m, trace)) { MinColumn = chart.Lifelines.Length <= 2 ? 260 : 190 }, out var chartWidth);
             // Side by side when both fit a common screen; otherwise the table goes under the chart at full width
             // rather than being squeezed into a column of broken values.
             var stacked = chartWidth + EstimateTableWidth(trace, formatter) + 80 > 1340;
@@ -223,7 +263,7 @@ public static class ReportWriter
     private static string StepLabel(ReportModel m, TraceStep step, TlaFormatter formatter, HashSet<string> ambiguous) =>
         m.Mapping?.ActionFor(step)?.Label ?? ChartBuilder.Label(step, formatter, ambiguous.Contains(step.ActionName));
 
-    private static void WriteLegend(StringBuilder sb)
+    private static void WriteLegend(StringBuilder sb, bool traceCharts = false)
     {
         sb.Append("<section class=\"legend\"><h2>How to read the charts</h2><ul>\n");
         static void Item(StringBuilder sb, string svg, string text) =>
@@ -245,6 +285,15 @@ public static class ReportWriter
             "a lasso: the last step leads back to an earlier state and the loop repeats forever");
         Item(sb, "<rect x=\"4\" y=\"2\" width=\"82\" height=\"18\" fill=\"#fff3b0\" stroke=\"#e0c341\"/>",
             "a table cell whose variable changed in that step; the small line under it says what changed inside (hover for the old value)");
+        if (traceCharts)
+        {
+            Item(sb, "<rect x=\"14\" y=\"2\" width=\"66\" height=\"18\" rx=\"4\" fill=\"#fadbd8\" stroke=\"#c0392b\" stroke-width=\"2.5\"/><circle cx=\"14\" cy=\"11\" r=\"8\" fill=\"#c0392b\"/><text x=\"14\" y=\"15\" fill=\"#fff\" font-size=\"10\" text-anchor=\"middle\">7</text>",
+                "in an implementation trace: the first event no action of the spec explains (its row is pale red); the number is the event's place in the trace");
+            Item(sb, "<rect x=\"14\" y=\"2\" width=\"66\" height=\"18\" rx=\"4\" fill=\"#f4f6f7\" stroke=\"#b3bcc6\" opacity=\"0.6\"/><circle cx=\"14\" cy=\"11\" r=\"8\" fill=\"#b3bcc6\"/><text x=\"14\" y=\"15\" fill=\"#fff\" font-size=\"10\" text-anchor=\"middle\">8</text>",
+                "in an implementation trace: an event after the unexplained one, which validation did not judge");
+            Item(sb, "<rect x=\"10\" y=\"2\" width=\"70\" height=\"18\" rx=\"4\" fill=\"#e8f0fb\" stroke=\"#5b7db1\"/><text x=\"45\" y=\"15\" fill=\"#1b2631\" font-size=\"10\" text-anchor=\"middle\">holds 1</text>",
+                "in an implementation trace: the primitive's lifeline (buffer, mailbox); its box says how many messages it holds after the step");
+        }
         sb.Append("</ul>\n<p class=\"note\">Values are printed in TLA+ syntax. TLC's JSON traces write sets and sequences alike as arrays; they are shown as <code>&lt;&lt;…&gt;&gt;</code> unless the model's chart mapping declares a set.</p></section>\n");
     }
 

@@ -5,7 +5,26 @@ namespace VerifiedIpc.Report;
 /// <summary>Options for drawing a chart.</summary>
 /// <param name="IdPrefix">Prefix of element ids (markers), unique per chart within one HTML document.</param>
 /// <param name="Banner">Text of the closing banner under the last row (e.g. which invariant the last state violates).</param>
-public sealed record SvgChartOptions(string IdPrefix = "msc", string? Banner = null);
+public sealed record SvgChartOptions(string IdPrefix = "msc", string? Banner = null)
+{
+    /// <summary>
+    /// Rows are events of an implementation trace (<see cref="TraceChart"/>), not states: row r is labelled r + 1 and
+    /// has no "init" row.
+    /// </summary>
+    public bool EventRows { get; init; }
+
+    /// <summary>
+    /// The row (step) of the first event the spec does not explain: its boxes and arrows are drawn in red, the rows
+    /// after it greyed out (class <c>unexplained</c> and <c>after</c>).
+    /// </summary>
+    public int? Marked { get; init; }
+
+    /// <summary>The narrowest lifeline column in pixels; event-row charts, whose labels are short, use less than the default.</summary>
+    public double MinColumn { get; init; } = 190;
+
+    /// <summary>A short note drawn right of the marked row (e.g. "✘ not allowed by BoundedBuffer").</summary>
+    public string? MarkedNote { get; init; }
+}
 
 /// <summary>
 /// Draws a <see cref="Chart"/> as inline SVG: one lifeline per process, one row per step (row k shows the step
@@ -22,7 +41,6 @@ public static class SvgChartWriter
     private const double HeadH = 30;
     private const double RowH = 54;
     private const double BoxH = 24;
-    private const double MinCol = 190;
     private const int MaxLabel = 34;
 
     /// <summary>Writes the SVG element.</summary>
@@ -33,7 +51,7 @@ public static class SvgChartWriter
     {
         options ??= new SvgChartOptions();
         var p = options.IdPrefix;
-        var cols = chart.Lifelines.Select(l => Math.Max(MinCol, Math.Max(
+        var cols = chart.Lifelines.Select(l => Math.Max(options.MinColumn, Math.Max(
             TextW(Html.Clip(l, 24)) + 36,
             chart.Events.Where(e => e.Lifeline == l).Select(e => TextW(Html.Clip(e.Label, MaxLabel)) + 60).DefaultIfEmpty(0).Max()))).ToArray();
         var centers = new double[cols.Length];
@@ -49,13 +67,16 @@ public static class SvgChartWriter
         if (!chart.Watches.IsEmpty) acc += 40;
         foreach (var w in chart.Watches)
         {
-            var cw = Math.Max(TextW(Html.Clip(w.Variable, 20)), w.Values.Select(v => TextW(Html.Clip(v, 24))).DefaultIfEmpty(0).Max()) + 20;
+            var cw = Math.Max(TextW(Html.Clip(w.Variable, 20)), w.Values.Select((v, r) => TextW(WatchText(w, r))).DefaultIfEmpty(0).Max()) + 20;
             watchX.Add((w, acc + 8, cw));
             acc += cw + 8;
         }
         var contentRight = acc;
+        var marked = options.Marked;
+        bool After(int step) => marked is { } m && step > m;
+        if (options.MarkedNote is { } note) acc += TextW(note) + 24;
         var hasLoop = chart.Kind == TraceKind.Lasso && chart.LoopBackTo is not null;
-        var width = contentRight + (hasLoop ? 150 : 40);
+        var width = acc + (hasLoop ? 150 : 40);
         var row0 = HeadTop + HeadH + 30;
         double Y(int row) => row0 + row * RowH;
         var lastRow = chart.Rows;
@@ -87,6 +108,11 @@ public static class SvgChartWriter
         Marker(sb, p + "-arrow-dup", "#7b3fa0", filled: true);
         Marker(sb, p + "-arrow-open", "#7f8c8d", filled: false);
         Marker(sb, p + "-arrow-loop", "#b9770e", filled: true);
+        if (marked is not null)
+        {
+            Marker(sb, p + "-arrow-bad", "#c0392b", filled: true);
+            Marker(sb, p + "-arrow-after", "#b3bcc6", filled: true);
+        }
         sb.Append("</defs>\n");
 
         // Row stripes and state numbers: row r shows the step into state r + 1, the same number as the state table.
@@ -94,13 +120,16 @@ public static class SvgChartWriter
         for (var r = 0; r <= lastRow; r++)
         {
             var y = Y(r);
-            if (r % 2 == 0)
+            if (r == marked)
+                sb.Append($"<rect class=\"unexplained-row\" x=\"0\" y=\"{Html.N(y - RowH / 2)}\" width=\"{Html.N(width)}\" height=\"{Html.N(RowH)}\" fill=\"#fdecea\"/>\n");
+            else if (r % 2 == 0)
                 sb.Append($"<rect x=\"0\" y=\"{Html.N(y - RowH / 2)}\" width=\"{Html.N(width)}\" height=\"{Html.N(RowH)}\" fill=\"#f6f8fb\"/>\n");
             var stateNo = r + 1;
-            var text = r == 0 ? "1 init" : (r == lastRow && chart.Kind != TraceKind.Finite ? "" : stateNo.ToString());
+            var text = r == 0 && !options.EventRows ? "1 init" : (r == lastRow && chart.Kind != TraceKind.Finite ? "" : stateNo.ToString());
             if (r == lastRow && chart.Kind == TraceKind.Lasso) text = $"→{chart.LoopBackTo}";
             if (r == lastRow && chart.Kind == TraceKind.Stuttering) text = $"{chart.LastState} ⟳";
-            sb.Append($"<text x=\"8\" y=\"{Html.N(y + 4)}\" fill=\"#5d6d7e\" font-size=\"11\">{Html.Escape(text)}</text>\n");
+            var numberColour = r == marked ? "#c0392b" : After(r) ? "#b3bcc6" : "#5d6d7e";
+            sb.Append($"<text x=\"8\" y=\"{Html.N(y + 4)}\" fill=\"{numberColour}\" font-size=\"11\"{(r == marked ? " font-weight=\"bold\"" : "")}>{Html.Escape(text)}</text>\n");
         }
         sb.Append("</g>\n");
 
@@ -207,15 +236,23 @@ public static class SvgChartWriter
 
         foreach (var (m, sx, y1, ex, ey, selfMsg) in geometry)
         {
-            var cls = "msg " + m.Fate switch { MessageFate.Delivered => "delivered", MessageFate.Lost => "lost", _ => "inflight" } + (m.IsDuplicate ? " dup" : "");
+            // A message sent or received by the unexplained event is part of it; one received after it was not judged.
+            var badMsg = marked is not null && (m.SendStep == marked || m.EndStep == marked);
+            var afterMsg = !badMsg && (After(m.SendStep) || (m.EndStep is { } end && After(end)));
+            var cls = "msg " + m.Fate switch { MessageFate.Delivered => "delivered", MessageFate.Lost => "lost", _ => "inflight" } + (m.IsDuplicate ? " dup" : "")
+                + (badMsg ? " unexplained" : afterMsg ? " after" : "");
             var color = m.Fate switch
             {
+                _ when badMsg => "#c0392b",
+                _ when afterMsg => "#b3bcc6",
                 MessageFate.Lost => "#c0392b",
                 MessageFate.InFlight => "#7f8c8d",
                 _ => m.IsDuplicate ? "#7b3fa0" : "#1f4e79",
             };
             var marker = m.Fate switch
             {
+                _ when badMsg => p + "-arrow-bad",
+                _ when afterMsg => p + "-arrow-after",
                 MessageFate.Lost => null,
                 MessageFate.InFlight => p + "-arrow-open",
                 _ => m.IsDuplicate ? p + "-arrow-dup" : p + "-arrow",
@@ -284,7 +321,7 @@ public static class SvgChartWriter
                 var y = Y(r);
                 var cls = w.Changed[r] ? "watch-cell changed" : "watch-cell";
                 sb.Append($"<g class=\"{cls}\"><rect x=\"{Html.N(wx)}\" y=\"{Html.N(y - 11)}\" width=\"{Html.N(ww)}\" height=\"22\" rx=\"3\" fill=\"{(w.Changed[r] ? "#fff3b0" : "#fff")}\" stroke=\"{(w.Changed[r] ? "#e0c341" : "#d5dbe3")}\"/>");
-                sb.Append($"<text x=\"{Html.N(wx + ww / 2)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"#1b2631\">{Html.Escape(Html.Clip(w.Values[r], 24))}</text></g>");
+                sb.Append($"<text x=\"{Html.N(wx + ww / 2)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"#1b2631\">{Html.Escape(WatchText(w, r))}</text>{(WatchText(w, r) != w.Values[r] ? $"<title>{Html.Escape(w.Values[r])}</title>" : "")}</g>");
             }
             sb.Append("</g>\n");
         }
@@ -301,15 +338,25 @@ public static class SvgChartWriter
                 EventKind.Duplication => "duplication",
                 _ => e.Sent > 0 && e.Received > 0 ? "send receive" : e.Sent > 0 ? "send" : e.Received > 0 ? "receive" : "internal",
             };
-            sb.Append($"<g class=\"event {kindCls}\" data-step=\"{e.Step}\" data-state=\"{e.State}\" data-lifeline=\"{Html.Escape(e.Lifeline ?? "")}\"><title>{Html.Escape($"state {e.State}: {e.Label}")}</title>");
+            var bad = e.Step == marked;
+            var after = After(e.Step);
+            if (bad) kindCls += " unexplained";
+            else if (after) kindCls += " after";
+            var title = options.EventRows ? $"event {e.State}: {e.Label}" : $"state {e.State}: {e.Label}";
+            if (bad) title += " (the first event the spec does not explain)";
+            else if (after) title += " (after the first unexplained event: not judged)";
+            sb.Append($"<g class=\"event {kindCls}\" data-step=\"{e.Step}\" data-state=\"{e.State}\" data-lifeline=\"{Html.Escape(e.Lifeline ?? "")}\"{(after ? " opacity=\"0.4\"" : "")}><title>{Html.Escape(title)}</title>");
             if (e.Lifeline is not null)
             {
                 var x = X(e.Lifeline);
                 var w = BoxW(e);
-                var internalStep = kindCls == "internal";
-                sb.Append($"<rect x=\"{Html.N(x - w / 2)}\" y=\"{Html.N(y - BoxH / 2)}\" width=\"{Html.N(w)}\" height=\"{BoxH}\" rx=\"4\" fill=\"{(internalStep ? "#fdf2e0" : "#e8f0fb")}\" stroke=\"{(internalStep ? "#c98a2b" : "#5b7db1")}\" stroke-width=\"1.2\"/>");
-                Badge(sb, x - w / 2, y, e.State);
-                sb.Append($"<text x=\"{Html.N(x + 8)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"#1b2631\">{Html.Escape(label)}</text>");
+                var internalStep = kindCls.StartsWith("internal", StringComparison.Ordinal);
+                var (fill, stroke, strokeW) = bad ? ("#fadbd8", "#c0392b", "2.5")
+                    : after ? ("#f4f6f7", "#b3bcc6", "1.2")
+                    : internalStep ? ("#fdf2e0", "#c98a2b", "1.2") : ("#e8f0fb", "#5b7db1", "1.2");
+                sb.Append($"<rect x=\"{Html.N(x - w / 2)}\" y=\"{Html.N(y - BoxH / 2)}\" width=\"{Html.N(w)}\" height=\"{BoxH}\" rx=\"4\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"{strokeW}\"/>");
+                if (e.Numbered) Badge(sb, x - w / 2, y, e.State, bad ? "#c0392b" : after ? "#b3bcc6" : "#2c3e50");
+                sb.Append($"<text x=\"{Html.N(x + 8)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"{(bad ? "#a93226" : "#1b2631")}\"{(bad ? " font-weight=\"bold\"" : "")}>{Html.Escape(label)}</text>");
             }
             else
             {
@@ -326,6 +373,10 @@ public static class SvgChartWriter
         }
         sb.Append("</g>\n");
 
+        if (marked is { } markedRow && options.MarkedNote is { } markNote)
+        {
+            sb.Append($"<text class=\"unexplained-note\" x=\"{Html.N(contentRight + 12)}\" y=\"{Html.N(Y(markedRow) + 4)}\" fill=\"#a93226\" font-weight=\"bold\">{Html.Escape(markNote)}</text>\n");
+        }
         if (hasLoop)
         {
             var top = Y(chart.LoopBackTo!.Value - 1);
@@ -359,13 +410,23 @@ public static class SvgChartWriter
 
     private static double TextW(string s) => s.Length * CharW;
 
+    // A value too long for its column: where it changed, what changed inside it is shown instead (the full value is the
+    // cell's tooltip and in the state table); otherwise its start.
+    private static string WatchText(WatchColumn w, int row)
+    {
+        var value = w.Values[row];
+        if (value.Length <= 24) return value;
+        if (w.Changed[row] && row < w.Deltas.Length && w.Deltas[row] is { } delta) return "Δ " + Html.Clip(delta, 34);
+        return Html.Clip(value, 24);
+    }
+
     private static string StutterText(Chart chart) => $"state {chart.LastState} stutters forever: no process takes another step";
 
     private static double BoxW(ChartEvent e) => TextW(Html.Clip(e.Label, MaxLabel)) + 36;
 
-    private static void Badge(StringBuilder sb, double x, double y, int number)
+    private static void Badge(StringBuilder sb, double x, double y, int number, string fill = "#2c3e50")
     {
-        sb.Append($"<circle cx=\"{Html.N(x)}\" cy=\"{Html.N(y)}\" r=\"10\" fill=\"#2c3e50\"/>");
+        sb.Append($"<circle cx=\"{Html.N(x)}\" cy=\"{Html.N(y)}\" r=\"10\" fill=\"{fill}\"/>");
         sb.Append($"<text x=\"{Html.N(x)}\" y=\"{Html.N(y + 4)}\" text-anchor=\"middle\" fill=\"#fff\" font-size=\"11\" font-weight=\"bold\">{number}</text>");
     }
 

@@ -98,4 +98,70 @@ public sealed class TraceValidationRendezvousTests
         Assert.False(r.Accepted);
         Assert.Equal(2, r.FirstUnexplained!.Index);
     }
+
+    private static TraceValidationResult ValidateComplete(params string[] lines) =>
+        TraceValidator.Validate(new TraceValidationRequest { TraceModulePath = Module, TraceLines = lines, CompletionPredicate = "TraceComplete" });
+
+    /// <summary>r1 blocks, s1 parks message 1, then the channel closes: Close must release both.</summary>
+    private static string[] CloseWithBothBlocked() =>
+    [
+        Ev("r1", 1, "Wait", "receiver", 0),
+        Ev("s0", 2, "Send", "sender", 0, 1),
+        Ev("r1", 3, "Receive", "receiver", 0, 1, "s0"),
+        Ev("r2", 4, "Wait", "receiver", 0),
+        Ev("main", 5, "Close", "buffer", 0),
+    ];
+
+    [Fact]
+    public void A_complete_run_must_show_every_receiver_Close_released_return()
+    {
+        var released = CloseWithBothBlocked().Append(Ev("r2", 6, "Wake", "receiver", 0)).Append(Ev("r2", 7, "Closed", "receiver", 0)).ToArray();
+        var ok = ValidateComplete(released);
+        Assert.True(ok.Accepted, string.Join("\n", ok.CandidateStates));
+        Assert.Equal("TraceComplete", ok.CompletionPredicate);
+
+        // The lost wake-up: Close is logged, r2 never returns. Every event is explained, so as a prefix it passes...
+        var lost = CloseWithBothBlocked();
+        Assert.True(Validate(lost).Accepted);
+        // ...but as the trace of a run that ended, the spec owes r2's return.
+        var r = ValidateComplete(lost);
+        Assert.False(r.Accepted);
+        Assert.True(r.IncompleteEnd);
+        Assert.Null(r.FirstUnexplained);
+        Assert.Equal(5, r.EventsMatched);
+        Assert.Contains(r.CandidateStates, c => c.Contains("released = {\"r2\"}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_complete_run_must_show_the_hand_back_of_a_message_parked_at_close()
+    {
+        string[] parked =
+        [
+            Ev("s1", 1, "Wait", "sender", 1, 1),
+            Ev("main", 2, "Close", "buffer", 0),
+        ];
+        Assert.True(ValidateComplete([.. parked, Ev("s1", 3, "Wake", "sender", 0), Ev("s1", 4, "HandBack", "sender", 0, 1)]).Accepted);
+        var r = ValidateComplete(parked);
+        Assert.False(r.Accepted);
+        Assert.True(r.IncompleteEnd);
+    }
+
+    [Fact]
+    public void A_Closed_return_while_the_channel_is_open_is_rejected()
+    {
+        string[] t = [Ev("r1", 1, "Wait", "receiver", 0), Ev("r1", 2, "Closed", "receiver", 0)];
+        var r = Validate(t);
+        Assert.False(r.Accepted);
+        Assert.Equal(2, r.FirstUnexplained!.Index);
+    }
+
+    [Fact]
+    public void A_completion_predicate_the_module_does_not_define_is_a_typed_error()
+    {
+        var e = Assert.Throws<TraceModuleException>(() => TraceValidator.Validate(new TraceValidationRequest
+        {
+            TraceModulePath = Module, TraceLines = CloseWithBothBlocked(), CompletionPredicate = "NoSuchPredicate",
+        }));
+        Assert.Contains("NoSuchPredicate", e.Message, StringComparison.Ordinal);
+    }
 }

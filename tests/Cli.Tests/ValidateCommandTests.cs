@@ -37,6 +37,28 @@ public sealed class ValidateCommandTests : IDisposable
         return (exit, output.ToString());
     }
 
+    /// <summary>A rendezvous closed while r2 waits; the lost wake-up version ends there, the correct one shows r2 return.</summary>
+    [Theory]
+    [InlineData(false, 0, "the run may end here (TraceComplete holds)")]
+    [InlineData(true, 1, "Trace rejected at its end: all 2 events are explained")]
+    public void With_complete_a_run_that_ends_owing_a_release_is_rejected_at_its_end(bool lostWakeup, int expectedExit, string expectedText)
+    {
+        string Rv(int clock, string proc, string kind, string role) =>
+            $"{{\"proc\":\"{proc}\",\"clock\":{clock},\"kind\":\"{kind}\",\"obj\":\"rendezvous\",\"role\":\"{role}\",\"count\":0}}";
+        string[] lines = [Rv(1, "r2", "Wait", "receiver"), Rv(2, "main", "Close", "buffer")];
+        if (!lostWakeup) lines = [.. lines, Rv(3, "r2", "Wake", "receiver"), Rv(4, "r2", "Closed", "receiver")];
+        var trace = Path.Combine(_dir, "close.ndjson");
+        File.WriteAllLines(trace, lines);
+        string[] args = ["validate", "--spec", Path.Combine(Root, "spec", "Rendezvous.tla"), "--trace", trace];
+        var output = new StringWriter();
+        int exit = Program.BuildRoot().Parse([.. args, "--complete"]).Invoke(new InvocationConfiguration { Output = output, Error = output });
+        Assert.True(expectedExit == exit, output.ToString());
+        Assert.Contains(expectedText, output.ToString(), StringComparison.Ordinal);
+        // Without --complete the trace is judged as a prefix, which the lost wake-up's is too.
+        var prefix = new StringWriter();
+        Assert.Equal(0, Program.BuildRoot().Parse(args).Invoke(new InvocationConfiguration { Output = prefix, Error = prefix }));
+    }
+
     [Fact]
     public void An_accepted_trace_exits_0_and_reports_the_rate()
     {

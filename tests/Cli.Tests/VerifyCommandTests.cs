@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using System.Text.Json.Nodes;
 
 namespace VerifiedIpc.Cli.Tests;
@@ -35,7 +37,8 @@ public sealed class VerifyCommandTests : IDisposable
     public void With_a_budget_the_implementation_is_explored_and_its_traces_validated_against_the_specs()
     {
         // The suite is the build of src/Coyote.Tests beside this repository (built with vipc); the default budget.
-        var (exit, output) = VerifyWithBudget(VerifyCommand.DefaultCoyoteBudget, "--manifest", Manifest, "--only", "MCPipe");
+        var html = Path.Combine(_dir, "full.html");
+        var (exit, output) = VerifyWithBudget(VerifyCommand.DefaultCoyoteBudget, "--manifest", Manifest, "--only", "MCPipe", "--html", html);
         Assert.True(exit == 0, output);
         Assert.Matches(@"42 scenarios, \d+ iterations, \d+ distinct schedules, 0 failed\.", output);
         Assert.Contains("Coyote suite: OK.", output);
@@ -44,6 +47,51 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.Matches(@"ok \(seeded bug rejected\) +traced\.rendezvous\.2p2c!SendReturnsBeforeTaken: budget=20 iterations=20 distinct-traces=\d+ rejected=[1-9]\d* against RendezvousTrace\.tla; own checks: passed", output);
         Assert.Contains("Trace validation: OK.", output);
         Assert.Contains("Result: every checked entry matches TLC, the Coyote suite passed and every trace was judged as expected.", output);
+
+        // The report has a row for every scenario and workload the console lists, and draws each seeded bug's rejected trace.
+        var text = File.ReadAllText(html);
+        var scenarios = int.Parse(Regex.Match(output, @"(\d+) scenarios, \d+ iterations").Groups[1].Value, CultureInfo.InvariantCulture);
+        var workloads = int.Parse(Regex.Match(output, @"(\d+) traced workloads, ").Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.Equal(scenarios, Regex.Matches(text, "<tr class=\"ok\"><td class=\"name\">").Count - workloads);
+        var seededWorkloads = Regex.Matches(output, @"^ok \(seeded bug rejected\)", RegexOptions.Multiline).Count;
+        Assert.Equal(seededWorkloads, Regex.Matches(text, "<div class=\"rejection\"").Count);
+        Assert.Contains("Every result as expected.", text);
+    }
+
+    [Fact]
+    public void Html_report_of_a_small_subset_has_the_coyote_and_validation_sections_with_the_rejected_trace_drawn()
+    {
+        var html = Path.Combine(_dir, "subset.html");
+        var (exit, output) = VerifyWithBudget(VerifyCommand.DefaultCoyoteBudget, "--manifest", Manifest, "--only", "BoundedBuffer_IfNotWhile",
+            "--coyote-only", "2p2c!PulseInsteadOfPulseAll", "--html", html);
+        Assert.True(exit == 0, output);
+        Assert.Contains("only the scenarios whose name contains '2p2c!PulseInsteadOfPulseAll'", output);
+        Assert.Contains("1 scenarios, ", output);
+        Assert.Contains("1 traced workloads, ", output);
+        var text = File.ReadAllText(html);
+        // Models, suite and validation are all counted at the top.
+        Assert.Contains("Models</a>: 1 model, every verdict as expected, 1 counterexample.", text);
+        Assert.Contains("Coyote suite</a>: 1 scenario, ", text);
+        Assert.Contains("0 of 0 correct scenarios without a bug, 1 of 1 seeded bug found; every result as expected.", text);
+        Assert.Contains("Trace validation</a>: 1 traced workload, ", text);
+        // The scenario's row, with the iteration that found the bug and its saved schedule.
+        Assert.Matches(@"buffers\.bounded\.2p2c<b>!PulseInsteadOfPulseAll</b>.*?expected bug found at iteration \d+.*?buffers\.bounded\.2p2c!PulseInsteadOfPulseAll\.random\.trace\.json", text);
+        // The workload's shortest rejected trace: the unexplained Signal in red, with the words and the candidate states.
+        Assert.Single(Regex.Matches(text, "<div class=\"rejection\""));
+        Assert.Matches(@"Event \d+, <code>Signal</code> by c\d, is not allowed by BoundedBuffer: it is a <code>Monitor.Pulse</code>", text);
+        Assert.Matches("<g class=\"event internal unexplained\"[^>]*><title>event \\d+: Signal", text);
+        Assert.Contains("<table class=\"states cands\">", text);
+        Assert.Equal(2, Regex.Matches(text, "<svg [^>]*class=\"msc\"").Count); // the mutant's counterexample and the rejected trace
+        Assert.DoesNotContain("<script", text);
+    }
+
+    [Fact]
+    public void A_coyote_filter_that_matches_no_scenario_fails_the_suite()
+    {
+        var (exit, output) = VerifyWithBudget(1, "--manifest", Manifest, "--only", "MCPipe", "--coyote-only", "no-such-scenario");
+        Assert.Equal(1, exit);
+        Assert.Contains("error: no scenario matches 'no-such-scenario'", output);
+        Assert.Contains("Coyote suite: FAILED", output);
     }
 
     /// <summary>A copy of spec/ whose manifest is changed by <paramref name="edit"/>; returns the copy's manifest.</summary>
@@ -121,6 +169,36 @@ public sealed class VerifyCommandTests : IDisposable
         Assert.DoesNotContain("PENDING", text);
         Assert.DoesNotContain("✔ as expected</span></td>", text); // the library's summary is replaced
         Assert.DoesNotContain("<script", text);
+    }
+
+    [Fact]
+    public void Html_report_names_a_property_tlc_names_by_location_by_its_definition()
+    {
+        var html = Path.Combine(_dir, "lifo.html");
+        var (exit, output) = Verify("--manifest", Manifest, "--only", "BoundedBuffer_LifoTake", "--html", html);
+        Assert.True(exit == 0, output);
+        var text = File.ReadAllText(html);
+        Assert.Contains("Property AbsSpec is violated by the step into state 11.", text);
+        Assert.Contains("<b>AbsSpec</b> says: the buffer behaves as an ideal FIFO channel (refinement)", text); // the mapping's words apply
+        Assert.Contains("names the violated property AbsSpec by its location: line 35, col 17 to line 35, col 30 of module FifoChannel", text);
+        Assert.Contains("✔ as expected", text);
+        Assert.DoesNotContain("✘ expected", text);
+        Assert.Contains("<span class=\"st-ok\">OK</span>", text);
+    }
+
+    [Fact]
+    public void Html_report_draws_liveness_counterexamples_as_a_lasso_and_as_stuttering()
+    {
+        var html = Path.Combine(_dir, "live.html");
+        var (exit, output) = Verify("--manifest", Manifest, "--only", "SlidingWindow_RetransmitsNewest", "AckRetransmit_UnfairRetransmit", "--html", html);
+        Assert.True(exit == 0, output);
+        var text = File.ReadAllText(html);
+        Assert.Matches(@"Temporal property EveryMessageDelivered is violated by an infinite behaviour: states 1–\d+, then the cycle of states \d+–\d+ repeated forever", text);
+        Assert.Single(Regex.Matches(text, "<g class=\"loopback\""));
+        Assert.Contains("Temporal property EveryMessageDelivered is violated by a behaviour that stops: after state 3 nothing happens any more (it stutters forever).", text);
+        Assert.Single(Regex.Matches(text, "<g class=\"stutter\">"));
+        // The network's unsplit steps are named by the mapping, not by their line in Next.
+        Assert.DoesNotContain("Next l.", text);
     }
 
     [Fact]

@@ -154,6 +154,60 @@ public sealed partial class BrowserTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(0, png.Count((0x1f, 0x4e, 0x79), 24, 0, 0, png.Width, 40));
     }
 
+    private const string MarkProbe = """
+<script>
+(function () {
+  var out = [];
+  document.querySelectorAll('g.event.unexplained rect').forEach(function (r) {
+    var b = r.getBoundingClientRect(); out.push({ x: b.x, y: b.y, w: b.width, h: b.height });
+  });
+  var n = document.querySelectorAll('g.event.after').length;
+  var pre = document.createElement('pre'); pre.id = 'geometry'; pre.textContent = JSON.stringify({ marked: out, after: n });
+  document.body.appendChild(pre);
+})();
+</script>
+""";
+
+    [Fact]
+    public void A_rejected_trace_is_drawn_with_its_unexplained_event_painted_red()
+    {
+        RequireChromium();
+        // One seeded-bug workload, so that its chart is on the first screen.
+        var workload = SuiteSectionsTests.Validation().Workloads.Single(w => w.Name == "traced.bounded.2p2c!PulseInsteadOfPulseAll");
+        var html = ReportWriter.ToHtml(new VerificationReport { Validation = new TraceValidationReport { Budget = 20, Workloads = [workload] } });
+        var probed = Path.Combine(_dir, "rejection-probed.html");
+        File.WriteAllText(probed, html.Replace("</body>", MarkProbe + "</body>", StringComparison.Ordinal));
+        var m = GeometryPre().Match(Run("--dump-dom", new Uri(probed).AbsoluteUri));
+        Assert.True(m.Success, "the probe did not write its geometry");
+        var geometry = JsonDocument.Parse(System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).RootElement;
+        var box = Assert.Single(geometry.GetProperty("marked").EnumerateArray()); // the Signal has one box: on c2's lifeline
+        double N(string p) => box.GetProperty(p).GetDouble();
+        Assert.True(N("w") > 30 && N("h") > 15, $"the unexplained event's box is {N("w")}x{N("h")}");
+        Assert.Equal(workload.Rejections[0].Trace.Count - workload.Rejections[0].EventIndex,
+            geometry.GetProperty("after").GetInt32() - CountSecondBoxes(workload));
+
+        var page = Path.Combine(_dir, "rejection.html");
+        File.WriteAllText(page, html);
+        var shot = Path.Combine(_dir, "rejection.png");
+        Run($"--screenshot={shot}", new Uri(page).AbsoluteUri);
+        var png = Png.Read(File.ReadAllBytes(shot));
+        Assert.True(N("y") + N("h") < png.Height, $"the unexplained event (y = {N("y")}) is not on the first screen");
+        int x0 = (int)N("x"), y0 = (int)N("y"), x1 = (int)(N("x") + N("w")) + 1, y1 = (int)(N("y") + N("h")) + 1;
+        // Its red outline and the pale red fill were painted where the layout put the box.
+        Assert.True(png.Count((0xc0, 0x39, 0x2b), 30, x0 - 2, y0 - 2, x1 + 2, y1 + 2) > 40, "the unexplained event's red outline is not painted");
+        Assert.True(png.Count((0xfa, 0xdb, 0xd8), 6, x0, y0, x1, y1) > 100, "the unexplained event's red fill is not painted");
+        // The rows after it are grey, not in the blue of a live message arrow.
+        Assert.Equal(0, png.Count((0x1f, 0x4e, 0x79), 20, 0, y1 + 30, png.Width, y1 + 300));
+    }
+
+    // Events drawn with a second box (on the primitive's lifeline): the probe counts boxes, the trace counts events.
+    private static int CountSecondBoxes(TraceWorkloadResult w)
+    {
+        var rej = w.Rejections[0];
+        var chart = TraceChart.Build(TraceEvent.ParseAll(rej.Trace));
+        return chart.Events.Count(e => e.State > rej.EventIndex && !e.Numbered);
+    }
+
     private static double P(string s) => double.Parse(s, System.Globalization.CultureInfo.InvariantCulture);
 
     private static void RequireChromium()

@@ -78,6 +78,9 @@ public class ReliableGoodputBenchmarks
                 var sw = Stopwatch.StartNew();
                 last = TransferOnce(loss, (ulong)r + 1, OptionsFor(window)).GetAwaiter().GetResult();
                 times.Add(sw.Elapsed.TotalMilliseconds);
+                if (Environment.GetEnvironmentVariable("GOODPUT_VERBOSE") is not null)
+                    output.WriteLine($"   run {r + 1}: {sw.Elapsed.TotalMilliseconds:F1} ms, retransmissions {last.Sender.Retransmissions} " +
+                                     $"(fast {last.Sender.FastRetransmissions}, timeouts {last.Sender.Timeouts}), duplicates {last.Receiver.DuplicatesDiscarded}");
             }
             times.Sort();
             double median = times[times.Count / 2];

@@ -72,6 +72,9 @@ public sealed class CompiledModel
     public ModelRuntime Runtime { get; internal set; } = null!;
     /// <summary>The compiler that compiled the model, for formulas compiled after loading (trace-validation guards).</summary>
     internal Compiler Compiler { get; set; } = null!;
+    /// <summary>Compiles a zero-argument definition of the root module by name, after loading (the completion predicate
+    /// of trace validation); throws <see cref="CfgException"/> when there is none.</summary>
+    internal Func<string, NamedFormula> DefinitionByName { get; set; } = null!;
     /// <summary>The initial predicate.</summary>
     internal Act Init { get; set; } = null!;
     internal FrameBuilder InitFrame { get; set; } = null!;
@@ -306,6 +309,7 @@ public sealed class SpecLoader
         }
         if (!_temporal.Spec.IsEmpty) model.Temporal = _temporal.Spec;
         model.Invariants = invariants.ToArray();
+        model.DefinitionByName = name => NamedFormulaOf(scope, name);
         model.Constraints = cfg.Constraints.Select(n => NamedFormulaOf(scope, n.Name)).ToArray();
         model.ActionConstraints = cfg.ActionConstraints.Select(n => NamedFormulaOf(scope, n.Name)).ToArray();
         if (cfg.View?.Name is { } view) { var (b, s) = DefinitionBody(scope, view); model.View = Formula(view, b, s, b.Span); }

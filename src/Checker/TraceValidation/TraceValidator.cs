@@ -42,6 +42,17 @@ public sealed record TraceValidationRequest
 
     /// <summary>How many candidate states a rejection reports in full.</summary>
     public int MaxCandidatesReported { get; init; } = 20;
+
+    /// <summary>
+    /// Null (the default): the trace may be a prefix of a longer run, and every trace the spec allows as a prefix is
+    /// accepted. Otherwise the name of a state predicate of the trace module (conventionally <c>TraceComplete</c>)
+    /// and a promise that the run ended with the trace's last event — every process finished or was blocked for good,
+    /// as when a test run returns or a deadlock is detected. The trace is then accepted only if some state consistent
+    /// with the whole trace (closed under silent steps) satisfies the predicate: the implementation stopped, so
+    /// whatever the spec says must follow the last event (a receiver released by Close returning) has to be in the
+    /// trace. This is what rejects a lost wake-up, whose every prefix the spec allows.
+    /// </summary>
+    public string? CompletionPredicate { get; init; }
 }
 
 /// <summary>The event no action of the trace module explains.</summary>
@@ -62,8 +73,17 @@ public sealed record TraceValidationResult
     /// <summary>Events in the trace.</summary>
     public required int TotalEvents { get; init; }
 
-    /// <summary>When rejected: the first event no action explains.</summary>
+    /// <summary>When rejected: the first event no action explains; null when every event was explained but the run
+    /// ended where the spec cannot stop (<see cref="IncompleteEnd"/>).</summary>
     public UnexplainedEvent? FirstUnexplained { get; init; }
+
+    /// <summary>Rejected because the trace is complete (<see cref="TraceValidationRequest.CompletionPredicate"/>) and
+    /// no state consistent with all of it satisfies the completion predicate: every event is explained, but the spec
+    /// owes steps the implementation never took.</summary>
+    public bool IncompleteEnd { get; init; }
+
+    /// <summary>The completion predicate checked at the end, or null when the trace was validated as a prefix.</summary>
+    public string? CompletionPredicate { get; init; }
 
     /// <summary>When rejected: the states consistent with the longest matched prefix (closed under silent steps),
     /// printed as TLC prints states; at most <see cref="TraceValidationRequest.MaxCandidatesReported"/>.</summary>
@@ -188,7 +208,17 @@ public static class TraceValidator
             _ctx = new Ctx(model.Runtime, model.VarNames.Length) { Sink = this };
             _guards = CursorGuards.Build(model, _cursor);
             _admitted = new bool[model.Actions.Length];
+            if (request.CompletionPredicate is { } name)
+            {
+                try { _completion = model.DefinitionByName(name); }
+                catch (CfgException)
+                {
+                    throw new TraceModuleException($"The trace module {Path.GetFileName(request.TraceModulePath)} defines no completion predicate {name} (a state predicate, true where the run may stop), which a complete trace is checked against.");
+                }
+            }
         }
+
+        private readonly NamedFormula? _completion;
 
         private readonly CursorGuards _guards;
         private readonly bool[] _admitted;
@@ -224,7 +254,7 @@ public static class TraceValidator
                 _nextSeen.Clear();
                 _curCursor = start!.Value + k;
                 _eventIndex = k + 1;
-                if (k == total) return Accepted(total);
+                if (k == total && _completion is null) return Accepted(total);
                 // Close the prefix under silent steps while collecting the states that take event k+1; actions
                 // whose cursor guards reject event k+1 are not run at all.
                 _guards.Admitted(_current[0], _admitted);
@@ -234,8 +264,31 @@ public static class TraceValidator
                     if (_current.Count > _request.MaxStatesPerPrefix)
                         throw new TraceModuleException($"More than {_request.MaxStatesPerPrefix} states are consistent with the first {k} events: the module's silent steps are unbounded or leave too much free.", k + 1);
                 }
+                if (k == total) return Ended(total);
                 if (_next.Count == 0) return Rejected(k, _current, k + 1);
             }
+        }
+
+        /// <summary>Every event matched and the run ended there: <see cref="_current"/> holds the states consistent with
+        /// the whole trace, closed under silent steps; one of them must satisfy the completion predicate.</summary>
+        private TraceValidationResult Ended(int total)
+        {
+            var c = new Ctx(_model.Runtime, _model.VarNames.Length);
+            foreach (var s in _current)
+            {
+                c.Cur = s;
+                c.ClearCache();
+                Value v;
+                try { v = _completion!.Eval(c); }
+                catch (EvalException e)
+                {
+                    throw new TraceModuleException($"Evaluating the completion predicate {_completion!.Name} failed at the end of the trace: {Describe(e)}", total);
+                }
+                if (v is not BoolValue b)
+                    throw new TraceModuleException($"The completion predicate {_completion.Name} is {v} at the end of the trace, not a Boolean.", total);
+                if (b.Value) return Accepted(total) with { CompletionPredicate = _completion.Name };
+            }
+            return Rejected(total, _current, total + 1) with { IncompleteEnd = true, CompletionPredicate = _completion!.Name };
         }
 
         private void Expand(Value[] s)

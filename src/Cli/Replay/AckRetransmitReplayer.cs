@@ -99,94 +99,86 @@ internal sealed partial class AckRetransmitReplayer : ISpecReplayer
 
         var log = new List<ReplayStep>();
         string? implFailure = null;
-        int step = 0;
-        try
+        var diverged = ReplaySteps.Walk(trace, target, log, (step, before, after) =>
         {
-            for (; step + 1 < trace.States.Count && implFailure is null; step++)
+            var link0 = Link(before);
+            var link1 = Link(after);
+            var (act, packet) = Infer(trace, step, link0, link1);
+            string call;
+            var notes = new List<string>();
+            switch (act)
             {
-                var before = trace.States[step];
-                var after = trace.States[step + 1];
-                var link0 = Link(before);
-                var link1 = Link(after);
-                var (act, packet) = Infer(trace, step, link0, link1);
-                string call;
-                var notes = new List<string>();
-                switch (act)
+                case "Send":
                 {
-                    case "Send":
-                    {
-                        int i = before.Int("sent") + 1;
-                        call = $"A.SendAsync(message {i})";
-                        var payload = new byte[4];
-                        BinaryPrimitives.WriteInt32LittleEndian(payload, i);
-                        sends.Add(sender.SendAsync(payload));
-                        break;
-                    }
-                    case "Timeout":
-                        call = "advance the fake clock until A's retransmission timer fires";
-                        for (int k = 0; k < 16 && linkA.Sent.Count == 0; k++) time.Advance(options.MaxRetransmitTimeout);
-                        break;
-                    case "Receive":
-                        call = $"deliver one copy of {packet} to B";
-                        linkB.Handler!(TakeCopy(packet!.Value));
-                        break;
-                    case "Ack":
-                        call = $"deliver one copy of {packet} to A";
-                        linkA.Handler!(TakeCopy(packet!.Value));
-                        break;
-                    case "Lose":
-                        call = $"drop one copy of {packet}";
-                        TakeCopy(packet!.Value);
-                        break;
-                    case "Duplicate":
-                    {
-                        call = $"copy {packet} in flight";
-                        var d = TakeCopy(packet!.Value);
-                        flight[packet.Value].Add(d);
-                        flight[packet.Value].Add(d);
-                        break;
-                    }
-                    default:
-                        call = "(none)";
-                        break;
+                    int i = before.Int("sent") + 1;
+                    call = $"A.SendAsync(message {i})";
+                    var payload = new byte[4];
+                    BinaryPrimitives.WriteInt32LittleEndian(payload, i);
+                    sends.Add(sender.SendAsync(payload));
+                    break;
                 }
-                var added = Collect(linkA).Select(p => ("A", p)).Concat(Collect(linkB).Select(p => ("B", p))).ToList();
-                foreach (var (end, p) in added) notes.Add($"{end} sent {p}");
-                // The spec's link holds at most MaxCopies of a packet: a copy put onto a full link is lost.
-                foreach (var p in added.Select(x => x.p).Distinct())
+                case "Timeout":
+                    call = "advance the fake clock until A's retransmission timer fires";
+                    for (int k = 0; k < 16 && linkA.Sent.Count == 0; k++) time.Advance(options.MaxRetransmitTimeout);
+                    break;
+                case "Receive":
+                    call = $"deliver one copy of {packet} to B";
+                    linkB.Handler!(TakeCopy(packet!.Value));
+                    break;
+                case "Ack":
+                    call = $"deliver one copy of {packet} to A";
+                    linkA.Handler!(TakeCopy(packet!.Value));
+                    break;
+                case "Lose":
+                    call = $"drop one copy of {packet}";
+                    TakeCopy(packet!.Value);
+                    break;
+                case "Duplicate":
                 {
-                    int excess = Math.Min(added.Count(x => x.p == p), flight[p].Count - link1.GetValueOrDefault(p));
-                    for (int k = 0; k < excess; k++)
-                    {
-                        flight[p].RemoveAt(flight[p].Count - 1);
-                        notes.Add($"link full: that copy of {p} is lost");
-                    }
+                    call = $"copy {packet} in flight";
+                    var d = TakeCopy(packet!.Value);
+                    flight[packet.Value].Add(d);
+                    flight[packet.Value].Add(d);
+                    break;
                 }
-                int acked = sends.Count(t => t.IsCompletedSuccessfully);
-                notes.Add($"B delivered [{string.Join(", ", delivered)}]; A has {acked} acknowledged");
-                log.Add(new ReplayStep(before.Index, packet is { } pk ? $"{act}({pk})" : act, call, string.Join("; ", notes)));
-
-                foreach (var p in link1.Keys.Union(flight.Keys))
-                {
-                    int spec = link1.GetValueOrDefault(p), impl = flight.TryGetValue(p, out var c) ? c.Count : 0;
-                    if (spec != impl)
-                        throw new DivergedException($"the spec's link holds {spec} cop{(spec == 1 ? "y" : "ies")} of {p}, the implementation's {impl}");
-                }
-                var specDelivered = after.Get("delivered", System.Text.Json.JsonValueKind.Array).EnumerateArray().Select(e => e.GetInt32()).ToList();
-                if (!specDelivered.SequenceEqual(delivered))
-                    throw new DivergedException($"the spec's receiver has delivered [{string.Join(", ", specDelivered)}], the implementation's [{string.Join(", ", delivered)}]");
-                if (after.Int("acked") != acked)
-                    throw new DivergedException($"the spec's sender has {after.Int("acked")} acknowledged, the implementation's {acked}");
-                if (!delivered.SequenceEqual(Enumerable.Range(1, delivered.Count)))
-                    implFailure = $"B delivered [{string.Join(", ", delivered)}] to its application: not 1, 2, … once each";
-                else if (acked > delivered.Count)
-                    implFailure = $"A's send of message {acked} completed (acknowledged) though B delivered only {delivered.Count}";
+                default:
+                    call = "(none)";
+                    break;
             }
-        }
-        catch (DivergedException d)
-        {
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"step {step + 1} (state {step + 1} → {step + 2}): {d.Message}" };
-        }
+            var added = Collect(linkA).Select(p => ("A", p)).Concat(Collect(linkB).Select(p => ("B", p))).ToList();
+            foreach (var (end, p) in added) notes.Add($"{end} sent {p}");
+            // The spec's link holds at most MaxCopies of a packet: a copy put onto a full link is lost.
+            foreach (var p in added.Select(x => x.p).Distinct())
+            {
+                int excess = Math.Min(added.Count(x => x.p == p), flight[p].Count - link1.GetValueOrDefault(p));
+                for (int k = 0; k < excess; k++)
+                {
+                    flight[p].RemoveAt(flight[p].Count - 1);
+                    notes.Add($"link full: that copy of {p} is lost");
+                }
+            }
+            int acked = sends.Count(t => t.IsCompletedSuccessfully);
+            notes.Add($"B delivered [{string.Join(", ", delivered)}]; A has {acked} acknowledged");
+            log.Add(new ReplayStep(before.Index, packet is { } pk ? $"{act}({pk})" : act, call, string.Join("; ", notes)));
+
+            foreach (var p in link1.Keys.Union(flight.Keys))
+            {
+                int spec = link1.GetValueOrDefault(p), impl = flight.TryGetValue(p, out var c) ? c.Count : 0;
+                if (spec != impl)
+                    throw new DivergedException($"the spec's link holds {spec} cop{(spec == 1 ? "y" : "ies")} of {p}, the implementation's {impl}");
+            }
+            var specDelivered = after.Get("delivered", System.Text.Json.JsonValueKind.Array).EnumerateArray().Select(e => e.GetInt32()).ToList();
+            if (!specDelivered.SequenceEqual(delivered))
+                throw new DivergedException($"the spec's receiver has delivered [{string.Join(", ", specDelivered)}], the implementation's [{string.Join(", ", delivered)}]");
+            if (after.Int("acked") != acked)
+                throw new DivergedException($"the spec's sender has {after.Int("acked")} acknowledged, the implementation's {acked}");
+            if (!delivered.SequenceEqual(Enumerable.Range(1, delivered.Count)))
+                implFailure = $"B delivered [{string.Join(", ", delivered)}] to its application: not 1, 2, … once each";
+            else if (acked > delivered.Count)
+                implFailure = $"A's send of message {acked} completed (acknowledged) though B delivered only {delivered.Count}";
+            return implFailure is null;
+        });
+        if (diverged is not null) return diverged;
 
         string? specFailure = SpecFailure(trace.States[log.Count]);
         if (implFailure is null && trace.LoopBackTo == trace.States.Count && trace.States[^1] is var final && final.Int("sent") > final.Int("acked"))

@@ -59,100 +59,92 @@ internal sealed partial class FragmentationReplayer(string? cfg) : ISpecReplayer
 
         var log = new List<ReplayStep>();
         string? implFailure = null;
-        int step = 0;
-        try
+        var diverged = ReplaySteps.Walk(trace, target, log, (step, before, after) =>
         {
-            for (; step + 1 < trace.States.Count && implFailure is null; step++)
+            var (act, who, n) = Infer(before, after, senders);
+            string call, observed;
+            switch (act)
             {
-                var before = trace.States[step];
-                var after = trace.States[step + 1];
-                var (act, who, n) = Infer(before, after, senders);
-                string call, observed;
-                switch (act)
+                case "Send":
                 {
-                    case "Send":
+                    var bytes = Enumerable.Range(1, n).Select(k => Encode(new SpecItem(who, k))).ToArray();
+                    call = $"{who}: Split(a {n}-byte message)";
+                    try
                     {
-                        var bytes = Enumerable.Range(1, n).Select(k => Encode(new SpecItem(who, k))).ToArray();
-                        call = $"{who}: Split(a {n}-byte message)";
-                        try
-                        {
-                            var packets = fragmenters[who].Split(bytes);
-                            outgoing[who] = new Queue<Packet>(packets);
-                            observed = $"{packets.Length} packet(s), message id {packets[0].MessageId}";
-                            if (after.StringMap("status")[who] == "refused")
-                                throw new DivergedException($"the spec refuses {who}'s {n}-byte message; the implementation split it");
-                        }
-                        catch (MessageTooLargeException e)
-                        {
-                            observed = $"refused: {e.Message}";
-                            if (after.StringMap("status")[who] != "refused")
-                                throw new DivergedException($"the spec sends {who}'s {n}-byte message; the implementation refused it");
-                        }
-                        break;
+                        var packets = fragmenters[who].Split(bytes);
+                        outgoing[who] = new Queue<Packet>(packets);
+                        observed = $"{packets.Length} packet(s), message id {packets[0].MessageId}";
+                        if (after.StringMap("status")[who] == "refused")
+                            throw new DivergedException($"the spec refuses {who}'s {n}-byte message; the implementation split it");
                     }
-                    case "Fragment":
+                    catch (MessageTooLargeException e)
                     {
-                        var p = outgoing[who].Dequeue();
-                        link.Add((who, p));
-                        call = $"{who}: put packet {p.Index + 1} of {p.Count} on the link";
-                        observed = $"{p.Payload.Length} byte(s)";
-                        break;
+                        observed = $"refused: {e.Message}";
+                        if (after.StringMap("status")[who] != "refused")
+                            throw new DivergedException($"the spec sends {who}'s {n}-byte message; the implementation refused it");
                     }
-                    case "Receive" or "Deliver":
-                    {
-                        if (link.Count == 0) throw new DivergedException("the spec takes a packet from the link; the implementation's link is empty");
-                        var (src, p) = link[0];
-                        link.RemoveAt(0);
-                        call = $"hand {src}'s packet {p.Index + 1} of {p.Count} (message id {p.MessageId}) to {(shared ? "the shared reassembler" : $"{src}'s reassembler")}";
-                        ReassemblyOutcome outcome;
-                        byte[]? message;
-                        try
-                        {
-                            outcome = reassemblers[src].Accept(p, out message);
-                        }
-                        catch (IpcException e)
-                        {
-                            throw new DivergedException($"the spec's receiver {(act == "Deliver" ? "delivers a message" : "stores the packet")}; the implementation refused the packet ({e.GetType().Name}: {e.Message})");
-                        }
-                        observed = outcome.ToString();
-                        if (outcome == ReassemblyOutcome.Completed)
-                        {
-                            var got = message!.Select(Decode).ToList();
-                            delivered[src] = got;
-                            observed += $": {src} gets <<{string.Join(", ", got)}>>";
-                        }
-                        if ((act == "Deliver") != (outcome == ReassemblyOutcome.Completed))
-                            throw new DivergedException($"the spec's receiver {(act == "Deliver" ? "completes a message" : "stores a packet")}; the implementation's reassembler says {outcome}");
-                        break;
-                    }
-                    default:
-                        call = "(none)";
-                        observed = "stutter";
-                        break;
+                    break;
                 }
-                log.Add(new ReplayStep(before.Index, act == "Send" ? $"Send({who}, {n})" : who.Length > 0 ? $"{act}({who})" : act, call, observed));
-
-                var specLink = after.Get("link", JsonValueKind.Array).EnumerateArray().Select(p => (p.GetProperty("src").GetString()!, p.GetProperty("idx").GetInt32())).ToList();
-                var implLink = link.Select(x => (x.Src, x.Packet.Index + 1)).ToList();
-                if (!specLink.SequenceEqual(implLink))
-                    throw new DivergedException($"the spec's link holds [{string.Join(", ", specLink)}], the implementation's [{string.Join(", ", implLink)}]");
-                foreach (var (s, v) in after.Map("delivered", v => v))
+                case "Fragment":
                 {
-                    var specMsg = v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(x => SpecItem.From(x, after, "delivered")!.Value).ToList() : null;
-                    var implMsg = delivered.GetValueOrDefault(s);
-                    if (specMsg is null != implMsg is null || (specMsg is not null && !specMsg.SequenceEqual(implMsg!)))
-                        throw new DivergedException($"the spec delivers {(specMsg is null ? "nothing" : $"<<{string.Join(", ", specMsg)}>>")} to {s}'s receiver, the implementation {(implMsg is null ? "nothing" : $"<<{string.Join(", ", implMsg)}>>")}");
+                    var p = outgoing[who].Dequeue();
+                    link.Add((who, p));
+                    call = $"{who}: put packet {p.Index + 1} of {p.Count} on the link";
+                    observed = $"{p.Payload.Length} byte(s)";
+                    break;
                 }
-                var size = after.IntMap("size");
-                foreach (var (s, m) in delivered)
-                    if (!m.SequenceEqual(Enumerable.Range(1, size[s]).Select(k => new SpecItem(s, k))))
-                        implFailure = $"the message delivered as {s}'s is <<{string.Join(", ", m)}>>: not the {size[s]} bytes {s} sent";
+                case "Receive" or "Deliver":
+                {
+                    if (link.Count == 0) throw new DivergedException("the spec takes a packet from the link; the implementation's link is empty");
+                    var (src, p) = link[0];
+                    link.RemoveAt(0);
+                    call = $"hand {src}'s packet {p.Index + 1} of {p.Count} (message id {p.MessageId}) to {(shared ? "the shared reassembler" : $"{src}'s reassembler")}";
+                    ReassemblyOutcome outcome;
+                    byte[]? message;
+                    try
+                    {
+                        outcome = reassemblers[src].Accept(p, out message);
+                    }
+                    catch (IpcException e)
+                    {
+                        throw new DivergedException($"the spec's receiver {(act == "Deliver" ? "delivers a message" : "stores the packet")}; the implementation refused the packet ({e.GetType().Name}: {e.Message})");
+                    }
+                    observed = outcome.ToString();
+                    if (outcome == ReassemblyOutcome.Completed)
+                    {
+                        var got = message!.Select(Decode).ToList();
+                        delivered[src] = got;
+                        observed += $": {src} gets <<{string.Join(", ", got)}>>";
+                    }
+                    if ((act == "Deliver") != (outcome == ReassemblyOutcome.Completed))
+                        throw new DivergedException($"the spec's receiver {(act == "Deliver" ? "completes a message" : "stores a packet")}; the implementation's reassembler says {outcome}");
+                    break;
+                }
+                default:
+                    call = "(none)";
+                    observed = "stutter";
+                    break;
             }
-        }
-        catch (DivergedException d)
-        {
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"step {step + 1} (state {step + 1} → {step + 2}): {d.Message}" };
-        }
+            log.Add(new ReplayStep(before.Index, act == "Send" ? $"Send({who}, {n})" : who.Length > 0 ? $"{act}({who})" : act, call, observed));
+
+            var specLink = after.Get("link", JsonValueKind.Array).EnumerateArray().Select(p => (p.GetProperty("src").GetString()!, p.GetProperty("idx").GetInt32())).ToList();
+            var implLink = link.Select(x => (x.Src, x.Packet.Index + 1)).ToList();
+            if (!specLink.SequenceEqual(implLink))
+                throw new DivergedException($"the spec's link holds [{string.Join(", ", specLink)}], the implementation's [{string.Join(", ", implLink)}]");
+            foreach (var (s, v) in after.Map("delivered", v => v))
+            {
+                var specMsg = v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(x => SpecItem.From(x, after, "delivered")!.Value).ToList() : null;
+                var implMsg = delivered.GetValueOrDefault(s);
+                if (specMsg is null != implMsg is null || (specMsg is not null && !specMsg.SequenceEqual(implMsg!)))
+                    throw new DivergedException($"the spec delivers {(specMsg is null ? "nothing" : $"<<{string.Join(", ", specMsg)}>>")} to {s}'s receiver, the implementation {(implMsg is null ? "nothing" : $"<<{string.Join(", ", implMsg)}>>")}");
+            }
+            var size = after.IntMap("size");
+            foreach (var (s, m) in delivered)
+                if (!m.SequenceEqual(Enumerable.Range(1, size[s]).Select(k => new SpecItem(s, k))))
+                    implFailure = $"the message delivered as {s}'s is <<{string.Join(", ", m)}>>: not the {size[s]} bytes {s} sent";
+            return implFailure is null;
+        });
+        if (diverged is not null) return diverged;
 
         string? specFailure = null;
         var last = trace.States[log.Count];

@@ -79,7 +79,6 @@ internal sealed partial class MailboxReplayer(string? cfg) : ISpecReplayer
         var deliveredTo = new Dictionary<SpecItem, List<string>>();
         var log = new List<ReplayStep>();
         string? implFailure = null;
-        int step = 0;
 
         void Got(string r, Message<SpecItem> msg, List<string> notes)
         {
@@ -91,10 +90,8 @@ internal sealed partial class MailboxReplayer(string? cfg) : ISpecReplayer
 
         try
         {
-            for (; step + 1 < trace.States.Count && implFailure is null; step++)
+            var diverged = ReplaySteps.Walk(trace, target, log, (step, before, after) =>
             {
-                var before = trace.States[step];
-                var after = trace.States[step + 1];
                 var (act, who) = Infer(trace, step, senders);
                 var notes = new List<string>();
                 string call;
@@ -199,11 +196,9 @@ internal sealed partial class MailboxReplayer(string? cfg) : ISpecReplayer
                 var box = after.Get("box", JsonValueKind.Array).GetArrayLength();
                 if (!after.Bool("disposed") && mailbox.Count != box)
                     throw new DivergedException($"the spec's mailbox holds {box} message(s), the implementation's {mailbox.Count}");
-            }
-        }
-        catch (DivergedException d)
-        {
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"step {step + 1} (state {step + 1} → {step + 2}): {d.Message}" };
+                return implFailure is null;
+            });
+            if (diverged is not null) return diverged;
         }
         finally
         {

@@ -51,13 +51,10 @@ internal sealed class RendezvousReplayer : ISpecReplayer
         var receivedBy = new Dictionary<SpecItem, string>();
         string? implFailure = null;
         var log = new List<ReplayStep>();
-        int i = 0;
         try
         {
-            for (; i + 1 < trace.States.Count && implFailure is null; i++)
+            var diverged = ReplaySteps.Walk(trace, target, log, (i, before, after) =>
             {
-                var before = trace.States[i];
-                var after = trace.States[i + 1];
                 var (act, who) = Infer(trace, i, senders, receivers);
                 string call;
                 switch (act)
@@ -150,11 +147,9 @@ internal sealed class RendezvousReplayer : ISpecReplayer
                         break;
                     }
                 }
-            }
-        }
-        catch (DivergedException d)
-        {
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"step {i + 1} (state {i + 1} → {i + 2}): {d.Message}" };
+                return implFailure is null;
+            });
+            if (diverged is not null) return diverged;
         }
         finally
         {

@@ -73,3 +73,31 @@ internal interface ISpecReplayer
     /// <summary>Replays <paramref name="trace"/> as module <paramref name="module"/> (the spec or one of its mutants).</summary>
     ReplayReport Replay(CheckerTrace trace, string module);
 }
+
+/// <summary>The step loop every state-by-state replayer shares.</summary>
+internal static class ReplaySteps
+{
+    /// <summary>
+    /// Replays the counterexample one state change at a time: <paramref name="replayStep"/> gets the step's number
+    /// (0-based) and the states before and after, drives the implementation through it, adds its line to
+    /// <paramref name="log"/>, and returns false once the implementation has failed (no further step is replayed).
+    /// A <see cref="DivergedException"/> ends the replay: the report says at which step the implementation stopped
+    /// following the spec. Null when every step was replayed, or the implementation failed.
+    /// </summary>
+    public static ReplayReport? Walk(CheckerTrace trace, string target, List<ReplayStep> log, Func<int, TraceState, TraceState, bool> replayStep)
+    {
+        int step = 0;
+        try
+        {
+            for (; step + 1 < trace.States.Count; step++)
+            {
+                if (!replayStep(step, trace.States[step], trace.States[step + 1])) break;
+            }
+        }
+        catch (DivergedException d)
+        {
+            return new ReplayReport { Target = target, Steps = log, Divergence = $"step {step + 1} (state {step + 1} → {step + 2}): {d.Message}" };
+        }
+        return null;
+    }
+}

@@ -86,13 +86,10 @@ internal sealed partial class SlidingWindowReplayer(string? cfg) : ISpecReplayer
 
         var log = new List<ReplayStep>();
         string? implFailure = null;
-        int step = 0;
         try
         {
-            for (; step + 1 < trace.States.Count && implFailure is null; step++)
+            var diverged = ReplaySteps.Walk(trace, target, log, (step, before, after) =>
             {
-                var before = trace.States[step];
-                var after = trace.States[step + 1];
                 var (act, who, packet) = Infer(before, after, names);
                 var e = who is null ? null : ends[who];
                 string call;
@@ -195,11 +192,9 @@ internal sealed partial class SlidingWindowReplayer(string? cfg) : ISpecReplayer
                     if (x.FirstTransmissions - x.Acknowledged > w)
                         implFailure = $"{x.Name} has {x.FirstTransmissions - x.Acknowledged} messages sent and unacknowledged with a window of {w}";
                 }
-            }
-        }
-        catch (DivergedException d)
-        {
-            return new ReplayReport { Target = target, Steps = log, Divergence = $"step {step + 1} (state {step + 1} → {step + 2}): {d.Message}" };
+                return implFailure is null;
+            });
+            if (diverged is not null) return diverged;
         }
         finally
         {

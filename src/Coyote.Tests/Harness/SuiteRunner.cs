@@ -1,3 +1,5 @@
+using System.Text.Json;
+
 namespace VerifiedIpc.Coyote.Tests.Harness;
 
 /// <summary>
@@ -32,7 +34,35 @@ public static class SuiteRunner
     public static int Verify(uint budget, string traceDirectory, TextWriter output) =>
         Run(null, budget, s => s.IsMutant ? Math.Max(budget, s.Budget) : budget, null, null, traceDirectory, output);
 
-    private static int Run(string? filter, uint? budget, Func<Scenario, uint> budgetFor, string? strategy, uint? seed, string traceDirectory, TextWriter output)
+    /// <summary>
+    /// <see cref="Verify"/> over the scenarios whose name contains <paramref name="filter"/> (all when null), also writing
+    /// one <see cref="ScenarioOutcome"/> per scenario as a JSON array to <paramref name="results"/>: what the HTML report
+    /// of <c>vipc verify</c> shows. JSON, because the CLI loads this assembly in its own load context and shares no types with it.
+    /// </summary>
+    public static int VerifyWithResults(uint budget, string? filter, string traceDirectory, TextWriter output, TextWriter results)
+    {
+        var outcomes = new List<ScenarioOutcome>();
+        var code = Run(filter, budget, s => s.IsMutant ? Math.Max(budget, s.Budget) : budget, null, null, traceDirectory, output, outcomes);
+        results.Write(JsonSerializer.Serialize(outcomes, ResultJson));
+        return code;
+    }
+
+    /// <summary>
+    /// <see cref="Validate"/> over the traced workloads whose name contains <paramref name="filter"/> (all when null), also
+    /// writing one <see cref="WorkloadOutcome"/> per workload as a JSON array to <paramref name="results"/>.
+    /// </summary>
+    public static int ValidateWithResults(uint budget, string? filter, TextWriter output, TextWriter results)
+    {
+        var outcomes = new List<WorkloadOutcome>();
+        var code = ValidateCore(budget, output, filter, outcomes);
+        results.Write(JsonSerializer.Serialize(outcomes, ResultJson));
+        return code;
+    }
+
+    private static readonly JsonSerializerOptions ResultJson = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    private static int Run(string? filter, uint? budget, Func<Scenario, uint> budgetFor, string? strategy, uint? seed, string traceDirectory, TextWriter output,
+        List<ScenarioOutcome>? outcomes = null)
     {
         if (strategy is not null && !Strategies.IsKnown(strategy))
         {
@@ -83,10 +113,16 @@ public static class SuiteRunner
             }
 
             output.WriteLine($"{verdict,-24} {result.Summary}");
+            string? saved = null;
             if (result.FoundBug)
             {
-                output.WriteLine($"{"",-24}   trace: {Exploration.SaveTrace(result, traceDirectory)}");
+                saved = Exploration.SaveTrace(result, traceDirectory);
+                output.WriteLine($"{"",-24}   trace: {saved}");
             }
+
+            outcomes?.Add(new ScenarioOutcome(
+                scenario.Name, scenario.IsMutant, result.Strategy, result.Budget, result.Iterations, result.DistinctSchedules,
+                result.Elapsed.TotalSeconds, verdict, !verdict.StartsWith("FAIL", StringComparison.Ordinal), result.Bug, saved));
         }
 
         output.WriteLine($"{selected.Count} scenarios, {iterations} iterations, {schedules} distinct schedules, {failures} failed.");
@@ -98,7 +134,9 @@ public static class SuiteRunner
     /// trace against the spec's trace module (<c>spec/*Trace.tla</c>): correct code accepted, seeded bugs rejected at
     /// the event an independent oracle names. What <c>vipc verify</c> runs after the Coyote suite.
     /// </summary>
-    public static int Validate(uint budget, TextWriter output)
+    public static int Validate(uint budget, TextWriter output) => ValidateCore(budget, output, null, null);
+
+    private static int ValidateCore(uint budget, TextWriter output, string? filter, List<WorkloadOutcome>? outcomes)
     {
         if (budget == 0)
         {
@@ -126,7 +164,7 @@ public static class SuiteRunner
             return BadInput;
         }
 
-        return Validation.ValidationRun.Run(budget, output);
+        return Validation.ValidationRun.Run(budget, output, filter, outcomes);
     }
 
     /// <summary>Replays a saved trace file and says whether it reproduces the bug it recorded.</summary>
@@ -209,3 +247,52 @@ public static class SuiteRunner
     public static IReadOnlyList<string> List() =>
         [.. Catalog.All.Select(s => $"{s.Name}  strategy={s.Strategy} budget={s.Budget}{(s.IsMutant ? " (seeded bug)" : "")}")];
 }
+
+/// <summary>How one scenario of the suite came out, for reports (see <see cref="SuiteRunner.VerifyWithResults"/>).</summary>
+/// <param name="Name">The scenario (<c>buffers.bounded.2p2c!IfInsteadOfWhile</c>).</param>
+/// <param name="SeededBug">Whether it runs a seeded bug that exploration must find.</param>
+/// <param name="Strategy">The exploration strategy.</param>
+/// <param name="Budget">The iteration budget it ran with.</param>
+/// <param name="Iterations">Iterations run; for a found bug, the iteration that found it.</param>
+/// <param name="DistinctSchedules">Distinct schedules among them.</param>
+/// <param name="Seconds">Wall-clock time.</param>
+/// <param name="Verdict">The console's verdict: <c>ok</c>, <c>ok (seeded bug found)</c>, <c>FAIL (...)</c>.</param>
+/// <param name="Passed">Whether the outcome is the expected one.</param>
+/// <param name="Bug">The first line of the bug report, when a bug was found.</param>
+/// <param name="TraceFile">The saved trace of the bug (for <c>vipc replay</c>), when a bug was found.</param>
+public sealed record ScenarioOutcome(
+    string Name, bool SeededBug, string Strategy, uint Budget, int Iterations, int DistinctSchedules, double Seconds,
+    string Verdict, bool Passed, string? Bug, string? TraceFile);
+
+/// <summary>How one traced workload's traces were judged, for reports (see <see cref="SuiteRunner.ValidateWithResults"/>).</summary>
+/// <param name="Name">The workload (<c>traced.rendezvous.2p2c!SendReturnsBeforeTaken</c>).</param>
+/// <param name="Module">The trace module's file name (<c>RendezvousTrace.tla</c>).</param>
+/// <param name="SeededBug">Whether it runs a seeded bug whose traces must be rejected.</param>
+/// <param name="Budget">The iteration budget it ran with.</param>
+/// <param name="Iterations">Iterations run (one trace each).</param>
+/// <param name="Distinct">Distinct traces, each validated once.</param>
+/// <param name="Events">Events validated over the distinct traces.</param>
+/// <param name="Rejected">Distinct traces the spec does not allow.</param>
+/// <param name="Showing">Distinct traces in which the seeded bug shows (by the independent oracle); 0 for correct code.</param>
+/// <param name="Verdict">The console's verdict: <c>ok</c>, <c>ok (seeded bug rejected)</c>, <c>FAIL (...)</c>.</param>
+/// <param name="Passed">Whether the outcome is the expected one.</param>
+/// <param name="OwnCheckFailure">The workload's own assertion that failed, if one did.</param>
+/// <param name="Environment">What the trace module read from IOEnv besides the trace (e.g. <c>VIPC_CAPACITY</c>).</param>
+/// <param name="Rejections">The rejected traces shown in reports: the shortest one.</param>
+public sealed record WorkloadOutcome(
+    string Name, string Module, bool SeededBug, uint Budget, int Iterations, int Distinct, long Events, int Rejected, int Showing,
+    string Verdict, bool Passed, string? OwnCheckFailure, IReadOnlyDictionary<string, string> Environment, IReadOnlyList<RejectionOutcome> Rejections);
+
+/// <summary>One rejected trace with the validator's verdict.</summary>
+/// <param name="Trace">The NDJSON lines.</param>
+/// <param name="EventIndex">The first event no action explains (1-based), or one past the last for <paramref name="IncompleteEnd"/>.</param>
+/// <param name="EventsMatched">The longest matched prefix: events 1..EventsMatched.</param>
+/// <param name="ExpectedIndex">The event the independent oracle names, for a seeded bug.</param>
+/// <param name="CandidateStates">Spec states consistent with the matched prefix (TLC's <c>/\ var = value</c> lines), the first few.</param>
+/// <param name="CandidateCount">How many candidate states there were in all.</param>
+/// <param name="IncompleteEnd">Rejected at its end: every event explained, but the run stopped where the spec cannot
+/// (<paramref name="EventIndex"/> is then one past the last event).</param>
+/// <param name="CompletionPredicate">The predicate the end had to satisfy, for a trace validated as a complete run.</param>
+public sealed record RejectionOutcome(
+    IReadOnlyList<string> Trace, int EventIndex, int EventsMatched, int? ExpectedIndex, IReadOnlyList<string> CandidateStates, int CandidateCount,
+    bool IncompleteEnd = false, string? CompletionPredicate = null);

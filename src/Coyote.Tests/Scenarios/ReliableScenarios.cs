@@ -26,7 +26,9 @@ public static class ReliableScenarios
         new("reliable!MissingDuplicateCheck", () => Transfer(SeededBugs.MissingDuplicateCheck, new SeededFaultSchedule(3, Lossy), window: 2),
             "Invariant: delivered", "random", 100),
         new("reliable!AckWrongSequence", () => Transfer(SeededBugs.AckWrongSequence, DropSecondData(), window: 2),
-            "liveness bug|acknowledged but never delivered|Deadlock detected", "random", 100),
+            // Budget 200: found in 33–52 random iterations on every measured seed (20 of 20, session 3), but one
+            // unseeded run under heavy load missed it at 100; twice the margin keeps CI from flaking.
+            "liveness bug|acknowledged but never delivered|Deadlock detected", "random", 200),
         new("reliable!WindowOverrun", () => Transfer(SeededBugs.WindowOverrun, new SeededFaultSchedule(1, FaultRates.None), window: 1),
             "Invariant: window", "random", 100),
     ];

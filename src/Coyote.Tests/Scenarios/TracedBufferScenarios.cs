@@ -74,4 +74,81 @@ internal static class TracedBufferScenarios
             Check.That(buffer.Count == 0, $"all {total} messages were received, yet {buffer.Count} are still buffered");
         }
     }
+
+    /// <summary>
+    /// A rendezvous closed while it is in use: producers <c>p1..pN</c> send <c>("p", n)</c> for n = 1..K until a send
+    /// fails closed, consumers <c>c1..cM</c> receive until a receive fails closed, and a closer closes the buffer
+    /// concurrently with all of them, so some schedules close with senders parked and receivers blocked. Close must
+    /// release them all: receivers return closed, parked messages go back to their senders. Checks: a send that
+    /// returned was received (the rendezvous guarantee), nothing received twice, per-producer order. Every run ends,
+    /// so its trace is complete and is validated with the module's completion predicate.
+    /// </summary>
+    public static Func<Task> CloseBody(TraceSink sink, int producers, int items, int consumers,
+        BufferFaults faults = BufferFaults.None, bool asynchronous = false) =>
+        () => RunClose(sink, producers, items, consumers, faults, asynchronous);
+
+    private static async Task RunClose(TraceSink sink, int producers, int items, int consumers, BufferFaults faults, bool asynchronous)
+    {
+        var writer = sink.Begin();
+        IMessageBuffer<(string P, int N)> buffer = new RendezvousBuffer<(string, int)>(new BufferOptions { Name = "buffer", Tracer = writer }, faults);
+
+        var senders = new Task<List<int>>[producers];
+        for (var p = 1; p <= producers; p++)
+        {
+            var name = "p" + p;
+            var id = p;
+            senders[p - 1] = Task.Run(async () =>
+            {
+                using var _ = TraceProcess.Use(name);
+                var returned = new List<int>();
+                for (var n = 1; n <= items; n++)
+                {
+                    try
+                    {
+                        if (asynchronous) await buffer.SendAsync((name, n));
+                        else buffer.Send((name, n));
+                    }
+                    catch (EndpointClosedException)
+                    {
+                        break;
+                    }
+                    returned.Add(Workload.Message(id, n));
+                }
+                return returned;
+            });
+        }
+
+        var receivers = new Task<List<int>>[consumers];
+        for (var c = 1; c <= consumers; c++)
+        {
+            var name = "c" + c;
+            receivers[c - 1] = Task.Run(async () =>
+            {
+                using var _ = TraceProcess.Use(name);
+                var got = new List<int>();
+                while (true)
+                {
+                    try
+                    {
+                        var (p, n) = asynchronous ? await buffer.ReceiveAsync() : buffer.Receive();
+                        got.Add(Workload.Message(int.Parse(p.AsSpan(1)), n));
+                    }
+                    catch (EndpointClosedException)
+                    {
+                        return got;
+                    }
+                }
+            });
+        }
+
+        var closer = Task.Run(() =>
+        {
+            using var _ = TraceProcess.Use("closer");
+            buffer.Close();
+        });
+
+        await Task.WhenAll(senders.Concat(receivers).Append(closer).ToArray());
+        // A send that returned was received (loss otherwise); nothing received that no returned send sent.
+        Workload.CheckDelivery(senders.SelectMany(s => s.Result), [.. receivers.Select(r => r.Result)]);
+    }
 }

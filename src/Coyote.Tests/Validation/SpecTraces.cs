@@ -33,12 +33,20 @@ public static class SpecTraces
     /// <summary>The repository's <c>spec/</c> folder, found by walking up from the test assembly to VerifiedIpc.sln.</summary>
     public static string SpecDirectory { get; } = FindSpecDirectory();
 
-    /// <summary>Validates one trace.</summary>
-    public static TraceValidationResult Validate(string module, IReadOnlyList<string> trace, IReadOnlyDictionary<string, string>? environment = null) =>
-        TraceValidator.Validate(new TraceValidationRequest { TraceModulePath = module, TraceLines = trace, Environment = environment });
+    /// <summary>The completion predicate every trace module that checks complete runs defines.</summary>
+    public const string Completion = "TraceComplete";
+
+    /// <summary>Validates one trace; with <paramref name="completion"/>, as the trace of a run that ended there.</summary>
+    public static TraceValidationResult Validate(string module, IReadOnlyList<string> trace, IReadOnlyDictionary<string, string>? environment = null,
+        string? completion = null) =>
+        TraceValidator.Validate(new TraceValidationRequest
+        {
+            TraceModulePath = module, TraceLines = trace, Environment = environment, CompletionPredicate = completion,
+        });
 
     /// <summary>Validates every distinct trace of <paramref name="traces"/> once.</summary>
-    public static ValidationSummary ValidateAll(string module, IReadOnlyList<IReadOnlyList<string>> traces, IReadOnlyDictionary<string, string>? environment = null)
+    public static ValidationSummary ValidateAll(string module, IReadOnlyList<IReadOnlyList<string>> traces, IReadOnlyDictionary<string, string>? environment = null,
+        string? completion = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var distinct = traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
@@ -46,7 +54,7 @@ public static class SpecTraces
         long events = 0;
         foreach (var trace in distinct)
         {
-            var result = Validate(module, trace, environment);
+            var result = Validate(module, trace, environment, completion);
             events += result.TotalEvents;
             if (!result.Accepted) rejected.Add((trace, result));
         }
@@ -56,7 +64,12 @@ public static class SpecTraces
     /// <summary>A rejection as text: the matched prefix, the unexplained event and the first candidate states.</summary>
     public static string Explain(IReadOnlyList<string> trace, TraceValidationResult result)
     {
-        var lines = new List<string> { $"rejected after {result.EventsMatched} of {result.TotalEvents} events; first unexplained: #{result.FirstUnexplained?.Index} {result.FirstUnexplained?.Line}" };
+        var lines = new List<string>
+        {
+            result.IncompleteEnd
+                ? $"rejected at its end: all {result.TotalEvents} events explained, but {result.CompletionPredicate} is false: the run stopped where the spec cannot"
+                : $"rejected after {result.EventsMatched} of {result.TotalEvents} events; first unexplained: #{result.FirstUnexplained?.Index} {result.FirstUnexplained?.Line}",
+        };
         lines.AddRange(trace.Select((l, i) => $"  {i + 1,3} {l}"));
         lines.AddRange(result.CandidateStates.Take(3).Select(s => "candidate: " + s.ReplaceLineEndings(" ")));
         return string.Join('\n', lines);

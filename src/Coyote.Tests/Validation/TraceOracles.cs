@@ -46,6 +46,44 @@ public static class TraceOracles
         return null;
     }
 
+    /// <summary>
+    /// A lost wake-up on close (rendezvous), as the validator must report it: the index of the first exchange (a
+    /// Send or Receive) after Close — a waiter Close should have released, still queued, meeting a late partner,
+    /// which the spec forbids once closed — or, failing that, <c>trace.Count + 1</c> (the end of the trace) when a
+    /// receiver blocked or a sender parked at Close never logs its release (no Closed, no HandBack) before the
+    /// trace ends. Null when Close released everyone it had to, or there was no Close.
+    /// </summary>
+    public static int? LostWakeupOnClose(IReadOnlyList<string> trace)
+    {
+        var blocked = new HashSet<string>();
+        bool closed = false;
+        HashSet<string> blockedAtClose = [];
+        for (int i = 0; i < trace.Count; i++)
+        {
+            var e = JsonDocument.Parse(trace[i]).RootElement;
+            var proc = e.GetProperty("proc").GetString()!;
+            switch (Kind(e))
+            {
+                case "Wait":
+                    blocked.Add(proc);
+                    break;
+                case "Send" or "Receive" when closed:
+                    return i + 1;
+                case "Send" or "Receive" or "Closed" or "HandBack":
+                    // A hand-over, a take-over, a release or a hand-back ends the process's wait (the step is logged
+                    // under the waiter's own name, whoever performed it).
+                    blocked.Remove(proc);
+                    blockedAtClose.Remove(proc);
+                    break;
+                case "Close":
+                    closed = true;
+                    blockedAtClose = [.. blocked];
+                    break;
+            }
+        }
+        return blockedAtClose.Count > 0 ? trace.Count + 1 : null;
+    }
+
     private static int? First(IReadOnlyList<string> trace, Func<JsonElement, bool> bad)
     {
         for (int i = 0; i < trace.Count; i++)

@@ -2,7 +2,9 @@ using System.Globalization;
 using VerifiedIpc.Coyote.Tests.Harness;
 using VerifiedIpc.Reference.Buffers;
 using VerifiedIpc.Reference.Direct;
+using VerifiedIpc.Reference.Links;
 using VerifiedIpc.Reference.Mailboxes;
+using VerifiedIpc.Reference.Reliable;
 using static VerifiedIpc.Coyote.Tests.TracedBufferScenarios;
 
 namespace VerifiedIpc.Coyote.Tests.Validation;
@@ -11,15 +13,18 @@ namespace VerifiedIpc.Coyote.Tests.Validation;
 /// The trace-validation part of <c>vipc verify</c>: traced workloads of the real buffers and mailbox explored by Coyote at a
 /// budget, every distinct trace validated against the spec's trace module. Correct code must have every trace
 /// accepted; the seeded <see cref="BufferFaults.SendReturnsBeforeTaken"/> (which the workload's own assertions do not
-/// see), <see cref="BufferFaults.PulseInsteadOfPulseAll"/> and the mailbox's split take must have at least one trace
-/// rejected, at the event the independent oracle names. The xunit tests (<c>TraceValidationTests</c>, <c>RendezvousTraceValidationTests</c>)
+/// see), <see cref="BufferFaults.PulseInsteadOfPulseAll"/>, the mailbox's split take and <c>IfInsteadOfWhile</c>, handler
+/// re-entrancy and the three seeded reliable-delivery bugs must have at least one trace rejected, at the event the
+/// independent oracle names. The xunit tests (<c>TraceValidationTests</c>, <c>RendezvousTraceValidationTests</c>)
 /// assert the same over more workloads.
 /// </summary>
 internal static class ValidationRun
 {
+    // Complete: every iteration's run ends (returns, or deadlocks), so its trace is validated as complete: the
+    // module's completion predicate must hold at the end, and a rejection there counts as at index count + 1.
     private sealed record Workload(
         string Name, Func<TraceSink, Func<Task>> Body, string Module, int? Capacity, Func<IReadOnlyList<string>, int?>? Oracle,
-        uint MinBudget = 1);
+        uint MinBudget = 1, bool Complete = false, IReadOnlyDictionary<string, string>? Environment = null);
 
     private static IEnumerable<Workload> Workloads()
     {
@@ -32,6 +37,10 @@ internal static class ValidationRun
             TraceOracles.FirstSendWhilePreviousParked);
         yield return new("traced.bounded.2p2c!PulseInsteadOfPulseAll",
             s => Body(s, Kind.Bounded, 2, 2, 2, 1, BufferFaults.PulseInsteadOfPulseAll), SpecTraces.BoundedBuffer, 1, TraceOracles.FirstSignal);
+        yield return new("traced.rendezvous.close.2p2c", s => CloseBody(s, 2, 2, 2), SpecTraces.Rendezvous, null, null, Complete: true);
+        // Close leaves blocked processes blocked: a liveness bug, caught because the run's trace is complete.
+        yield return new("traced.rendezvous.close.2p2c!LostWakeupOnClose", s => CloseBody(s, 2, 2, 2, BufferFaults.LostWakeupOnClose),
+            SpecTraces.Rendezvous, null, TraceOracles.LostWakeupOnClose, Complete: true);
         var mailbox = SpecTraces.Module("MailboxTrace.tla");
         yield return new("traced.mailbox.arbitrary.2s2r", s => TracedMailboxScenarios.Body(s, 2, new DirectFaults(), ReceiverSelection.LongestWaiting, checkDelivery: true),
             mailbox, null, null);
@@ -40,14 +49,51 @@ internal static class ValidationRun
         yield return new("traced.mailbox.arbitrary.2s2r!SplitTakeCheck",
             s => TracedMailboxScenarios.Body(s, 2, new DirectFaults { SplitTakeCheck = true }, ReceiverSelection.LongestWaiting, checkDelivery: false),
             mailbox, null, MailboxTraceOracles.FirstSecondDelivery, MinBudget: 100);
+
+        // Reliable delivery against SlidingWindowTrace.tla (one-way transfer of 3 messages, link faults chosen by Coyote).
+        var window = SpecTraces.Module("SlidingWindowTrace.tla");
+        yield return new("traced.reliable.lossy.w2", s => TracedReliableScenarios.Body(s, SeededBugs.None, TracedReliableScenarios.Controlled(3), 2),
+            window, null, null, Environment: TracedReliableScenarios.Window(2));
+        yield return new("traced.reliable.lossy.w2.nacks",
+            s => TracedReliableScenarios.Body(s, SeededBugs.None, TracedReliableScenarios.Controlled(3), 2, negativeAcks: true),
+            window, null, null, Environment: TracedReliableScenarios.Window(2));
+        // Window 1 is stop-and-wait: AckRetransmit's protocol, judged by AckRetransmitTrace.tla.
+        yield return new("traced.reliable.lossy.w1", s => TracedReliableScenarios.Body(s, SeededBugs.None, TracedReliableScenarios.Controlled(3), 1),
+            SpecTraces.Module("AckRetransmitTrace.tla"), null, null);
+        yield return new("traced.reliable.lossy.w2!MissingDuplicateCheck",
+            s => TracedReliableScenarios.Body(s, SeededBugs.MissingDuplicateCheck, TracedReliableScenarios.Controlled(3), 2, check: false),
+            window, null, ReliableTraceOracles.FirstRedelivery, Environment: TracedReliableScenarios.Window(2));
+        yield return new("traced.reliable.lossy.w2!AckWrongSequence",
+            s => TracedReliableScenarios.Body(s, SeededBugs.AckWrongSequence, TracedReliableScenarios.Controlled(3), 2, check: false),
+            window, null, ReliableTraceOracles.FirstAckBeyondDelivered, Environment: TracedReliableScenarios.Window(2));
+        yield return new("traced.reliable.clean.w1!WindowOverrun",
+            s => TracedReliableScenarios.Body(s, SeededBugs.WindowOverrun, () => new SeededFaultSchedule(1, FaultRates.None), 1, check: false),
+            window, null, t => ReliableTraceOracles.FirstSendBeyondWindow(t, 1), Environment: TracedReliableScenarios.Window(1));
+        // Sequential handlers against MailboxHandlerTrace.tla; two receivers blocked at once against MailboxTrace.tla.
+        var handler = SpecTraces.Module("MailboxHandlerTrace.tla");
+        yield return new("traced.handler.mailbox.2s", s => TracedHandlerScenarios.Handler(s, new DirectFaults(), check: true), handler, null, null);
+        yield return new("traced.handler.mailbox.2s!HandlerReentrancy",
+            s => TracedHandlerScenarios.Handler(s, new DirectFaults { HandlerReentrancy = true }, check: false), handler, null,
+            HandlerTraceOracles.FirstOverlappingHandlerRun);
+        yield return new("traced.mailbox.spurious-wakeup.1s2r", s => TracedHandlerScenarios.SpuriousWakeup(s, new DirectFaults()), mailbox, null, null);
+        // The early return shows in few schedules (6 of 29 distinct traces at 100 iterations), so at least 100.
+        yield return new("traced.mailbox.spurious-wakeup.1s2r!IfInsteadOfWhile",
+            s => TracedHandlerScenarios.SpuriousWakeup(s, new DirectFaults { IfInsteadOfWhile = true }), mailbox, null,
+            HandlerTraceOracles.FirstStepWhileBlocked, MinBudget: 100);
     }
 
     /// <summary>Runs every workload at <paramref name="budget"/> iterations; one line each and a total.</summary>
-    public static int Run(uint budget, TextWriter output)
+    public static int Run(uint budget, TextWriter output) => Run(budget, output, null, null);
+
+    /// <summary>
+    /// Runs the workloads whose name contains <paramref name="filter"/> (all when null); adds what each did to
+    /// <paramref name="outcomes"/> when given (the HTML report's rows).
+    /// </summary>
+    public static int Run(uint budget, TextWriter output, string? filter, List<WorkloadOutcome>? outcomes)
     {
         int failures = 0, workloads = 0;
         long iterations = 0, distinctTraces = 0, events = 0;
-        foreach (var w in Workloads())
+        foreach (var w in Workloads().Where(w => filter is null || w.Name.Contains(filter, StringComparison.OrdinalIgnoreCase)))
         {
             workloads++;
             var iterationsAsked = Math.Max(budget, w.MinBudget);
@@ -55,15 +101,18 @@ internal static class ValidationRun
             iterations += result.Iterations;
             var environment = w.Capacity is { } c
                 ? new Dictionary<string, string> { ["VIPC_CAPACITY"] = c.ToString(CultureInfo.InvariantCulture) }
-                : null;
+                : w.Environment;
             var traces = sink.Traces.GroupBy(t => string.Join('\n', t)).Select(g => g.First()).ToList();
             distinctTraces += traces.Count;
             int rejected = 0, misplaced = 0, showing = 0;
+            long workloadEvents = 0;
             string? firstRejection = null;
+            RejectionOutcome? shortest = null;
             foreach (var trace in traces)
             {
-                var verdict = SpecTraces.Validate(w.Module, trace, environment);
+                var verdict = SpecTraces.Validate(w.Module, trace, environment, w.Complete ? SpecTraces.Completion : null);
                 events += verdict.TotalEvents;
+                workloadEvents += verdict.TotalEvents;
                 var expected = w.Oracle?.Invoke(trace);
                 if (expected is not null) showing++;
                 if (verdict.Accepted)
@@ -72,8 +121,15 @@ internal static class ValidationRun
                     continue;
                 }
                 rejected++;
-                if (expected != verdict.FirstUnexplained?.Index) misplaced++;
-                firstRejection ??= $"event {verdict.FirstUnexplained?.Index}: {verdict.FirstUnexplained?.Line}";
+                if (expected != (verdict.IncompleteEnd ? verdict.TotalEvents + 1 : verdict.FirstUnexplained?.Index)) misplaced++;
+                firstRejection ??= verdict.IncompleteEnd
+                    ? $"the end of the trace (all {verdict.TotalEvents} events explained; {verdict.CompletionPredicate} false: the spec owes steps the run never took)"
+                    : $"event {verdict.FirstUnexplained?.Index}: {verdict.FirstUnexplained?.Line}";
+                // The report draws one rejected trace per workload: the shortest reads best.
+                if (shortest is null || trace.Count < shortest.Trace.Count)
+                    shortest = new RejectionOutcome(trace, verdict.IncompleteEnd ? verdict.TotalEvents + 1 : verdict.FirstUnexplained?.Index ?? verdict.EventsMatched + 1,
+                        verdict.EventsMatched, expected, verdict.CandidateStates.Take(3).ToList(), verdict.CandidateCount,
+                        verdict.IncompleteEnd, verdict.CompletionPredicate);
             }
 
             var module = Path.GetFileName(w.Module);
@@ -89,6 +145,10 @@ internal static class ValidationRun
             output.WriteLine($"{status,-26} {w.Name}: budget={iterationsAsked} iterations={result.Iterations} distinct-traces={traces.Count} " +
                 $"rejected={rejected} against {module}; own checks: {(result.Bug is null ? "passed" : "failed: " + result.Bug)}");
             if (firstRejection is not null) output.WriteLine($"{"",-26}   first rejection at {firstRejection}");
+            outcomes?.Add(new WorkloadOutcome(
+                w.Name, module, seeded, iterationsAsked, result.Iterations, traces.Count, workloadEvents, rejected, showing, status,
+                !status.StartsWith("FAIL", StringComparison.Ordinal), result.Bug, environment ?? new Dictionary<string, string>(),
+                shortest is null ? [] : [shortest]));
         }
 
         output.WriteLine($"{workloads} traced workloads, {iterations} iterations, {distinctTraces} distinct traces, {events} events validated, {failures} failed.");

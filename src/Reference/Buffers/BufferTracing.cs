@@ -31,6 +31,10 @@ public enum BufferAction
     /// <summary>A decision taken under the lock that a later step relies on; only the check-then-act mutant acts
     /// on it after releasing the lock, which is the window this event marks.</summary>
     Check,
+    /// <summary>A receive ended because the buffer is closed and holds nothing for it: a blocked receiver woken by
+    /// <see cref="Close"/>, a parked receive task failed by it (logged by the closer on its behalf), or a receive
+    /// called after close.</summary>
+    Closed,
 }
 
 /// <summary>Which side of the buffer an event concerns.</summary>

@@ -305,6 +305,22 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
 
     private protected EndpointClosedException ClosedError(T undelivered) => new(Name, undelivered, hasUndelivered: true);
 
+    /// <summary>A send that fails because the buffer is closed: its message goes straight back to the caller, traced
+    /// as a <see cref="BufferAction.HandBack"/> (under the lock), then the error that carries it.</summary>
+    private protected EndpointClosedException SenderClosedError(T message)
+    {
+        Trace(BufferAction.HandBack, BufferRole.Sender, message);
+        return ClosedError(message);
+    }
+
+    /// <summary>A receive that ends because the buffer closed and holds nothing for it: traced as the receiver's
+    /// <see cref="BufferAction.Closed"/> (under the lock), then the error it fails with.</summary>
+    private protected EndpointClosedException ReceiverClosedError()
+    {
+        Trace(BufferAction.Closed, BufferRole.Receiver);
+        return ClosedError();
+    }
+
     /// <summary>Traces a step that carries a message. Generic in the message so that, with tracing off, a value-type
     /// message is never boxed: the one null check is the whole cost.</summary>
     private protected void Trace(BufferAction action, BufferRole role, T message, string? process = null)
@@ -316,13 +332,14 @@ public abstract class MessageBuffer<T> : IMessageBuffer<T>, IWaiterOwner
         }
     }
 
-    /// <summary>Traces a step without a message. Events are raised under the lock, in linearisation order.</summary>
-    private protected void Trace(BufferAction action, BufferRole role)
+    /// <summary>Traces a step without a message. Events are raised under the lock, in linearisation order.
+    /// <paramref name="process"/>: the waiter whose step this is, when not the caller's (see <see cref="BufferEvent"/>).</summary>
+    private protected void Trace(BufferAction action, BufferRole role, string? process = null)
     {
         if (_tracer is { } tracer)
         {
             Debug.Assert(Monitor.IsEntered(_lock));
-            tracer.OnEvent(new BufferEvent(Name, action, role, null, CountLocked));
+            tracer.OnEvent(new BufferEvent(Name, action, role, null, CountLocked, process));
         }
     }
 

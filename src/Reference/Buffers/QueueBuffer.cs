@@ -141,7 +141,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             lock (_lock)
             {
                 AssertInvariants();
-                if (_closed) throw ClosedError(message);
+                if (_closed) throw SenderClosedError(message);
                 if (_items.Count >= _capacity)
                 {
                     if (timeoutMs == 0) return false;
@@ -168,8 +168,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                     }
                     if (_closed)
                     {
-                        Trace(BufferAction.HandBack, BufferRole.Sender, message);
-                        throw ClosedError(message);
+                        throw SenderClosedError(message);
                     }
                     // A slot that is free counts even if the token fired or the deadline passed meanwhile: the
                     // caller asked to send, and sending is the outcome that loses nothing.
@@ -208,7 +207,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
         lock (_lock)
         {
             AssertInvariants();
-            if (_closed) throw ClosedError(message);
+            if (_closed) throw SenderClosedError(message);
             hasSpace = _items.Count < _capacity;
             // Traced under the lock, where the decision is taken, so the trace orders it among the other steps;
             // the window in which it goes stale is what follows.
@@ -237,7 +236,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                 AssertInvariants();
                 if (_items.Count == 0)
                 {
-                    if (_closed) throw ClosedError();
+                    if (_closed) throw ReceiverClosedError();
                     if (timeoutMs == 0)
                     {
                         message = default!;
@@ -269,7 +268,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                         : _items.Count > 0;
                     if (!mayProceed)
                     {
-                        if (_closed) throw ClosedError();
+                        if (_closed) throw ReceiverClosedError();
                         if (cancellationToken.IsCancellationRequested)
                         {
                             Trace(BufferAction.Cancel, BufferRole.Receiver);
@@ -306,8 +305,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             AssertInvariants();
             if (_closed)
             {
-                Trace(BufferAction.HandBack, BufferRole.Sender, message);
-                return ValueTask.FromException(ClosedError(message));
+                return ValueTask.FromException(SenderClosedError(message));
             }
             if (_items.Count < _capacity)
             {
@@ -343,7 +341,7 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
             }
             else if (_closed)
             {
-                return ValueTask.FromException<T>(ClosedError());
+                return ValueTask.FromException<T>(ReceiverClosedError());
             }
             else
             {
@@ -378,6 +376,8 @@ public abstract class QueueBuffer<T> : MessageBuffer<T>
                 if ((_faults & BufferFaults.LostWakeupOnClose) == 0)
                 {
                     receivers = _receivers.DetachAll();
+                    // Parked receive tasks fail right after the lock is released; their Closed is logged here, in order.
+                    for (var r = receivers; r is not null; r = r.Next) Trace(BufferAction.Closed, BufferRole.Receiver, r.Process);
                     senders = _senders.DetachAll();
                     readers = _readWaiters.DetachAll();
                     writers = _writeWaiters.DetachAll();

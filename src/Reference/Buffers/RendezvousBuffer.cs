@@ -108,7 +108,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             lock (_lock)
             {
                 AssertInvariants();
-                if (_closed) throw ClosedError(message);
+                if (_closed) throw SenderClosedError(message);
                 if (_receivers.TryDequeue(out var receiver))
                 {
                     HandOverLocked(receiver, message, ref c);
@@ -135,10 +135,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                         // Nobody took the message: it is still ours to withdraw (a partner claims by dequeuing).
                         _senders.Remove(record);
                         if (_closed)
-                        {
-                            Trace(BufferAction.HandBack, BufferRole.Sender, message);
-                            throw ClosedError(message);
-                        }
+                            throw SenderClosedError(message);
                         if (cancellationToken.IsCancellationRequested)
                         {
                             Trace(BufferAction.Cancel, BufferRole.Sender, message);
@@ -175,7 +172,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                 }
                 else
                 {
-                    if (_closed) throw ClosedError();
+                    if (_closed) throw ReceiverClosedError();
                     if (timeoutMs == 0)
                     {
                         message = default!;
@@ -189,7 +186,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                     if (!WaitForPartnerLocked(record, BufferRole.Receiver, timeoutMs, cancellationToken))
                     {
                         _receivers.Remove(record);
-                        if (_closed) throw ClosedError();
+                        if (_closed) throw ReceiverClosedError();
                         if (cancellationToken.IsCancellationRequested)
                         {
                             Trace(BufferAction.Cancel, BufferRole.Receiver);
@@ -256,8 +253,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             AssertInvariants();
             if (_closed)
             {
-                Trace(BufferAction.HandBack, BufferRole.Sender, message);
-                return ValueTask.FromException(ClosedError(message));
+                return ValueTask.FromException(SenderClosedError(message));
             }
             if (_receivers.TryDequeue(out var receiver))
             {
@@ -293,7 +289,7 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
             }
             else if (_closed)
             {
-                return ValueTask.FromException<T>(ClosedError());
+                return ValueTask.FromException<T>(ReceiverClosedError());
             }
             else
             {
@@ -329,15 +325,20 @@ public sealed class RendezvousBuffer<T> : MessageBuffer<T>
                 {
                     senders = _senders.DetachAll();
                     receivers = _receivers.DetachAll();
+                    // A parked task fails right after the lock is released; its Closed is logged here, in order. A
+                    // blocked thread logs its own when it wakes and sees the flag.
+                    for (var r = receivers; r is not null; r = r.Next)
+                        if (!r.IsSync) Trace(BufferAction.Closed, BufferRole.Receiver, r.Process);
                     readers = _readWaiters.DetachAll();
                     writers = _writeWaiters.DetachAll();
                     if ((_faults & BufferFaults.CloseDropsOffers) == 0)
                     {
                         for (var s = senders; s is not null; s = s.Next)
-                            Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
+                            if (!s.IsSync) Trace(BufferAction.HandBack, BufferRole.Sender, ((SendWaiter<T>)s).Item, s.Process);
                     }
                     // Synchronous records in the detached chains are not completed here: their owners wake, see the
-                    // flag and their record not Done, and report the close themselves (senders with their message).
+                    // flag and their record not Done, and report the close themselves (senders with their message),
+                    // tracing their own HandBack or Closed; the parked tasks' are traced above, on their behalf.
                     if (_blocked > 0) WakeAllLocked();
                 }
             }

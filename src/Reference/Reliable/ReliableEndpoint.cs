@@ -27,7 +27,10 @@ namespace VerifiedIpc.Reference.Reliable;
 /// <see cref="ReliableOptions.DuplicateAckThreshold"/> duplicate acks, repair a message the first time. After that,
 /// losses are found by transmission order (after RACK, RFC 8985): a message the receiver does not hold is lost once
 /// a transmission <see cref="ReliableOptions.DuplicateAckThreshold"/> places after its latest one has arrived —
-/// which finds a lost repair as soon as later traffic overtakes it. When nothing later is sent (a pinned window, the
+/// which finds a lost repair as soon as later traffic overtakes it. Later repairs count as such traffic: the
+/// receiver acknowledges a repair at once and marks its echo as a repair, so the sender knows which copy arrived
+/// and credits it. When too few later transmissions follow for that count but one of them has arrived, RACK's time
+/// rule judges (lost once out for that delivery's round trip plus a reordering window). When nothing later is sent (a pinned window, the
 /// tail of a transfer), a probe two smoothed round trips after the last progress (sooner when the window is full)
 /// resends what the same rule, timed, finds lost, or else the newest unreported message, so that its ack shows
 /// what is missing; a repeated repair of the window's left edge while the window is full goes twice. The
@@ -87,6 +90,13 @@ public sealed class ReliableEndpoint : IDisposable
     // The loss probe (after TCP's tail loss probe, RFC 8985 §7): a few round trips without progress, well before the
     // timeout, look once for lost messages that no later traffic will reveal. Null when none is due.
     private DateTimeOffset? _probeDeadline;
+    // RACK's time rule (RFC 8985 §6.2) for what the count rule cannot judge yet: a message sent before one the
+    // receiver holds is lost once it has been out for the latest delivered transmission's round trip plus a
+    // reordering window. _rackRtt is that round trip (only exact ones: a copy known to be the one that arrived);
+    // _minRtt gives the window (a quarter of it); _reorderDeadline is when the rule next has something to judge.
+    private TimeSpan? _rackRtt;
+    private TimeSpan? _minRtt;
+    private DateTimeOffset? _reorderDeadline;
 
     // Receiver: everything below _expected was delivered; _buffered holds arrivals in (_expected, _expected + W).
     private ulong _expected;
@@ -97,6 +107,7 @@ public sealed class ReliableEndpoint : IDisposable
     private int _inOrderSinceAck;
     private const int MaxNackList = 32;
     private ulong? _echo; // the latest data arrival not yet echoed in an ack
+    private bool _echoRepair; // ... and whether it was a retransmitted copy (said in the ack, so the sender knows which copy arrived)
 
     // Frames made and not yet sent, in the order made; one thread at a time sends them (DrainOutbox).
     private readonly Queue<(FrameHeader Header, byte[]? Payload)> _outbox = new();
@@ -284,22 +295,25 @@ public sealed class ReliableEndpoint : IDisposable
 
             if (h.Kind == FrameKind.Ack || h.Kind == FrameKind.Nack || (h.Flags & FrameFlags.AckValid) != 0)
                 OnAck(h.Ack, pure: h.Kind == FrameKind.Ack,
-                    echo: h.Kind == FrameKind.Ack && (h.Flags & FrameFlags.Echo) != 0 ? h.Sequence : null,
+                    echo: h.Kind == FrameKind.Ack && (h.Flags & FrameFlags.Echo) != 0
+                        ? new Echo(h.Sequence, Repair: (h.Flags & FrameFlags.Retransmission) != 0)
+                        : null,
                     sack: h.Kind == FrameKind.Ack ? frame.Payload.Span : default, fx);
             if (h.Kind == FrameKind.Nack && _failure is null)
                 OnNack(h.Ack, frame.Payload.Span, fx);
             if (h.Kind == FrameKind.Data)
-                OnData(h.Sequence, frame.Payload.Span, fx);
+                OnData(h.Sequence, frame.Payload.Span, repair: (h.Flags & FrameFlags.Retransmission) != 0, fx);
             ArmRetransmitTimer();
             AssertInvariants();
         }
         Execute(fx);
     }
 
-    private void OnData(ulong seq, ReadOnlySpan<byte> payload, Effects fx)
+    private void OnData(ulong seq, ReadOnlySpan<byte> payload, bool repair, Effects fx)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
         _echo = seq;
+        _echoRepair = repair && (_bugs & SeededBugs.RepairEchoUnmarked) == 0;
         if (seq < _expected)
         {
             if ((_bugs & SeededBugs.MissingDuplicateCheck) != 0)
@@ -337,8 +351,8 @@ public sealed class ReliableEndpoint : IDisposable
                 // at once — a nack listing the holes, or, without nacks, a duplicate ack whose selective part
                 // shows them. Further out-of-order arrivals are acknowledged like in-order ones (every AckEvery
                 // messages, or after AckDelay): the sender needs their selective acks to find losses, but not one
-                // per message.
-                if (_options.SendNegativeAcks)
+                // per message. A repair's arrival reveals nothing new; it is acknowledged at once (below).
+                if (_options.SendNegativeAcks && !repair)
                     SendNack(fx);
                 else
                     SendAck(fx);
@@ -346,7 +360,9 @@ public sealed class ReliableEndpoint : IDisposable
             }
             _inOrderSinceAck++;
             _ackPending = true;
-            if (_inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
+            // A repair is acknowledged at once, echoing it: the sender learns which copy arrived (so later repairs
+            // can reveal a lost one) and how soon, without waiting for the ack delay.
+            if (repair || _inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
                 SendAck(fx);
             else if (!_ackTimerArmed)
             {
@@ -368,7 +384,7 @@ public sealed class ReliableEndpoint : IDisposable
             _inOrderSinceAck++;
         }
         _ackPending = true;
-        if (filledGap || _inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
+        if (repair || filledGap || _inOrderSinceAck >= _options.AckEvery || _options.AckDelay == TimeSpan.Zero)
         {
             SendAck(fx);
         }
@@ -395,7 +411,11 @@ public sealed class ReliableEndpoint : IDisposable
         }
     }
 
-    private void OnAck(ulong ack, bool pure, ulong? echo, ReadOnlySpan<byte> sack, Effects fx)
+    /// <summary>What an ack's echo says: the data message whose arrival prompted it, and whether that arrival was
+    /// a retransmitted copy.</summary>
+    private readonly record struct Echo(ulong Seq, bool Repair);
+
+    private void OnAck(ulong ack, bool pure, Echo? echo, ReadOnlySpan<byte> sack, Effects fx)
     {
         Debug.Assert(Monitor.IsEntered(_gate));
         if (ack > _nextSeq)
@@ -404,15 +424,15 @@ public sealed class ReliableEndpoint : IDisposable
             return;
         }
         var now = _time.GetUtcNow();
-        if (echo is { } e && _inFlight.TryGetValue(e, out var echoed) && echoed.Transmissions == 1)
+        if (echo is { Seq: var e } && _inFlight.TryGetValue(e, out var echoed) && echoed.Transmissions == 1)
         {
             // The receiver says which arrival prompted this ack: an exact round trip, even across holes (a
             // message sent more than once is skipped: the echo cannot say which copy it answers — Karn).
-            _rtt.Sample(now - echoed.LastSentAt);
+            Sample(now - echoed.LastSentAt);
             if (_timed is { } t && t.Seq <= e)
                 _timed = null;
         }
-        bool sackProgress = ApplySack(ack, sack);
+        bool sackProgress = ApplySack(ack, sack, echo);
         if (ack <= _sendBase)
         {
             // An out-of-sequence (duplicate) ack: the receiver is missing _sendBase. Data frames repeat the same
@@ -427,13 +447,14 @@ public sealed class ReliableEndpoint : IDisposable
                 _oldestDeadline = now + _rtt.Timeout;
                 _probeDeadline = ProbeDeadline(now);
                 DetectLosses(fx);
+                DetectLossesByTime(now, fx);
             }
             return;
         }
 
         if (_timed is { } timed && ack > timed.Seq)
         {
-            _rtt.Sample(now - timed.SentAt);
+            Sample(now - timed.SentAt);
             _timed = null;
         }
         for (ulong s = _sendBase; s < ack; s++)
@@ -441,7 +462,7 @@ public sealed class ReliableEndpoint : IDisposable
             _inFlight.Remove(s, out var done);
             if (!done!.Sacked)
                 _unreported.Remove(done.Node);
-            NoteDelivered(done);
+            NoteDelivered(done, echo);
             (fx.Completions ??= []).Add((done!.Done, null));
         }
         _sendBase = ack;
@@ -452,6 +473,7 @@ public sealed class ReliableEndpoint : IDisposable
         _n.AcksReceived++;
         Trace(DeliveryAction.AckReceived, 0, ack);
         DetectLosses(fx);
+        DetectLossesByTime(now, fx);
         FillWindow(fx);
     }
 
@@ -461,7 +483,7 @@ public sealed class ReliableEndpoint : IDisposable
     /// messages on the scoreboard; they are never completed by it (only the cumulative ack completes a send), so
     /// a wrong bitmap can cost speed but never a message. Returns whether it marked anything new.
     /// </summary>
-    private bool ApplySack(ulong ack, ReadOnlySpan<byte> sack)
+    private bool ApplySack(ulong ack, ReadOnlySpan<byte> sack, Echo? echo)
     {
         if (sack.IsEmpty)
             return false;
@@ -490,7 +512,7 @@ public sealed class ReliableEndpoint : IDisposable
                     m.Sacked = true;
                     _unreported.Remove(m.Node);
                     progress = true;
-                    NoteDelivered(m);
+                    NoteDelivered(m, echo);
                 }
             }
         }
@@ -498,19 +520,80 @@ public sealed class ReliableEndpoint : IDisposable
     }
 
     /// <summary>
-    /// Records that the receiver holds <paramref name="m"/>. For a message sent more than once the ack cannot say
-    /// which copy arrived (Karn's ambiguity, here for ordering rather than timing); crediting the latest when an
-    /// earlier copy arrived would declare lost everything sent between the copies, so the copy before the latest
-    /// is credited. This is conservative: a lost repair is then found only from messages sent after the repair
-    /// the first time (or by the probe). Two bolder rules were tried on loaded loopback and both set off storms of
-    /// needless repairs: RACK's (credit the latest once it has been out for the shortest round trip measured),
-    /// and crediting the latest when the copy before it was reported missing.
+    /// Records that the receiver holds <paramref name="m"/>, crediting the transmission that evidently arrived:
+    /// what was sent before it and is not reported held is then lost (<see cref="DetectLosses"/>). For a message
+    /// sent once that is its only transmission. For one sent more than once (Karn's ambiguity, here for ordering
+    /// rather than timing) the receiver's echo settles it when this ack was prompted by the message's own arrival:
+    /// an echo marked as a repair credits the earliest repair not known lost, an unmarked one the first
+    /// transmission. So a repair that arrives reveals the repairs sent before it that did not, which is what finds
+    /// a lost repair while the window is pinned and nothing new is sent. Without an echo (the ack that carried it
+    /// was lost) the copy before the latest is credited, as conservative a guess as the order allows. Crediting
+    /// the latest copy on a guess (RACK's rule, or "the copy before was reported missing") was tried and set off
+    /// storms of needless repairs on loaded loopback: one wrong credit declares everything sent between the
+    /// copies lost, and every needless repair so sent is credited the same way.
     /// </summary>
-    private void NoteDelivered(Outgoing m)
+    private void NoteDelivered(Outgoing m, Echo? echo)
     {
-        long evidence = m.Transmissions == 1 ? m.Transmission : m.PreviousTransmission;
+        long evidence;
+        DateTimeOffset? sentAt = null; // when the copy credited was sent, if it is certainly the one that arrived
+        if (echo is { } e && e.Seq == m.Seq)
+        {
+            bool repair = e.Repair && m.RepairCredit >= 0;
+            evidence = repair ? m.RepairCredit : m.FirstTransmission;
+            sentAt = repair ? m.RepairCreditSentAt : m.FirstSentAt;
+            if ((_bugs & SeededBugs.RackRttFromFirstCopy) != 0)
+                sentAt = m.FirstSentAt;
+        }
+        else if (m.Transmissions == 1)
+        {
+            evidence = m.Transmission;
+            sentAt = m.FirstSentAt;
+        }
+        else
+        {
+            evidence = m.PreviousTransmission;
+        }
         if (evidence > _deliveredTransmission)
+        {
             _deliveredTransmission = evidence;
+            if (sentAt is { } t)
+                _rackRtt = _time.GetUtcNow() - t; // RACK.rtt: the round trip of the most recently sent delivery
+        }
+    }
+
+    private void Sample(TimeSpan rtt)
+    {
+        _rtt.Sample(rtt);
+        if (_minRtt is not { } min || rtt < min)
+            _minRtt = rtt;
+    }
+
+    /// <summary>
+    /// RACK's time rule (RFC 8985 §6.2): a message the receiver does not hold, whose latest transmission went
+    /// before one it does hold, is lost once it has been out for the round trip of that later delivery plus a
+    /// reordering window (a quarter of the shortest round trip). The count rule (<see cref="DetectLosses"/>) needs
+    /// <see cref="ReliableOptions.DuplicateAckThreshold"/> later transmissions to arrive; at the tail of a transfer,
+    /// or in a pinned window with a few repairs in flight, there are none, and without this rule such a loss waited
+    /// for the probe (two smoothed round trips, inflated by the queue that has since drained). Sets
+    /// <c>_reorderDeadline</c> when a message is still within its window.
+    /// </summary>
+    private void DetectLossesByTime(DateTimeOffset now, Effects fx)
+    {
+        _reorderDeadline = null;
+        if (_rackRtt is not { } rtt)
+            return;
+        var wait = rtt + (_minRtt ?? rtt) / 4;
+        while (_unreported.First is { } first && first.Value.Transmission < _deliveredTransmission)
+        {
+            var due = first.Value.LastSentAt + wait;
+            if (due > now)
+            {
+                _reorderDeadline = due;
+                return;
+            }
+            _n.FastRetransmissions++;
+            Transmit(first.Value.Seq, first.Value, Reason.Lost, fx); // moves it to the back, past the delivered one
+        }
     }
 
     /// <summary>
@@ -530,7 +613,7 @@ public sealed class ReliableEndpoint : IDisposable
         while (_unreported.First is { } first && first.Value.Transmission <= threshold)
         {
             _n.FastRetransmissions++;
-            Transmit(first.Value.Seq, first.Value, retransmission: true, fx);
+            Transmit(first.Value.Seq, first.Value, Reason.Lost, fx);
         }
     }
 
@@ -551,6 +634,7 @@ public sealed class ReliableEndpoint : IDisposable
         var payload = new byte[missing.Count * 8];
         for (int i = 0; i < missing.Count; i++)
             System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(payload.AsSpan(i * 8), missing[i]);
+        Trace(DeliveryAction.Ack, 0, AckValue()); // a nack carries the cumulative ack too; its list is not traced
         SendFrame(fx, new FrameHeader(FrameKind.Nack, FrameFlags.AckValid, _link.Local, _link.Remote, 0, AckValue()), payload);
         _n.NacksSent++;
     }
@@ -582,7 +666,7 @@ public sealed class ReliableEndpoint : IDisposable
         if (m.Sacked || m.Transmissions > 1)
             return;
         _n.FastRetransmissions++;
-        Transmit(seq, m, retransmission: true, fx);
+        Transmit(seq, m, Reason.Lost, fx);
     }
 
     // ================================================================ sending
@@ -598,16 +682,32 @@ public sealed class ReliableEndpoint : IDisposable
             m.Seq = seq;
             _inFlight.Add(seq, m);
             _n.Sent++;
-            Transmit(seq, m, retransmission: false, fx);
+            Transmit(seq, m, Reason.New, fx);
         }
     }
 
-    private void Transmit(ulong seq, Outgoing m, bool retransmission, Effects fx)
+    /// <summary>Why a message goes on the wire: for the first time; again because every earlier copy is known
+    /// lost (a nack, or the scoreboard's order or time rule); or again on a guess (a probe, a timeout), when an
+    /// earlier copy may still arrive.</summary>
+    private enum Reason { New, Lost, Guess }
+
+    private void Transmit(ulong seq, Outgoing m, Reason reason, Effects fx)
     {
         var now = _time.GetUtcNow();
+        bool retransmission = reason != Reason.New;
         m.Transmissions++;
         m.PreviousTransmission = m.Transmission;
         m.Transmission = _transmissions++;
+        if (reason == Reason.New)
+        {
+            m.FirstTransmission = m.Transmission;
+            m.FirstSentAt = now;
+        }
+        else if (reason == Reason.Lost || m.RepairCredit < 0)
+        {
+            m.RepairCredit = m.Transmission; // every earlier copy is known lost, or this is the first repair
+            m.RepairCreditSentAt = now;
+        }
         if (!m.Sacked)
         {
             if (m.Node.List is not null)
@@ -656,8 +756,9 @@ public sealed class ReliableEndpoint : IDisposable
         _n.AcksSent++;
         Trace(DeliveryAction.Ack, 0, AckValue());
         var echo = _echo;
+        bool echoRepair = _echoRepair;
         ClearAckPending();
-        var flags = FrameFlags.AckValid | (echo is null ? 0 : FrameFlags.Echo);
+        var flags = FrameFlags.AckValid | (echo is null ? 0 : FrameFlags.Echo | (echoRepair ? FrameFlags.Retransmission : 0));
         SendFrame(fx, new FrameHeader(FrameKind.Ack, flags, _link.Local, _link.Remote, echo ?? 0, AckValue()), SackBitmap());
     }
 
@@ -713,6 +814,8 @@ public sealed class ReliableEndpoint : IDisposable
             if (_disposed || _failure is not null)
                 return;
             var now = _time.GetUtcNow();
+            if (_reorderDeadline is { } reorder && reorder <= now)
+                DetectLossesByTime(now, fx);
             if (_probeDeadline is { } probe && probe <= now && _inFlight.Count > 0)
                 Probe(now, fx);
             if (_oldestDeadline is { } deadline && deadline <= now && _inFlight.TryGetValue(_sendBase, out var m))
@@ -735,14 +838,14 @@ public sealed class ReliableEndpoint : IDisposable
                     _rtt.BackOff();
                     _oldestDeadline = now + _rtt.Timeout;
                     var newest = _unreported.Last?.Value; // before the repair below moves the oldest to the back
-                    Transmit(_sendBase, m, retransmission: true, fx);
+                    Transmit(_sendBase, m, Reason.Guess, fx);
                     // Lost repairs elsewhere in a pinned window go with it — only those the time rule shows lost.
                     ResendOverdue(now, fx);
                     // And the newest message not reported held, as a second chance of an ack: on a link that loses
                     // p of each direction one repair and its ack both get through with probability (1 − p)², about
                     // half at 30 %, and every failure doubles the timeout; two independent tries halve the chains.
                     if (newest is not null && newest != m && newest.Node.List is not null && newest.LastSentAt < now)
-                        Transmit(newest.Seq, newest, retransmission: true, fx);
+                        Transmit(newest.Seq, newest, Reason.Guess, fx);
                 }
             }
             ArmRetransmitTimer();
@@ -793,7 +896,7 @@ public sealed class ReliableEndpoint : IDisposable
         if (!ResendOverdue(now, fx) && _unreported.Last is { } newest)
         {
             _n.FastRetransmissions++;
-            Transmit(newest.Value.Seq, newest.Value, retransmission: true, fx);
+            Transmit(newest.Value.Seq, newest.Value, Reason.Guess, fx);
         }
     }
 
@@ -809,7 +912,7 @@ public sealed class ReliableEndpoint : IDisposable
         while (_unreported.First is { } first && first.Value.Transmission < delivered && now - first.Value.LastSentAt >= reorderWindow)
         {
             _n.FastRetransmissions++;
-            Transmit(first.Value.Seq, first.Value, retransmission: true, fx);
+            Transmit(first.Value.Seq, first.Value, Reason.Lost, fx);
             any = true;
         }
         return any;
@@ -838,11 +941,14 @@ public sealed class ReliableEndpoint : IDisposable
         if (_oldestDeadline is not { } deadline)
         {
             _probeDeadline = null;
+            _reorderDeadline = null;
             _retransmitTimer.Change(never, never);
             return;
         }
         if (_probeDeadline is { } probe && probe < deadline)
             deadline = probe;
+        if (_reorderDeadline is { } reorder && reorder < deadline)
+            deadline = reorder;
         var due = deadline - _time.GetUtcNow();
         _retransmitTimer.Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, never);
     }
@@ -863,6 +969,7 @@ public sealed class ReliableEndpoint : IDisposable
         _sendBase = _nextSeq;
         _oldestDeadline = null;
         _probeDeadline = null;
+        _reorderDeadline = null;
         _timed = null;
         foreach (var m in all)
         {
@@ -982,6 +1089,17 @@ public sealed class ReliableEndpoint : IDisposable
 
         /// <summary>The number of the transmission before <see cref="Transmission"/> (meaningless when sent once).</summary>
         public long PreviousTransmission { get; set; }
+
+        /// <summary>The number of its first transmission.</summary>
+        public long FirstTransmission { get; set; }
+
+        public DateTimeOffset FirstSentAt { get; set; }
+
+        public DateTimeOffset RepairCreditSentAt { get; set; }
+
+        /// <summary>The earliest of its repairs not known lost (−1 before the first repair): what an echo of a
+        /// repaired copy is credited to.</summary>
+        public long RepairCredit { get; set; } = -1;
 
         /// <summary>The receiver reported holding it (selective ack); it still waits for the cumulative ack.</summary>
         public bool Sacked { get; set; }

@@ -81,6 +81,16 @@ internal enum SeededBugs
     /// one it holds, so a message lost just before an arrival is reported as held, and its repair waits for the
     /// timer instead of the loss detection.</summary>
     SackOffByOne = 1 << 3,
+
+    /// <summary>The receiver's ack echoes a repair's arrival without saying it was a repair: the sender takes it
+    /// for the first copy, so a repair that arrives no longer reveals an earlier repair that was lost, which then
+    /// waits for the probe.</summary>
+    RepairEchoUnmarked = 1 << 4,
+
+    /// <summary>The sender takes the round trip of a delivery echoed as a repair from the message's first
+    /// transmission instead of the repair: the round trip looks longer by the time between the copies, so the
+    /// time rule declares a lost repair late.</summary>
+    RackRttFromFirstCopy = 1 << 5,
 }
 
 /// <summary>

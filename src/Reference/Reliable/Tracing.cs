@@ -15,7 +15,7 @@ public enum DeliveryAction
     /// <summary>The receiver hands a message to its application, in order, exactly once (spec: Deliver).</summary>
     Deliver,
 
-    /// <summary>The receiver sends a cumulative acknowledgement, alone or piggy-backed (spec: Ack).</summary>
+    /// <summary>The receiver sends a cumulative acknowledgement, alone, piggy-backed or in a negative ack (spec: Ack).</summary>
     Ack,
 
     /// <summary>The sender's retransmission timer expires (spec: Timeout).</summary>

@@ -117,6 +117,94 @@ public sealed class SelectiveAckTests
         Assert.Equal(2, stats.Retransmissions);
     }
 
+    /// <summary>
+    /// A full window (16 of 20 queued) loses messages 0, 3, 6 and 9, and then the first repair of message 0. The
+    /// nacks get all four repaired at 2 ms; the other three repairs arrive at 3 ms and each is acknowledged at once
+    /// with an echo saying a repair arrived, so at 4 ms the sender knows the repair of 0, sent before them, is
+    /// lost, although nothing new could be sent after it. Returns when message 0 went the third time, or what
+    /// went wrong.
+    /// </summary>
+    private static (TimeSpan? ThirdCopyOfZero, string? Failure) LostRepairRevealedByLaterRepairs(SeededBugs bugs)
+    {
+        var script = Enumerable.Repeat(Deliver, 24).ToArray();
+        foreach (int lost in new[] { 0, 3, 6, 9, 16 }) // 16: the first repair, sent when the first nack arrives
+            script[lost] = Drop;
+        using var sim = new Simulation(new ScriptedFaultSchedule(script, []), SlowTimer(16), bugs);
+        sim.Queue(20, bothWays: false);
+        sim.RunUntilSendsComplete();
+        if (sim.Violation() is { } violation)
+            return (null, violation);
+        if (sim.AtP.Statistics.Timeouts != 0)
+            return (null, $"{sim.AtP.Statistics.Timeouts} timeouts");
+        var start = sim.Trace.Events[0].Time;
+        var zero = sim.Trace.Events.Where(e => e.Process == Simulation.P && e.Action == DeliveryAction.Retransmit && e.Sequence == 0)
+            .Select(e => e.Time - start).ToList();
+        return zero.Count < 2 ? (null, $"message 0 was repaired {zero.Count} times") : (zero[1], null);
+    }
+
+    [Fact]
+    public void A_lost_repair_in_a_full_window_is_revealed_by_the_echoes_of_later_repairs()
+    {
+        var (third, failure) = LostRepairRevealedByLaterRepairs(SeededBugs.None);
+        Assert.Null(failure);
+        Assert.Equal(Ms(4), third); // one round trip after the repairs, not a probe's wait after the last progress
+    }
+
+    [Fact]
+    public void An_echo_that_does_not_mark_a_repair_is_caught_by_the_lost_repair_check()
+    {
+        // Seeded: the receiver's echo of a repair looks like the first copy's, so the sender credits the first
+        // transmissions, which reveal nothing about the repair of 0; only the probe finds it, later.
+        var (third, failure) = LostRepairRevealedByLaterRepairs(SeededBugs.RepairEchoUnmarked);
+        Assert.Null(failure); // still delivered: the bug costs time, not messages
+        Assert.NotNull(third);
+        Assert.True(third > Ms(4), $"the third copy of message 0 went at {third}");
+    }
+
+    /// <summary>
+    /// The tail of a transfer (10 messages, window 16, nothing queued behind): messages 3 and 6 are lost, and so
+    /// is the first repair of 3 (datagram #10). The repair of 6, sent just after it, arrives at 3 ms and its echo
+    /// comes back at 4 ms: too few later transmissions for the count rule, so RACK's time rule must judge — the
+    /// repair of 3 has been out for the round trip of the repair of 6 (2 ms) plus a quarter of the shortest round
+    /// trip. Returns when message 3 went the third time, or what went wrong.
+    /// </summary>
+    private static (TimeSpan? ThirdCopyOfThree, string? Failure) LostRepairAtTheTailJudgedByTime(SeededBugs bugs)
+    {
+        var script = Enumerable.Repeat(Deliver, 14).ToArray();
+        foreach (int lost in new[] { 3, 6, 10 })
+            script[lost] = Drop;
+        using var sim = new Simulation(new ScriptedFaultSchedule(script, []), SlowTimer(16), bugs);
+        sim.Queue(10, bothWays: false);
+        sim.RunUntilSendsComplete();
+        if (sim.Violation() is { } violation)
+            return (null, violation);
+        if (sim.AtP.Statistics.Timeouts != 0)
+            return (null, $"{sim.AtP.Statistics.Timeouts} timeouts");
+        var start = sim.Trace.Events[0].Time;
+        var three = sim.Trace.Events.Where(e => e.Process == Simulation.P && e.Action == DeliveryAction.Retransmit && e.Sequence == 3)
+            .Select(e => e.Time - start).ToList();
+        return three.Count < 2 ? (null, $"message 3 was repaired {three.Count} times") : (three[1], null);
+    }
+
+    [Fact]
+    public void A_lost_repair_at_the_tail_is_judged_lost_by_time_one_round_trip_after_a_later_repair_arrived()
+    {
+        var (third, failure) = LostRepairAtTheTailJudgedByTime(SeededBugs.None);
+        Assert.Null(failure);
+        // Due at 2 + 2 + 0.5 ms; without the time rule the probe would send it at 8 ms (two round trips after 4).
+        Assert.InRange(third!.Value, Ms(4.5), Ms(5));
+    }
+
+    [Fact]
+    public void A_round_trip_taken_from_the_wrong_copy_is_caught_by_the_tail_check()
+    {
+        // Seeded: the repair's round trip is measured from the first copy (sent at 0, not 2 ms), so the rule waits
+        // 4.5 ms instead of 2.5 after the repair.
+        var (third, failure) = LostRepairAtTheTailJudgedByTime(SeededBugs.RackRttFromFirstCopy);
+        Assert.Null(failure);
+        Assert.True(third > Ms(5), $"the third copy of message 3 went at {third}");
+    }
+
     [Fact]
     public void A_lost_tail_is_probed_before_the_timer()
     {
