@@ -261,6 +261,30 @@ public sealed class PipeMutationTests
     }
 
     [Fact]
+    public async Task WriteSome_wakes_a_waiting_async_reader()
+    {
+        var pipe = new Pipe(4);
+        var buffer = new byte[4];
+        ValueTask<int> read = pipe.ReadAsync(buffer);
+        Assert.False(read.IsCompleted);
+        Assert.Equal(2, pipe.WriteSome([7, 8]));
+        Assert.Equal(2, await read.AsTask().WaitAsync(Bound));
+        Assert.Equal(new byte[] { 7, 8 }, buffer[..2]);
+    }
+
+    [Fact]
+    public void TryRead_into_an_empty_span_answers_at_once_with_nothing()
+    {
+        var pipe = new Pipe(4);
+        Assert.True(pipe.TryRead([], out int n));
+        Assert.Equal(0, n);
+        pipe.Write([1]);
+        Assert.True(pipe.TryRead([], out n));
+        Assert.Equal(0, n);
+        Assert.Equal(1, pipe.Available);
+    }
+
+    [Fact]
     public async Task CloseReader_fails_a_waiting_async_reader()
     {
         var pipe = new Pipe(4);
