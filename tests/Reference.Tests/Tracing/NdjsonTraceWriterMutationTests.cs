@@ -84,7 +84,21 @@ public sealed class NdjsonTraceWriterMutationTests
         var w = NdjsonTraceWriter.InMemory();
         ((IBufferTracer)w).OnEvent(new BufferEvent("b", (BufferAction)99, BufferRole.Buffer, null, 0));
         ((IPipeTracer)w).OnEvent(new PipeTraceEvent("p", (PipeAction)77, 0, 0, 0));
-        Assert.Equal(["99", "77"], w.Lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kind").GetString()));
+        int justPast = Enum.GetNames<BufferAction>().Length;
+        ((IBufferTracer)w).OnEvent(new BufferEvent("b", (BufferAction)justPast, BufferRole.Buffer, null, 0));
+        var lines = w.Lines.Select(l => JsonDocument.Parse(l).RootElement).ToArray();
+        Assert.Equal(["99", "77", justPast.ToString()], lines.Select(l => l.GetProperty("kind").GetString()));
+        Assert.Equal("buffer", lines[1].GetProperty("role").GetString()); // an unknown pipe step is the medium's
+    }
+
+    [Fact]
+    public void Nested_tuples_stop_at_the_same_depth_as_sequences()
+    {
+        var w = NdjsonTraceWriter.InMemory();
+        object nine = 1;
+        for (var i = 0; i < 9; i++) nine = Tuple.Create(nine);
+        ((IBufferTracer)w).OnEvent(new BufferEvent("b", BufferAction.Send, BufferRole.Sender, nine, 1));
+        Assert.Equal("[[[[[[[[\"(1)\"]]]]]]]]", Single(w).GetProperty("msg").GetRawText());
     }
 
     [Theory]
