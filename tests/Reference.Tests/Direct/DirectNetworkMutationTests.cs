@@ -184,3 +184,65 @@ public sealed class DirectNetworkMutationTests
         Assert.Equal("net:p2 (source p1)", ex.Endpoint);
     }
 }
+
+/// <summary>Trace steps of the direct network's less common paths, and the mailbox's one-receiver texts.</summary>
+public sealed class DirectTraceMutationTests
+{
+    private static readonly ProcessId P1 = new(1), P2 = new(2);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30); // a hang guard, never a timing claim
+
+    [Fact]
+    public async Task Promotion_abort_and_hand_back_are_traced_as_the_steps_they_are()
+    {
+        var trace = new TraceRecorder();
+        var net = new DirectNetwork<string>(new DirectOptions { Name = "net", Capacity = 1, Tracer = trace });
+        var a = net.Attach(P1);
+        var b = net.Attach(P2);
+        a.Send(P2, "fill");                            // seq 1
+        var promoted = a.SendAsync(P2, "promoted");    // seq 2, blocked
+        Assert.Equal("fill", b.Receive(P1).Body);      // frees the slot: seq 2 moves in
+        await promoted.Completion.WaitAsync(Bound);
+        using var cts = new CancellationTokenSource();
+        var aborted = a.SendAsync(P2, "aborted", cts.Token); // seq 3, blocked
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => aborted.Completion.WaitAsync(Bound));
+        var failed = a.SendAsync(P2, "failed");        // seq 4, blocked until the close fails it
+        Assert.Equal(["promoted"], b.Close().Select(m => m.Body));
+        await Assert.ThrowsAsync<EndpointClosedException>(() => failed.Completion.WaitAsync(Bound));
+
+        var events = trace.Events.Select(e => (e.Action, e.Process, e.Peer, e.Sequence)).ToList();
+        Assert.Contains((IpcAction.Send, P1, P2, 2L), events);    // the promotion is the blocked sender's Send
+        Assert.Contains((IpcAction.Abort, P1, P2, 3L), events);   // the cancelled send's Abort
+        Assert.Contains((IpcAction.HandBack, P1, P2, 4L), events); // the blocked send failed by the close
+        Assert.Contains((IpcAction.HandBack, P2, P1, 2L), events); // the buffered message handed to the closer
+        Assert.Equal(2, events.Count(e => e.Action == IpcAction.HandBack));
+    }
+
+    [Fact]
+    public async Task A_cancelled_receive_is_traced_as_the_receivers_abort()
+    {
+        var trace = new TraceRecorder();
+        var net = new DirectNetwork<string>(new DirectOptions { Name = "net", Tracer = trace });
+        net.Attach(P1);
+        var b = net.Attach(P2);
+        using var cts = new CancellationTokenSource();
+        var receive = b.ReceiveAsync(P1, cts.Token);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receive.AsTask().WaitAsync(Bound));
+        var abort = Assert.Single(trace.Events, e => e.Action == IpcAction.Abort);
+        Assert.Equal((P2, P1, 0L), (abort.Process, abort.Peer, abort.Sequence));
+    }
+
+    [Fact]
+    public void A_second_receiving_process_is_refused_saying_who_holds_the_mailbox()
+    {
+        var mailbox = new VerifiedIpc.Reference.Mailboxes.Mailbox<string>(new VerifiedIpc.Reference.Mailboxes.MailboxOptions { Name = "mb", Policy = VerifiedIpc.Reference.Mailboxes.MailboxPolicy.SingleReceiver });
+        mailbox.Open(P1);
+        mailbox.Open(P2);
+        using var sub = mailbox.Subscribe(P2, _ => { });
+        var receive = Assert.Throws<PolicyViolationException>(() => mailbox.TryReceive(P1, out _));
+        Assert.Contains("p1 called TryReceive while p2 has a handler subscribed; this mailbox allows one receiving process at a time.", receive.Message);
+        var subscribe = Assert.Throws<PolicyViolationException>(() => mailbox.Subscribe(P1, _ => { }));
+        Assert.Contains("p1 called Subscribe while p2 has a handler subscribed", subscribe.Message);
+    }
+}
