@@ -334,6 +334,10 @@ public sealed class PipeMutationTests
         var buffer = new byte[4];
         Assert.Equal(2, pipe.Read(buffer));
         Assert.Equal(new byte[] { 2, 3 }, buffer[..2]);
+        // Only the first attempt is the spec's Write; the byte taken after waiting is a Copy.
+        Assert.Equal(
+            [Ev(PipeAction.Write, 2, 2, 2), Ev(PipeAction.Write, 3, 0, 2), Ev(PipeAction.Read, 0, 1, 1), Ev(PipeAction.Copy, 0, 1, 2), Ev(PipeAction.Read, 0, 2, 0)],
+            trace.Events);
     }
 
     [Fact]
