@@ -13,20 +13,10 @@ namespace VerifiedIpc.Coyote.Tests;
 /// receiver's Closed, each parked message's HandBack — must be in the trace. That is what rejects the seeded lost
 /// wake-up on close, whose every trace the spec allows as a prefix.
 /// </summary>
-/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TraceValidationTests.DefaultBudget"/>), random
+/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TracedCoyoteTest.DefaultBudget"/>), random
 /// strategy with a fixed seed, pulses delivered when called (as in <see cref="TraceValidationTests"/>).</remarks>
-public sealed class CloseTraceValidationTests(ITestOutputHelper output) : CoyoteTest(output)
+public sealed class CloseTraceValidationTests(ITestOutputHelper output) : TracedCoyoteTest(output)
 {
-    private static uint Budget =>
-        uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : TraceValidationTests.DefaultBudget;
-
-    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body, uint? budget = null)
-    {
-        var (result, sink) = TraceValidationTests.ExploreTraced(name, body, budget ?? Budget);
-        Log("[coyote] " + result.Summary);
-        return (result, sink);
-    }
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

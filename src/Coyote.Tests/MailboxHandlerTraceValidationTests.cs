@@ -13,22 +13,12 @@ namespace VerifiedIpc.Coyote.Tests;
 /// against <c>spec/MailboxTrace.tla</c>: correct code accepted; the seeded <see cref="DirectFaults.IfInsteadOfWhile"/>,
 /// every trace where a receiver returns from a blocked receive without a message rejected at its next step.
 /// </summary>
-/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TraceValidationTests.DefaultBudget"/>); strategy random, seed 7.</remarks>
-public sealed class MailboxHandlerTraceValidationTests(ITestOutputHelper output) : CoyoteTest(output)
+/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TracedCoyoteTest.DefaultBudget"/>); strategy random, seed 7.</remarks>
+public sealed class MailboxHandlerTraceValidationTests(ITestOutputHelper output) : TracedCoyoteTest(output)
 {
-    private static uint Budget =>
-        uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : TraceValidationTests.DefaultBudget;
-
     private static string HandlerModule => SpecTraces.Module("MailboxHandlerTrace.tla");
 
     private static string MailboxModule => SpecTraces.Module("MailboxTrace.tla");
-
-    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body)
-    {
-        var (result, sink) = TraceValidationTests.ExploreTraced(name, body, Budget);
-        Log("[coyote] " + result.Summary);
-        return (result, sink);
-    }
 
     private void AssertAllAccepted(ExplorationResult result, TraceSink sink, string module)
     {

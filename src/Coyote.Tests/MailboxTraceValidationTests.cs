@@ -15,20 +15,10 @@ namespace VerifiedIpc.Coyote.Tests;
 /// removes it in two critical sections): every trace in which a message reaches two receivers is rejected at the
 /// second delivery, the event <see cref="MailboxTraceOracles.FirstSecondDelivery"/> names.
 /// </summary>
-/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TraceValidationTests.DefaultBudget"/>); strategy random, seed 7.</remarks>
-public sealed class MailboxTraceValidationTests(ITestOutputHelper output) : CoyoteTest(output)
+/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TracedCoyoteTest.DefaultBudget"/>); strategy random, seed 7.</remarks>
+public sealed class MailboxTraceValidationTests(ITestOutputHelper output) : TracedCoyoteTest(output)
 {
-    private static uint Budget =>
-        uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : TraceValidationTests.DefaultBudget;
-
     private static string Module => SpecTraces.Module("MailboxTrace.tla");
-
-    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body, uint budget)
-    {
-        var (result, sink) = TraceValidationTests.ExploreTraced(name, body, budget);
-        Log("[coyote] " + result.Summary);
-        return (result, sink);
-    }
 
     private void AssertAllAccepted(ExplorationResult result, TraceSink sink)
     {

@@ -14,20 +14,10 @@ namespace VerifiedIpc.Coyote.Tests;
 /// at the event <see cref="ReliableTraceOracles"/> names, every other trace accepted; the workload's own checks are
 /// off there, so validation alone judges the bug and the exploration is not cut short.
 /// </summary>
-/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TraceValidationTests.DefaultBudget"/>); strategy random, seed 7.</remarks>
-public sealed class ReliableTraceValidationTests(ITestOutputHelper output) : CoyoteTest(output)
+/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> (default <see cref="TracedCoyoteTest.DefaultBudget"/>); strategy random, seed 7.</remarks>
+public sealed class ReliableTraceValidationTests(ITestOutputHelper output) : TracedCoyoteTest(output)
 {
-    private static uint Budget =>
-        uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : TraceValidationTests.DefaultBudget;
-
     private static string Module => SpecTraces.Module("SlidingWindowTrace.tla");
-
-    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body)
-    {
-        var (result, sink) = TraceValidationTests.ExploreTraced(name, body, Budget);
-        Log("[coyote] " + result.Summary);
-        return (result, sink);
-    }
 
     private void AssertAllAccepted(ExplorationResult result, TraceSink sink, int window)
     {

@@ -14,18 +14,8 @@ namespace VerifiedIpc.Coyote.Tests;
 /// own checks (no loss, no duplication, order) pass on every schedule; the spec's <c>SendReturnsOnlyWhenTaken</c>
 /// does not allow it, and validation rejects the trace at the sender's next step.
 /// </summary>
-public sealed class RendezvousTraceValidationTests(ITestOutputHelper output) : CoyoteTest(output)
+public sealed class RendezvousTraceValidationTests(ITestOutputHelper output) : TracedCoyoteTest(output)
 {
-    private static uint Budget =>
-        uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : TraceValidationTests.DefaultBudget;
-
-    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body, uint budget)
-    {
-        var (result, sink) = TraceValidationTests.ExploreTraced(name, body, budget);
-        Log("[coyote] " + result.Summary);
-        return (result, sink);
-    }
-
     [Fact]
     public void Rendezvous_2p2c_every_explored_trace_is_allowed_by_the_spec()
     {

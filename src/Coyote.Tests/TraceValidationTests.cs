@@ -12,34 +12,11 @@ namespace VerifiedIpc.Coyote.Tests;
 /// code: every trace accepted. Seeded bugs: every trace in which the bug shows is rejected, at the event where it
 /// shows (found independently by <see cref="TraceOracles"/>).
 /// </summary>
-/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> iterations per exploration (default <see cref="DefaultBudget"/>, what CI
+/// <remarks>Budget: <c>VIPC_TRACE_BUDGET</c> iterations per exploration (default <see cref="TracedCoyoteTest.DefaultBudget"/>, what CI
 /// runs); the 1,000 is run with <c>VIPC_TRACE_BUDGET=1000</c> (figures in docs/validation.md). Strategy:
 /// random, seeded, so a CI run is reproducible.</remarks>
-public sealed class TraceValidationTests(ITestOutputHelper output) : CoyoteTest(output)
+public sealed class TraceValidationTests(ITestOutputHelper output) : TracedCoyoteTest(output)
 {
-    /// <summary>Iterations per exploration when <c>VIPC_TRACE_BUDGET</c> is not set.</summary>
-    public const uint DefaultBudget = 100;
-
-    private static uint Budget =>
-        uint.TryParse(Environment.GetEnvironmentVariable("VIPC_TRACE_BUDGET"), out var b) && b > 0 ? b : DefaultBudget;
-
-    /// <summary>Explores with pulses delivered when they are called (see <see cref="ExplorationOptions.ImmediatePulses"/>),
-    /// so each trace shows the wake-ups the real Monitor would give.</summary>
-    internal static (ExplorationResult Result, TraceSink Sink) ExploreTraced(string name, Func<TraceSink, Func<Task>> body, uint budget)
-    {
-        var sink = new TraceSink();
-        var scenario = new Scenario(name, body(sink), null, "random", budget);
-        var result = Exploration.Run(scenario, new ExplorationOptions("random", budget, Seed: 7, ImmediatePulses: true));
-        return (result, sink);
-    }
-
-    private (ExplorationResult Result, TraceSink Sink) Explore(string name, Func<TraceSink, Func<Task>> body, uint? budget = null)
-    {
-        var (result, sink) = ExploreTraced(name, body, budget ?? Budget);
-        Log("[coyote] " + result.Summary);
-        return (result, sink);
-    }
-
     /// <summary>The buffer's capacity, which the trace does not log: without it the module would infer it from the
     /// most messages ever buffered, and an overfilled mutant would look like a bigger buffer.</summary>
     private static Dictionary<string, string> Capacity(int capacity) => new() { ["VIPC_CAPACITY"] = capacity.ToString(System.Globalization.CultureInfo.InvariantCulture) };

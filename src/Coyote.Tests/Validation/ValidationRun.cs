@@ -101,7 +101,7 @@ internal static class ValidationRun
         {
             workloads++;
             var iterationsAsked = Math.Max(budget, w.MinBudget);
-            var (result, sink) = TraceValidationTests.ExploreTraced(w.Name, w.Body, iterationsAsked);
+            var (result, sink) = TracedCoyoteTest.ExploreTraced(w.Name, w.Body, iterationsAsked);
             iterations += result.Iterations;
             var environment = w.Capacity is { } c
                 ? new Dictionary<string, string> { ["VIPC_CAPACITY"] = c.ToString(CultureInfo.InvariantCulture) }
