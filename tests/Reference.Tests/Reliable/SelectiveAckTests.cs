@@ -124,23 +124,8 @@ public sealed class SelectiveAckTests
     /// lost, although nothing new could be sent after it. Returns when message 0 went the third time, or what
     /// went wrong.
     /// </summary>
-    private static (TimeSpan? ThirdCopyOfZero, string? Failure) LostRepairRevealedByLaterRepairs(SeededBugs bugs)
-    {
-        var script = Enumerable.Repeat(Deliver, 24).ToArray();
-        foreach (int lost in new[] { 0, 3, 6, 9, 16 }) // 16: the first repair, sent when the first nack arrives
-            script[lost] = Drop;
-        using var sim = new Simulation(new ScriptedFaultSchedule(script, []), SlowTimer(16), bugs);
-        sim.Queue(20, bothWays: false);
-        sim.RunUntilSendsComplete();
-        if (sim.Violation() is { } violation)
-            return (null, violation);
-        if (sim.AtP.Statistics.Timeouts != 0)
-            return (null, $"{sim.AtP.Statistics.Timeouts} timeouts");
-        var start = sim.Trace.Events[0].Time;
-        var zero = sim.Trace.Events.Where(e => e.Process == Simulation.P && e.Action == DeliveryAction.Retransmit && e.Sequence == 0)
-            .Select(e => e.Time - start).ToList();
-        return zero.Count < 2 ? (null, $"message 0 was repaired {zero.Count} times") : (zero[1], null);
-    }
+    private static (TimeSpan? ThirdCopyOfZero, string? Failure) LostRepairRevealedByLaterRepairs(SeededBugs bugs) =>
+        ThirdCopy(bugs, datagrams: 24, lost: [0, 3, 6, 9, 16], messages: 20, sequence: 0);
 
     [Fact]
     public void A_lost_repair_in_a_full_window_is_revealed_by_the_echoes_of_later_repairs()
@@ -168,22 +153,31 @@ public sealed class SelectiveAckTests
     /// repair of 3 has been out for the round trip of the repair of 6 (2 ms) plus a quarter of the shortest round
     /// trip. Returns when message 3 went the third time, or what went wrong.
     /// </summary>
-    private static (TimeSpan? ThirdCopyOfThree, string? Failure) LostRepairAtTheTailJudgedByTime(SeededBugs bugs)
+    private static (TimeSpan? ThirdCopyOfThree, string? Failure) LostRepairAtTheTailJudgedByTime(SeededBugs bugs) =>
+        ThirdCopy(bugs, datagrams: 14, lost: [3, 6, 10], messages: 10, sequence: 3);
+
+    /// <summary>
+    /// Sends <paramref name="messages"/> one way over a link that loses the given datagrams (of the first
+    /// <paramref name="datagrams"/> from the sender), with a slow retransmission timer so that no timeout fires,
+    /// and returns when message <paramref name="sequence"/> went the third time (its second repair), or what went
+    /// wrong: a violated invariant, a timeout, or fewer than two repairs.
+    /// </summary>
+    private static (TimeSpan? Time, string? Failure) ThirdCopy(SeededBugs bugs, int datagrams, int[] lost, int messages, ulong sequence)
     {
-        var script = Enumerable.Repeat(Deliver, 14).ToArray();
-        foreach (int lost in new[] { 3, 6, 10 })
-            script[lost] = Drop;
+        var script = Enumerable.Repeat(Deliver, datagrams).ToArray();
+        foreach (int i in lost)
+            script[i] = Drop;
         using var sim = new Simulation(new ScriptedFaultSchedule(script, []), SlowTimer(16), bugs);
-        sim.Queue(10, bothWays: false);
+        sim.Queue(messages, bothWays: false);
         sim.RunUntilSendsComplete();
         if (sim.Violation() is { } violation)
             return (null, violation);
         if (sim.AtP.Statistics.Timeouts != 0)
             return (null, $"{sim.AtP.Statistics.Timeouts} timeouts");
         var start = sim.Trace.Events[0].Time;
-        var three = sim.Trace.Events.Where(e => e.Process == Simulation.P && e.Action == DeliveryAction.Retransmit && e.Sequence == 3)
+        var copies = sim.Trace.Events.Where(e => e.Process == Simulation.P && e.Action == DeliveryAction.Retransmit && e.Sequence == sequence)
             .Select(e => e.Time - start).ToList();
-        return three.Count < 2 ? (null, $"message 3 was repaired {three.Count} times") : (three[1], null);
+        return copies.Count < 2 ? (null, $"message {sequence} was repaired {copies.Count} times") : (copies[1], null);
     }
 
     [Fact]
