@@ -1,0 +1,189 @@
+using System.Net;
+using System.Net.Sockets;
+using VerifiedIpc.Reference.Transports;
+using VerifiedIpc.Reference.Transports.Pipes;
+using VerifiedIpc.Reference.Tests.Direct;
+
+namespace VerifiedIpc.Reference.Tests.Transports;
+
+/// <summary>
+/// Socket and pipe listeners and connectors in one process: their defaults, the checks on their arguments, the
+/// options they pass on to each connection, the open-connection count, a caller's cancellation (not a rejected
+/// peer), and the anonymous-pipe pair used by the cross-process tests, connected here to itself.
+/// </summary>
+public sealed class ListenerTests : IDisposable
+{
+    private static readonly ProcessId P1 = new(1), P2 = new(2);
+    private static readonly IPEndPoint AnyLoopback = new(IPAddress.Loopback, 0);
+    private readonly string _dir = SocketTransport.CreatePrivateDirectory();
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public void Options_default_to_a_megabyte_five_seconds_and_the_system_clock()
+    {
+        var s = new SocketTransportOptions();
+        Assert.Equal((1024 * 1024, 64, TimeSpan.FromSeconds(5)), (s.MaxMessageSize, s.MaxConnections, s.HandshakeTimeout));
+        Assert.Null(s.AllowedPeerUids);
+        Assert.Same(TimeProvider.System, s.TimeProvider);
+        var p = new PipeTransportOptions();
+        Assert.Equal((1024 * 1024, 16, TimeSpan.FromSeconds(5)), (p.MaxMessageSize, p.MaxConnections, p.HandshakeTimeout));
+        Assert.Same(TimeProvider.System, p.TimeProvider);
+    }
+
+    [Fact]
+    public async Task Listeners_and_connectors_refuse_missing_addresses()
+    {
+        Assert.Throws<ArgumentNullException>(() => SocketTransport.ListenUnix(null!, P1));
+        Assert.Throws<ArgumentException>(() => SocketTransport.ListenUnix("", P1));
+        Assert.Throws<ArgumentNullException>(() => SocketTransport.ListenTcp(null!, P1));
+        Assert.Throws<ArgumentException>(() => PipeTransport.ListenNamed("", P1));
+        await Assert.ThrowsAsync<ArgumentException>(() => PipeTransport.ConnectNamedAsync("", P1));
+        Assert.Throws<ArgumentNullException>(() => PipeTransport.ParseHandles(null!));
+    }
+
+    [Fact]
+    public void A_private_directory_is_a_fresh_owner_only_directory_under_temp()
+    {
+        string other = SocketTransport.CreatePrivateDirectory();
+        try
+        {
+            Assert.NotEqual(_dir, other);
+            Assert.Equal(Path.GetFullPath(Path.GetTempPath()).TrimEnd('/'), Path.GetDirectoryName(other));
+            Assert.Matches("^vipc-[0-9a-f]{12}$", Path.GetFileName(other));
+            if (!OperatingSystem.IsWindows())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(other));
+        }
+        finally
+        {
+            Directory.Delete(other);
+        }
+    }
+
+    [Fact]
+    public async Task A_tcp_pair_carries_the_size_limit_asked_for_and_the_listener_counts_open_connections()
+    {
+        var options = new SocketTransportOptions { MaxMessageSize = 5000 };
+        await using var listener = SocketTransport.ListenTcp(AnyLoopback, P1, options);
+        Assert.Equal(0, listener.OpenConnections);
+        var accept = listener.AcceptAsync();
+        var client = await SocketTransport.ConnectTcpAsync((IPEndPoint)listener.LocalEndPoint, P2, options).Within();
+        var served = await accept.Within();
+        Assert.Equal((5000, 5000), (client.MaxMessageSize, served.MaxMessageSize));
+        Assert.Equal((P2, P1), (served.Remote, client.Remote));
+        Assert.Equal(1, listener.OpenConnections);
+        await client.SendAsync(new byte[5000]).Within();
+        Assert.Equal(5000, (await served.ReceiveAsync().Within())!.Length);
+        await served.DisposeAsync();
+        Assert.Equal(0, listener.OpenConnections);
+        await client.DisposeAsync();
+        Assert.Equal(0, listener.Rejected);
+        Assert.Null(listener.LastRejection);
+
+        var defaults = SocketTransport.ListenTcp(AnyLoopback, P1);
+        await using var _ = defaults;
+        var acceptDefault = defaults.AcceptAsync();
+        await using var c2 = await SocketTransport.ConnectTcpAsync((IPEndPoint)defaults.LocalEndPoint, P2).Within();
+        await using var s2 = await acceptDefault.Within();
+        Assert.Equal((1024 * 1024, 1024 * 1024), (c2.MaxMessageSize, s2.MaxMessageSize));
+    }
+
+    [Fact]
+    public async Task A_unix_pair_carries_the_size_limit_asked_for_and_an_occupied_path_is_refused()
+    {
+        string path = Path.Combine(_dir, "s");
+        var options = new SocketTransportOptions { MaxMessageSize = 300 };
+        await using (var listener = SocketTransport.ListenUnix(path, P1, options))
+        {
+            Assert.ThrowsAny<SocketException>(() => SocketTransport.ListenUnix(path, P2));
+            var accept = listener.AcceptAsync();
+            await using var client = await SocketTransport.ConnectUnixAsync(path, P2, options).Within();
+            await using var served = await accept.Within();
+            Assert.Equal((300, 300), (client.MaxMessageSize, served.MaxMessageSize));
+            Assert.True(File.Exists(path), "the occupied path's socket file survives the refused listener");
+        }
+        Assert.False(File.Exists(path));
+        await using var again = SocketTransport.ListenUnix(path, P1); // the path is free once its listener has gone
+        File.Delete(path);
+        await again.DisposeAsync(); // and disposing copes with a file already removed
+    }
+
+    [Fact]
+    public async Task A_connect_to_nobody_fails_and_an_accept_the_caller_cancels_is_no_rejection()
+    {
+        string path = Path.Combine(_dir, "nobody");
+        await Assert.ThrowsAnyAsync<SocketException>(() => SocketTransport.ConnectUnixAsync(path, P1));
+        await using var listener = SocketTransport.ListenTcp(AnyLoopback, P1);
+        using var cts = new CancellationTokenSource();
+        var accept = listener.AcceptAsync(cts.Token);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accept.Within());
+        Assert.Equal(0, listener.Rejected);
+    }
+
+    [Fact]
+    public void Peer_credentials_exist_only_for_unix_sockets()
+    {
+        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        Assert.False(PeerCredentials.TryGet(tcp, out var none));
+        Assert.Equal(default, none);
+    }
+
+    [Fact]
+    public async Task An_anonymous_pipe_pair_connects_once_with_the_size_limit_asked_for()
+    {
+        var options = new PipeTransportOptions { MaxMessageSize = 700 };
+        var parent = PipeTransport.CreateForChild(options);
+        var (input, output) = PipeTransport.ParseHandles(parent.ChildArgument);
+        Assert.True(long.Parse(input) >= 0 && long.Parse(output) >= 0);
+        // The "child" is this process, using the client ends themselves (so they are not released here).
+        var childSide = PipeTransport.ConnectToParentAsync(parent.ChildArgument, P2, options);
+        var parentSide = parent.ConnectAsync(P1);
+        await using var child = await childSide.Within();
+        await using var connection = await parentSide.Within();
+        Assert.Equal((700, 700), (child.MaxMessageSize, connection.MaxMessageSize));
+        Assert.Equal((P2, P1), (connection.Remote, child.Remote));
+        await child.SendAsync(new byte[] { 1, 2 }).Within();
+        Assert.Equal([1, 2], await connection.ReceiveAsync().Within());
+        var twice = await Assert.ThrowsAsync<InvalidOperationException>(() => parent.ConnectAsync(P1));
+        Assert.Equal("The anonymous pipes already carry a connection.", twice.Message);
+        await parent.DisposeAsync(); // the connection owns the pipes: disposing the parent leaves them open
+        await connection.SendAsync(new byte[] { 3 }).Within();
+        Assert.Equal([3], await child.ReceiveAsync().Within());
+    }
+
+    [Fact]
+    public async Task An_unused_anonymous_pipe_parent_closes_its_pipes()
+    {
+        var parent = PipeTransport.CreateForChild();
+        var arg = parent.ChildArgument;
+        await parent.DisposeAsync();
+        await parent.DisposeAsync();
+        await Assert.ThrowsAnyAsync<Exception>(() => PipeTransport.ConnectToParentAsync(arg, P2).Within());
+    }
+
+    [Fact]
+    public async Task A_named_pipe_listener_names_itself_passes_on_its_options_and_refuses_accepts_once_disposed()
+    {
+        string path = Path.Combine(_dir, "named");
+        var options = new PipeTransportOptions { MaxMessageSize = 900 };
+        var listener = PipeTransport.ListenNamed(path, P1, options);
+        Assert.Equal(path, listener.Name);
+        using (var cts = new CancellationTokenSource())
+        {
+            var cancelled = listener.AcceptAsync(cts.Token);
+            cts.Cancel();
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled.Within());
+        }
+        var accept = listener.AcceptAsync(); // a fresh instance after the cancelled one
+        await using (var client = await PipeTransport.ConnectNamedAsync(path, P2, options).Within())
+        await using (var served = await accept.Within())
+        {
+            Assert.Equal((900, 900), (client.MaxMessageSize, served.MaxMessageSize));
+            Assert.Equal(P2, served.Remote);
+        }
+        await listener.DisposeAsync();
+        await listener.DisposeAsync();
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => listener.AcceptAsync());
+    }
+}
