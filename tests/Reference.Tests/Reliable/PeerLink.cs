@@ -35,7 +35,15 @@ internal sealed class PeerLink : IDatagramLink
         IDeliveryTracer? tracer = null, SeededBugs bugs = SeededBugs.None) =>
         new(this, options, Time, onDelivered, tracer, bugs);
 
-    public void Send(ReadOnlySpan<byte> datagram) => Sent.Add(_codec.DecodeDatagram(datagram.ToArray()));
+    /// <summary>When set, <see cref="Send"/> throws, as a broken link would.</summary>
+    public bool ThrowOnSend { get; set; }
+
+    public void Send(ReadOnlySpan<byte> datagram)
+    {
+        if (ThrowOnSend)
+            throw new InvalidOperationException("the link refused");
+        Sent.Add(_codec.DecodeDatagram(datagram.ToArray()));
+    }
 
     public void Attach(Action<ReadOnlyMemory<byte>> onDatagram) => _handler = onDatagram;
 
