@@ -123,6 +123,26 @@ public sealed class EndpointFrameTests
     }
 
     [Fact]
+    public void The_trace_shows_discarded_duplicates_nacks_as_their_cumulative_ack_and_piggy_backed_acks()
+    {
+        var link = new PeerLink();
+        var trace = new RecordingTracer();
+        using var ep = link.Endpoint(new ReliableOptions { WindowSize = 8, AckDelay = TimeSpan.FromSeconds(1), AckEvery = 100 }, _ => { }, trace);
+        link.Data(0, M(0)); // delivered; its ack waits
+        link.Data(0, M(0)); // a duplicate: discarded, acknowledged at once
+        link.Data(2, M(2)); // a hole: a nack, traced as the cumulative ack it carries
+        link.Data(2, M(2)); // a duplicate of a held message
+        link.Data(3, M(3)); // follows a held message: its ack waits
+        _ = ep.SendAsync(M(9)); // the waiting ack rides on this data frame
+        Assert.Equal(
+        [
+            "Deliver(p1→p2, seq=0)", "DiscardDuplicate(p1→p2, seq=0)", "Ack(p1→p2, ack=1)", "Ack(p1→p2, ack=1)",
+            "DiscardDuplicate(p1→p2, seq=2)", "Ack(p1→p2, ack=1)", "Send(p1→p2, seq=0)", "Ack(p1→p2, ack=1)",
+        ], trace.Events.Select(e => e.ToString()));
+        Assert.Equal(1, ep.Statistics.AcksPiggybacked);
+    }
+
+    [Fact]
     public void An_arrival_beyond_the_window_is_counted_dropped_and_answered()
     {
         var link = new PeerLink();

@@ -62,7 +62,7 @@ public sealed class EndpointScoreboardTests
     }
 
     [Fact]
-    public void With_a_threshold_of_one_the_first_held_message_already_condemns_the_one_before()
+    public void With_a_threshold_of_one_the_first_duplicate_ack_showing_a_held_message_repairs_the_one_before()
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options(dupThreshold: 1));
@@ -128,6 +128,38 @@ public sealed class EndpointScoreboardTests
         Assert.Empty(link.Take());
         Advance(link, 0.2);
         AssertRepairs(link, 1);
+    }
+
+    [Fact]
+    public void An_echo_marked_as_a_repair_credits_the_first_repair_so_what_went_before_it_is_counted_lost()
+    {
+        // 0..3 at t = 0 (transmissions 0..3). The timeout at 200 repairs 0 (transmission 4) and, as a second
+        // chance, 3 (transmission 5). At 210 the receiver holds 3 and says its arrival was a repair: transmission
+        // 5 arrived, three places after 1 and 2, which are therefore lost at once (the count rule). Had the first
+        // copy been credited (transmission 3), nothing would be judged yet.
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+        Advance(link, 200);
+        AssertRepairs(link, 0, 3);
+        Advance(link, 10);
+        link.Ack(0, sack: [0b100], echo: 3, echoRepair: true);
+        AssertRepairs(link, 1, 2);
+    }
+
+    [Fact]
+    public void An_unmarked_echo_of_a_repaired_message_credits_its_first_copy()
+    {
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+        Advance(link, 200);
+        AssertRepairs(link, 0, 3);
+        Advance(link, 10);
+        link.Ack(0, sack: [0b100], echo: 3); // the first copy of 3 arrived: transmission 3, nothing three places after 1 or 2
+        Assert.Empty(link.Take());
     }
 
     // ------------------------------------------------------------------ probe, timeout, back-off
