@@ -219,6 +219,30 @@ public sealed class EndpointScoreboardTests
     }
 
     [Fact]
+    public void A_timeout_also_resends_what_the_timed_rule_finds_lost_when_no_delivery_round_trip_is_known()
+    {
+        // 0, 1, 2 at t = 0. The timeout at 200 repairs 0 and 2. At 210 the receiver holds 2 but does not say which
+        // copy arrived: the evidence is the copy before the latest (transmission 2), with no round trip, so RACK's
+        // time rule cannot judge 1. The timeout path does, with a reordering window of 1.25 × RTO (RTO capped at
+        // 400 ms here): not at the expiry of 410 (410 ms < 500 ms since 1 went), but at that of 810.
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options() with { MaxRetransmitTimeout = TimeSpan.FromMilliseconds(400) });
+        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+        Advance(link, 200);
+        AssertRepairs(link, 0, 2);
+        Advance(link, 10);
+        link.Ack(0, sack: [0b10]);
+        Assert.Empty(link.Take());
+        Advance(link, 200); // t = 410
+        AssertRepairs(link, 0);
+        Advance(link, 399.9);
+        Assert.Empty(link.Take());
+        Advance(link, 0.1); // t = 810
+        AssertRepairs(link, 0, 1);
+    }
+
+    [Fact]
     public void A_cumulative_ack_after_a_timeout_drops_the_back_off()
     {
         var link = new PeerLink();
