@@ -150,7 +150,7 @@ public sealed class StreamFrameConnection : IMessageConnection
                 }
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or NotSupportedException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException or NotSupportedException or EndpointClosedException)
         {
             // The peer may already be gone; closing must still succeed.
         }

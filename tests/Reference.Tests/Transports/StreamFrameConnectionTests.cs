@@ -168,6 +168,28 @@ public sealed class StreamFrameConnectionTests
     }
 
     [Fact]
+    public async Task Disposing_succeeds_when_the_peer_no_longer_reads_even_over_an_in_process_pipe()
+    {
+        // Over a socket the Close frame then fails with an IOException; over an in-process pipe with
+        // EndpointClosedException. Either way closing must succeed and release the stream.
+        int disposed = 0;
+        var (c, wire) = await OpenAsync(onDisposed: () => disposed++);
+        wire.FromConnection.CloseReader();
+        await c.DisposeAsync();
+        Assert.Equal(1, disposed);
+        Assert.Throws<EndpointClosedException>(() => wire.ToConnection.Write([1])); // the stream was released
+    }
+
+    [Fact]
+    public async Task A_broken_connection_releases_its_stream_so_the_peer_sees_the_end()
+    {
+        var (c, wire) = await OpenAsync();
+        wire.PeerWrites(FrameKind.Hello);
+        await Assert.ThrowsAsync<FrameFormatException>(() => c.ReceiveAsync().Within());
+        Assert.Equal(0, await wire.FromConnection.ReadAsync(new byte[8]).AsTask().Within());
+    }
+
+    [Fact]
     public async Task A_write_that_fails_hands_the_message_back_in_a_closed_endpoint_error()
     {
         var wire = new Wire();
