@@ -159,7 +159,60 @@ public sealed class ListenerTests : IDisposable
         var arg = parent.ChildArgument;
         await parent.DisposeAsync();
         await parent.DisposeAsync();
-        await Assert.ThrowsAnyAsync<Exception>(() => PipeTransport.ConnectToParentAsync(arg, P2).Within());
+        // Both ends are closed, the child's too (they were still this process's): the handles name nothing now.
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => PipeTransport.ConnectToParentAsync(arg, P2).Within());
+        Assert.Equal("handles", ex.ParamName);
+        Assert.StartsWith($"Pipe handles '{arg}' are not open pipe ends of this process", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("a,2", "Pipe handle IN in 'a,2' is 'a', not a non-negative integer.")]
+    [InlineData("1,-2", "Pipe handle OUT in '1,-2' is '-2', not a non-negative integer.")]
+    [InlineData("1,2,3", "Pipe handles must be 'IN,OUT' (two handle numbers separated by a comma), not '1,2,3'.")]
+    public void Malformed_handle_arguments_say_which_part_is_wrong(string handles, string message)
+    {
+        var ex = Assert.Throws<ArgumentException>(() => PipeTransport.ParseHandles(handles));
+        Assert.Equal("handles", ex.ParamName);
+        Assert.StartsWith(message, ex.Message);
+        Assert.Equal(("12", "34"), PipeTransport.ParseHandles("12,34"));
+    }
+
+    [Fact]
+    public async Task A_named_pipe_listener_closed_before_any_accept_removes_its_socket_file()
+    {
+        string path = Path.Combine(_dir, "unused");
+        var listener = PipeTransport.ListenNamed(path, P1);
+        Assert.True(File.Exists(path), "the name exists as soon as the listener does");
+        await listener.DisposeAsync();
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task A_tcp_port_in_use_is_refused_and_a_closed_listener_gives_its_port_back()
+    {
+        var first = SocketTransport.ListenTcp(AnyLoopback, P1);
+        var taken = (IPEndPoint)first.LocalEndPoint;
+        Assert.ThrowsAny<SocketException>(() => SocketTransport.ListenTcp(taken, P2));
+        await first.DisposeAsync();
+        await using var again = SocketTransport.ListenTcp(taken, P2);
+        Assert.Equal(taken.Port, ((IPEndPoint)again.LocalEndPoint).Port);
+    }
+
+    [Fact]
+    public async Task A_caller_cancelling_during_the_handshake_is_no_rejection()
+    {
+        await using var listener = SocketTransport.ListenTcp(AnyLoopback, P1);
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var cts = new CancellationTokenSource();
+        var accept = listener.AcceptAsync(cts.Token);
+        await raw.ConnectAsync(listener.LocalEndPoint).WaitAsync(TimeSpan.FromSeconds(30));
+        // The listener's Hello arriving means it is waiting for ours: cancel now, inside the handshake.
+        var hello = new byte[64];
+        Assert.True(await raw.ReceiveAsync(hello, SocketFlags.None).Within() > 0);
+        cts.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accept.Within());
+        Assert.Equal(0, listener.Rejected);
+        Assert.Null(listener.LastRejection);
     }
 
     [Fact]

@@ -77,6 +77,16 @@ public sealed class TransportPartsTests
         Assert.Contains("already connected", Assert.Throws<InvalidOperationException>(() => sender.Connect(AnyLoopback)).Message);
     }
 
+    [Fact]
+    public void A_closed_udp_link_gives_its_port_back()
+    {
+        var link = UdpDatagramLink.Bind(AnyLoopback, P1, P2);
+        var port = (IPEndPoint)link.LocalEndPoint;
+        link.Dispose();
+        using var again = UdpDatagramLink.Bind(port, P1, P2);
+        Assert.Equal(port.Port, ((IPEndPoint)again.LocalEndPoint).Port);
+    }
+
     // ------------------------------------------------------------------ fragmentation
 
     /// <summary>Two in-memory message connections, each the other's peer.</summary>
@@ -84,6 +94,7 @@ public sealed class TransportPartsTests
         : IMessageConnection
     {
         public bool Disposed;
+        public bool FailSends;
         public ProcessId Local => local;
         public ProcessId Remote => remote;
         public int MaxMessageSize => max;
@@ -98,6 +109,8 @@ public sealed class TransportPartsTests
         public async Task SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
         {
             Assert.True(message.Length <= max, $"{message.Length} bytes over an inner limit of {max}");
+            await Task.Yield(); // the failure comes later, as a real connection's would
+            if (FailSends) throw new EndpointClosedException("queue");
             await outbox.Writer.WriteAsync(message.ToArray(), cancellationToken);
         }
 
@@ -133,6 +146,7 @@ public sealed class TransportPartsTests
         var (tiny, _) = QueueConnection.Pair(Packet.HeaderSize);
         var small = Assert.Throws<ArgumentException>(() => new FragmentingConnection(tiny));
         Assert.Equal("inner", small.ParamName);
+        Assert.StartsWith($"The inner connection's messages ({Packet.HeaderSize} bytes) cannot hold a packet header.", small.Message);
         // One payload byte per packet: the smallest inner connection that can carry anything.
         Assert.Equal(1, new FragmentingConnection(QueueConnection.Pair(Packet.HeaderSize + 1).Item1).Options.PacketPayloadSize);
         Assert.Throws<ArgumentNullException>(() => new FragmentingConnection(null!));
@@ -154,6 +168,16 @@ public sealed class TransportPartsTests
         Assert.Null(await b.ReceiveAsync().Within());
         await Assert.ThrowsAsync<MessageTooLargeException>(() =>
             new FragmentingConnection(ia, new FragmentationOptions { MaxMessageSize = 10 }).SendAsync(new byte[11]));
+    }
+
+    [Fact]
+    public async Task A_fragmenting_send_fails_when_a_packet_send_fails()
+    {
+        var (inner, _) = QueueConnection.Pair(64);
+        inner.FailSends = true;
+        var f = new FragmentingConnection(inner);
+        var ex = await Assert.ThrowsAsync<EndpointClosedException>(() => f.SendAsync(new byte[500]).Within());
+        Assert.Equal("queue", ex.Endpoint);
     }
 
     // ------------------------------------------------------------------ reliable connection

@@ -47,7 +47,8 @@ public static class PipeTransport
     /// <see cref="AnonymousPipeParent.ChildArgument"/> (<c>IN,OUT</c>: the inherited handle to read from, the one to
     /// write to). Sends Hello and waits for the parent's.
     /// </summary>
-    /// <exception cref="ArgumentException"><paramref name="handles"/> is not two handle numbers separated by a comma.</exception>
+    /// <exception cref="ArgumentException"><paramref name="handles"/> is not two handle numbers separated by a comma,
+    /// or they are not open pipe ends of this process.</exception>
     public static async Task<StreamFrameConnection> ConnectToParentAsync(string handles, ProcessId local, PipeTransportOptions? options = null,
         CancellationToken cancellationToken = default)
     {
@@ -59,11 +60,13 @@ public static class PipeTransport
             reader = new AnonymousPipeClientStream(PipeDirection.In, input);
             writer = new AnonymousPipeClientStream(PipeDirection.Out, output);
         }
-        catch
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
+            // The system's words for a handle that is not an open pipe ("access denied", "invalid handle") do not
+            // say which argument was wrong: say it.
             reader?.Dispose();
             writer?.Dispose();
-            throw;
+            throw new ArgumentException($"Pipe handles '{handles}' are not open pipe ends of this process ({e.Message}).", nameof(handles), e);
         }
         using var handshake = new HandshakeDeadline(options.HandshakeTimeout, options.TimeProvider, cancellationToken);
         return await StreamFrameConnection.OpenAsync(new DuplexPipeStream(reader, writer), local, options.MaxMessageSize, handshake.Token,
