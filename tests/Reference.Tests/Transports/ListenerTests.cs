@@ -199,6 +199,41 @@ public sealed class ListenerTests : IDisposable
     }
 
     [Fact]
+    public async Task Closing_a_tcp_connection_closes_its_socket_on_both_the_accepting_and_the_connecting_side()
+    {
+        var codec = new VerifiedIpc.Reference.Framing.FrameCodec();
+        byte[] hello = codec.Encode(new(VerifiedIpc.Reference.Framing.FrameKind.Hello, VerifiedIpc.Reference.Framing.FrameFlags.None, P2, ProcessId.Any, 0, 0), []);
+
+        // Reads what the library's end writes until the socket ends: its Hello and Close frames, then the end.
+        static async Task ReadToEndAsync(Socket raw)
+        {
+            var buffer = new byte[256];
+            while (await raw.ReceiveAsync(buffer, SocketFlags.None).Within() > 0) { }
+        }
+
+        // Accepting side: a raw peer connects and says hello; the accepted connection is then closed.
+        await using (var listener = SocketTransport.ListenTcp(AnyLoopback, P1))
+        {
+            using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            var accept = listener.AcceptAsync();
+            await raw.ConnectAsync(listener.LocalEndPoint).WaitAsync(TimeSpan.FromSeconds(30));
+            await raw.SendAsync(hello, SocketFlags.None);
+            await (await accept.Within()).DisposeAsync();
+            await ReadToEndAsync(raw);
+        }
+
+        // Connecting side: a raw listener accepts the library's connect and says hello; the library's end closes.
+        using var rawListener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        rawListener.Bind(AnyLoopback);
+        rawListener.Listen(1);
+        var connect = SocketTransport.ConnectTcpAsync((IPEndPoint)rawListener.LocalEndPoint!, P1);
+        using var peer = await rawListener.AcceptAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await peer.SendAsync(hello, SocketFlags.None);
+        await (await connect.Within()).DisposeAsync();
+        await ReadToEndAsync(peer);
+    }
+
+    [Fact]
     public async Task A_caller_cancelling_during_the_handshake_is_no_rejection()
     {
         await using var listener = SocketTransport.ListenTcp(AnyLoopback, P1);
