@@ -321,6 +321,7 @@ public sealed class EndpointFrameTests
         ep.Dispose(); // idempotent
         var closed = Assert.Throws<EndpointClosedException>(() => { _ = ep.SendAsync(M(1)); });
         Assert.Equal("reliable p1→p2", closed.Endpoint);
+        Assert.True(closed.HasUndelivered);
         Assert.Equal([1], (byte[])closed.Undelivered!);
         await Assert.ThrowsAsync<EndpointClosedException>(() => ep.ReceiveAsync().AsTask());
         Assert.False(link2.Disposed, "the endpoint does not own its link");
@@ -378,7 +379,9 @@ public sealed class EndpointFrameTests
         // window repaired before and lost again goes twice: the next message waits behind it).
         Assert.Equal([false, true, true, true], link.Take().Select(f => (f.Header.Flags & FrameFlags.Retransmission) != 0));
         var handedBack = await Assert.ThrowsAsync<EndpointClosedException>(() => second);
+        Assert.True(handedBack.HasUndelivered);
         Assert.Equal([2], (byte[])handedBack.Undelivered!);
+        Assert.Equal(3, ep.Statistics.Retransmissions); // the doubled repair counts twice
         Assert.Same(gaveUp, await Assert.ThrowsAsync<RetriesExhaustedException>(() => receive.Within()));
         Assert.Equal(3, ep.Statistics.Timeouts);
         Assert.Throws<EndpointClosedException>(() => { _ = ep.SendAsync(M(3)); });

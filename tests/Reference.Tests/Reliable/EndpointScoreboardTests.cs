@@ -75,6 +75,36 @@ public sealed class EndpointScoreboardTests
     }
 
     [Fact]
+    public void A_cumulative_ack_carrying_a_bitmap_applies_the_count_rule_at_once()
+    {
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        for (int i = 0; i < 6; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+        Advance(link, 10);
+        link.Ack(1, sack: [0b1110]); // 0 received; 3, 4, 5 held: 1 and 2 are three transmissions behind
+        AssertRepairs(link, 1, 2);
+    }
+
+    [Fact]
+    public void A_cumulative_ack_carrying_a_bitmap_starts_the_time_rule()
+    {
+        // 0, 1, 2 at t = 0; at 100 the receiver has 0 and holds 2: the delivery of 2 took 100 ms, so 1 is lost at
+        // 0 + 100 + 100/4 = 125 (the shortest round trip, from message 0's sample, is 100 ms).
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+        Advance(link, 100);
+        link.Ack(1, sack: [0b1]);
+        Assert.Empty(link.Take());
+        Advance(link, 24.9);
+        Assert.Empty(link.Take());
+        Advance(link, 0.1);
+        AssertRepairs(link, 1);
+    }
+
+    [Fact]
     public void The_time_rule_repairs_an_earlier_message_a_round_trip_and_a_quarter_after_a_later_one_arrived()
     {
         // Messages 0 and 1 at t = 0; at t = 10 the receiver holds 1 and echoes it: the round trip of that delivery
@@ -271,6 +301,9 @@ public sealed class EndpointScoreboardTests
         Advance(link, 200); // timeout: 0 and 2 again, RTO 400, next expiry at 600
         link.Take();
         Advance(link, 50);
+        link.Ack(0, sack: [0]); // an empty bitmap: nothing new, the back-off stays
+        link.Ack(0, sack: [0b1000_0000]); // names message 8, never sent: ignored, the back-off stays
+        Assert.Equal(TimeSpan.FromMilliseconds(400), ep.Statistics.RetransmitTimeout);
         link.Ack(0, sack: [0b1]); // t = 250: the receiver holds 1 — alive, so the timer restarts at RTO 200
         Assert.Equal(TimeSpan.FromMilliseconds(200), ep.Statistics.RetransmitTimeout);
         Assert.Empty(link.Take());
