@@ -144,6 +144,20 @@ public sealed class MonitorGapTests
         Assert.Equal("m", ex.Undelivered);
     }
 
+    [Fact]
+    public async Task A_blocked_send_failed_by_destroy_fails_its_receipt_carrying_the_message()
+    {
+        var box = new Mailbox<string>(new MailboxOptions { Name = "box", Capacity = 1 });
+        box.Open(P1);
+        box.Send(P1, "fill");
+        var blocked = box.SendAsync(P1, "blocked");
+        Assert.False(blocked.IsCompleted);
+        box.Destroy();
+        var ex = await Assert.ThrowsAsync<EndpointClosedException>(() => blocked.ReceivedBy.Within());
+        Assert.True(ex.HasUndelivered);
+        Assert.Equal("blocked", ex.Undelivered);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int seen;
