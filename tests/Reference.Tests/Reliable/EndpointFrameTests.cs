@@ -187,6 +187,11 @@ public sealed class EndpointFrameTests
         link.Data(10, M(10)); // holds 2 and 10: bits 1 and 9
         ack = Assert.Single(link.Take());
         Assert.Equal([0b0000_0010, 0b0000_0010], ack.Payload.ToArray());
+
+        var other = new PeerLink();
+        using var second = other.Endpoint(new ReliableOptions { WindowSize = 16, AckDelay = TimeSpan.FromSeconds(1), SendNegativeAcks = false }, _ => { });
+        other.Data(8, M(8)); // holds 8 only: bit 7, the last of the first byte — one byte, no trailing zero
+        Assert.Equal([0b1000_0000], other.Take().Single().Payload.ToArray());
         Assert.Equal(0, ep.Statistics.NacksSent);
     }
 

@@ -192,6 +192,23 @@ public sealed class EndpointScoreboardTests
         Assert.Empty(link.Take());
     }
 
+    [Fact]
+    public void A_cumulative_ack_echoing_a_repair_judges_what_was_sent_before_that_repair()
+    {
+        // 0..5 at t = 0 (transmissions 0..5); the timeout at 200 repairs 0 (transmission 6) and 5 (7). At 210 the
+        // receiver acknowledges 0, echoing its repaired copy: transmission 6 arrived, so 1, 2 and 3 (three or more
+        // places before it) are lost at once; 4 is not yet.
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        for (int i = 0; i < 6; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+        Advance(link, 200);
+        AssertRepairs(link, 0, 5);
+        Advance(link, 10);
+        link.Ack(1, echo: 0, echoRepair: true);
+        AssertRepairs(link, 1, 2, 3, 4); // 4 by the time rule: that delivery took 10 ms, and 4 went 210 ms ago
+    }
+
     // ------------------------------------------------------------------ probe, timeout, back-off
 
     [Fact]
@@ -270,6 +287,72 @@ public sealed class EndpointScoreboardTests
         Assert.Empty(link.Take());
         Advance(link, 0.1); // t = 810
         AssertRepairs(link, 0, 1);
+        Assert.Equal(1, ep.Statistics.FastRetransmissions); // 1 was judged lost; the timeouts' repairs are not counted here
+    }
+
+    [Fact]
+    public void Only_the_left_edge_of_a_full_window_is_repaired_twice()
+    {
+        // Window 2 with a third message waiting. Each timeout repairs the oldest (0) and the newest (1); from its
+        // third transmission on, the oldest goes twice, but 1, though sent as often, goes once.
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options(window: 2));
+        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+        Advance(link, 200);
+        AssertRepairs(link, 0, 1);
+        Advance(link, 400);
+        AssertRepairs(link, 0, 0, 1);
+    }
+
+    [Fact]
+    public void A_timeout_with_every_message_reported_held_resends_only_the_oldest()
+    {
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        _ = ep.SendAsync(M(0));
+        _ = ep.SendAsync(M(1));
+        link.Take();
+        Advance(link, 100);
+        link.Ack(1); // srtt 100, RTO 300; base 1: only message 1 in flight
+        link.Ack(0, sack: [0b1]); // an overtaken ack reporting 1 held: nothing is left unreported
+        Advance(link, 200); // the probe (t = 300) finds nothing to resend
+        Assert.Empty(link.Take());
+        Advance(link, 300); // the timeout (t = 600) resends the oldest, and no "newest" (there is none)
+        AssertRepairs(link, 1);
+    }
+
+    [Fact]
+    public void With_the_timeout_capped_at_two_round_trips_the_probe_stands_in_for_the_first_expiry()
+    {
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options() with { MaxRetransmitTimeout = TimeSpan.FromMilliseconds(200) });
+        _ = ep.SendAsync(M(0));
+        Advance(link, 100);
+        link.Ack(1); // srtt 100; the RTO (300) is capped at 200 = 2 × srtt, so the probe is due with the timeout
+        _ = ep.SendAsync(M(1));
+        link.Take();
+        Advance(link, 200);
+        AssertRepairs(link, 1);
+        Assert.Equal((0L, 1L), (ep.Statistics.Timeouts, ep.Statistics.FastRetransmissions));
+    }
+
+    [Fact]
+    public void With_the_timeout_below_a_round_trip_and_a_quarter_there_is_no_probe_only_the_timeout()
+    {
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options() with
+        {
+            InitialRetransmitTimeout = TimeSpan.FromMilliseconds(100), MaxRetransmitTimeout = TimeSpan.FromMilliseconds(100),
+        });
+        _ = ep.SendAsync(M(0));
+        Advance(link, 99);
+        link.Ack(1); // srtt 99, RTO capped at 100: a probe would have to wait 123.75, after the timeout
+        _ = ep.SendAsync(M(1));
+        link.Take();
+        Advance(link, 100);
+        AssertRepairs(link, 1);
+        Assert.Equal((1L, 0L), (ep.Statistics.Timeouts, ep.Statistics.FastRetransmissions));
     }
 
     [Fact]
