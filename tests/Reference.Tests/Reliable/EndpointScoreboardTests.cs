@@ -33,6 +33,13 @@ public sealed class EndpointScoreboardTests
 
     private static void Advance(PeerLink link, double ms) => link.Advance(TimeSpan.FromMilliseconds(ms));
 
+    /// <summary>Sends messages 0 .. <paramref name="count"/> − 1 and forgets their first transmissions.</summary>
+    private static void SendAndClear(ReliableEndpoint ep, PeerLink link, int count)
+    {
+        for (int i = 0; i < count; i++) _ = ep.SendAsync(M(i));
+        link.Take();
+    }
+
     /// <summary>Message 0 sent at t = 0 and acknowledged at t = 100: one sample, srtt 100 ms, RTO 300 ms.</summary>
     private static ReliableEndpoint Primed(PeerLink link, ReliableOptions? options = null)
     {
@@ -53,8 +60,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 4);
         Advance(link, 10);
         link.Ack(0, sack: [0b0000_0111]); // holds 1, 2, 3: three transmissions after message 0's
         AssertRepairs(link, 0);
@@ -79,8 +85,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 6; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 6);
         Advance(link, 10);
         link.Ack(1, sack: [0b1110]); // 0 received; 3, 4, 5 held: 1 and 2 are three transmissions behind
         AssertRepairs(link, 1, 2);
@@ -93,8 +98,7 @@ public sealed class EndpointScoreboardTests
         // 0 + 100 + 100/4 = 125 (the shortest round trip, from message 0's sample, is 100 ms).
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 3);
         Advance(link, 100);
         link.Ack(1, sack: [0b1]);
         Assert.Empty(link.Take());
@@ -169,8 +173,7 @@ public sealed class EndpointScoreboardTests
         // copy been credited (transmission 3), nothing would be judged yet.
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 4);
         Advance(link, 200);
         AssertRepairs(link, 0, 3);
         Advance(link, 10);
@@ -183,8 +186,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 4);
         Advance(link, 200);
         AssertRepairs(link, 0, 3);
         Advance(link, 10);
@@ -200,8 +202,7 @@ public sealed class EndpointScoreboardTests
         // places before it) are lost at once; 4 is not yet.
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 6; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 6);
         Advance(link, 200);
         AssertRepairs(link, 0, 5);
         Advance(link, 10);
@@ -250,8 +251,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 3);
         Advance(link, 199.9);
         Assert.Empty(link.Take());
         Advance(link, 0.1);
@@ -274,8 +274,7 @@ public sealed class EndpointScoreboardTests
         // 400 ms here): not at the expiry of 410 (410 ms < 500 ms since 1 went), but at that of 810.
         var link = new PeerLink();
         using var ep = link.Endpoint(Options() with { MaxRetransmitTimeout = TimeSpan.FromMilliseconds(400) });
-        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 3);
         Advance(link, 200);
         AssertRepairs(link, 0, 2);
         Advance(link, 10);
@@ -297,8 +296,7 @@ public sealed class EndpointScoreboardTests
         // third transmission on, the oldest goes twice, but 1, though sent as often, goes once.
         var link = new PeerLink();
         using var ep = link.Endpoint(Options(window: 2));
-        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 3);
         Advance(link, 200);
         AssertRepairs(link, 0, 1);
         Advance(link, 400);
@@ -379,8 +377,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 3; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 3);
         Advance(link, 200); // timeout: 0 and 2 again, RTO 400, next expiry at 600
         link.Take();
         Advance(link, 50);
@@ -435,8 +432,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 4);
         Advance(link, 10);
         link.Ack(0, sack: [0b10, 0]); // holds 2
         Assert.Equal(0, ep.Statistics.InvalidAcks);
@@ -452,8 +448,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 4);
         Advance(link, 10);
         link.Ack(0, sack: sack);
         Assert.Equal(1, ep.Statistics.InvalidAcks);
@@ -469,8 +464,7 @@ public sealed class EndpointScoreboardTests
     {
         var link = new PeerLink();
         using var ep = link.Endpoint(Options());
-        for (int i = 0; i < 4; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 4);
         link.Ack(1); // base 1
         link.Ack(0, sack: [0b1]); // overtaken, but its bitmap is true: message 1 is held
         link.Nack(1);
@@ -490,8 +484,7 @@ public sealed class EndpointScoreboardTests
 
         var link = new PeerLink();
         using var ep = link.Endpoint(Options(window: 64));
-        for (int i = 0; i < 40; i++) _ = ep.SendAsync(M(i));
-        link.Take();
+        SendAndClear(ep, link, 40);
         link.Nack(0, Enumerable.Range(1, 32).Select(i => (ulong)i).ToArray()); // 32: the most allowed
         Assert.Equal(33, link.Take().Count);
         Assert.Equal(0, ep.Statistics.MalformedFrames);
