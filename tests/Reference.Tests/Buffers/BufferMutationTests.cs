@@ -227,6 +227,58 @@ public sealed class BufferMutationTests
         Assert.Equal(["late", "offer", "sync"], handedBack.Order());
     }
 
+    /// <summary>
+    /// Every receive that close ends is traced as that receiver's one <see cref="BufferAction.Closed"/> step, after
+    /// the buffer's Close: a parked asynchronous receive (logged by Close, under its lock), a blocked thread (logged
+    /// when it wakes) and a receive that comes after Close (logged as it fails). Trace validation of complete runs
+    /// depends on it: a receiver released by Close must be seen to return.
+    /// </summary>
+    [Theory]
+    [InlineData("bounded")]
+    [InlineData("unbounded")]
+    [InlineData("rendezvous")]
+    public async Task Each_receive_ended_by_close_is_traced_once_as_its_receivers_Closed_step(string kind)
+    {
+        var trace = new RecordingTracer();
+        // Whose step each event is: the waiter it names, else the process that raised it.
+        var steps = new List<(BufferAction Action, BufferRole Role, string Process)>();
+        trace.OnStep = e =>
+        {
+            lock (steps) steps.Add((e.Action, e.Role, e.Process ?? VerifiedIpc.Reference.Tracing.TraceProcess.Current));
+        };
+        IMessageBuffer<string> buffer = kind switch
+        {
+            "bounded" => new BoundedBuffer<string>(2, Traced(trace)),
+            "unbounded" => new UnboundedBuffer<string>(Traced(trace)),
+            _ => new RendezvousBuffer<string>(Traced(trace)),
+        };
+        ValueTask<string> parked;
+        using (VerifiedIpc.Reference.Tracing.TraceProcess.Use("async")) parked = buffer.ReceiveAsync();
+        var blocked = Threads.Run(() =>
+        {
+            using (VerifiedIpc.Reference.Tracing.TraceProcess.Use("thread")) return buffer.Receive();
+        });
+        await trace.WhenSeen(BufferAction.Wait, BufferRole.Receiver, count: 2);
+        using (VerifiedIpc.Reference.Tracing.TraceProcess.Use("closer")) buffer.Close();
+        await Assert.ThrowsAsync<EndpointClosedException>(() => parked.Bounded());
+        await Assert.ThrowsAsync<EndpointClosedException>(() => blocked.Bounded());
+        using (VerifiedIpc.Reference.Tracing.TraceProcess.Use("late"))
+            Assert.Throws<EndpointClosedException>(() => buffer.Receive());
+
+        List<(BufferAction Action, BufferRole Role, string Process)> all;
+        lock (steps) all = steps.ToList();
+        int close = all.FindIndex(e => e.Action == BufferAction.Close);
+        Assert.True(close >= 0, "Close is traced");
+        var closed = all.Select((e, i) => (e, i)).Where(x => x.e.Action == BufferAction.Closed).ToList();
+        Assert.All(closed, x => Assert.Equal(BufferRole.Receiver, x.e.Role));
+        Assert.All(closed, x => Assert.True(x.i > close, "Closed comes after Close"));
+        Assert.Equal(["async", "late", "thread"], closed.Select(x => x.e.Process).Order());
+        // The parked task's step is logged by Close itself, before the blocked thread wakes to log its own.
+        Assert.Equal(close + 1, closed[0].i);
+        Assert.Equal("async", closed[0].e.Process);
+        Assert.Equal("late", closed[^1].e.Process);
+    }
+
     [Fact]
     public void Completion_stays_open_while_the_buffer_is_open_even_when_empty()
     {
