@@ -9,55 +9,21 @@ using VerifiedIpc.Reference.Tests.Direct;
 namespace VerifiedIpc.Reference.Tests.Transports;
 
 /// <summary>
-/// Library code must never resume on its caller's <see cref="SynchronizationContext"/>: an application with a
-/// single-threaded context (a UI thread) that blocks on one of these calls would otherwise deadlock. Each call is
-/// started under a context that never runs what is posted to it and counts the posts; the call must still
-/// complete, and nothing may have been posted.
+/// The transports never resume on their caller's <see cref="SynchronizationContext"/>: each call is started under a
+/// <see cref="StalledContext"/> and must complete with nothing posted to it (the in-process primitives:
+/// <see cref="InProcessNoContextCaptureTests"/>).
 /// </summary>
 public sealed class NoContextCaptureTests
 {
     private static readonly ProcessId P1 = new(1), P2 = new(2);
 
-    /// <summary>A context that swallows every continuation posted to it.</summary>
-    private sealed class StalledContext : SynchronizationContext
-    {
-        public int Posts;
-        public override void Post(SendOrPostCallback d, object? state) => Interlocked.Increment(ref Posts);
-        public override void Send(SendOrPostCallback d, object? state) => throw new InvalidOperationException("no synchronous sends");
-    }
-
     private readonly StalledContext _context = new();
 
-    /// <summary>Starts <paramref name="start"/> with the stalled context current, then awaits it from outside it.</summary>
-    private async Task<T> Under<T>(Func<Task<T>> start)
-    {
-        var task = Start(start);
-        var result = await task.Within();
-        Assert.Equal(0, _context.Posts);
-        return result;
-    }
+    private Task<T> Under<T>(Func<Task<T>> start) => _context.Under(start);
 
-    private async Task Under(Func<Task> start)
-    {
-        var task = Start(start);
-        await task.Within();
-        Assert.Equal(0, _context.Posts);
-    }
+    private Task Under(Func<Task> start) => _context.Under(start);
 
-    /// <summary>Only the synchronous start runs under the context (the test's own awaits must not).</summary>
-    private TTask Start<TTask>(Func<TTask> start)
-    {
-        var previous = SynchronizationContext.Current;
-        SynchronizationContext.SetSynchronizationContext(_context);
-        try
-        {
-            return start();
-        }
-        finally
-        {
-            SynchronizationContext.SetSynchronizationContext(previous);
-        }
-    }
+    private TTask Start<TTask>(Func<TTask> start) => _context.Start(start);
 
     [Fact]
     public async Task Tcp_connect_accept_send_receive_and_close_never_resume_on_the_callers_context()
