@@ -52,7 +52,7 @@ internal sealed partial class Compiler
             case JunctionList jl when jl.Kind == JunctionKind.And:
                 {
                     var next = k;
-                    for (int i = jl.Items.Length - 1; i >= 0; i--) next = CompileAction(jl.Items[i], cc, next);
+                    for (int i = jl.Items.Length - 1; i >= 0; i--) next = i == 0 ? CompileAction(jl.Items[i], cc, next) : Conjunct(jl.Items[i], cc, next);
                     return next;
                 }
             case JunctionList jl:
@@ -134,6 +134,27 @@ internal sealed partial class Compiler
         }
     }
 
+    /// <summary>
+    /// A conjunct after the first, reached once the conjuncts before it have acted. As TLC (its action item
+    /// list): when every variable already has its next value, the remaining conjuncts are only evaluated as
+    /// booleans, so a disjunction or an existential there no longer branches (no duplicate successors) and
+    /// short-circuits like an expression.
+    /// </summary>
+    private Act Conjunct(Expr e, CC cc, Act k)
+    {
+        var act = CompileAction(e, cc, k);
+        Ev test;
+        try { test = Compile(e, cc).Ev; }
+        catch (CheckerException) { return act; }
+        return c =>
+        {
+            var nxt = c.Nxt;
+            for (int i = 0; i < nxt.Length; i++)
+                if (nxt[i] is null) { act(c); return; }
+            if (Stdlib.Bool(test(c), "")) k(c);
+        };
+    }
+
     private static Act Branches(Act[] branches) => branches.Length switch
     {
         1 => branches[0],
@@ -200,7 +221,14 @@ internal sealed partial class Compiler
         switch (app.Name)
         {
             case Operators.And when args.Length == 2:
-                return CompileAction(args[0], cc, CompileAction(args[1], cc, k));
+                return CompileAction(args[0], cc, Conjunct(args[1], cc, k));
+            case Operators.Implies when args.Length == 2:
+                {
+                    // As TLC: the antecedent is evaluated; if it holds, the consequent acts.
+                    var lhs = Compile(args[0], cc).Ev;
+                    var rhs = CompileAction(args[1], cc, k);
+                    return c => { if (!Stdlib.Bool(lhs(c), " in =>")) k(c); else rhs(c); };
+                }
             case Operators.Or when args.Length == 2:
                 return Branches([CompileAction(args[0], cc, k), CompileAction(args[1], cc, k)]);
             case Operators.Eq when args.Length == 2 && AssignTarget(args[0], cc) is int slot:

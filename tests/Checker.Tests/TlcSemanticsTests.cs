@@ -1,0 +1,82 @@
+using VerifiedIpc.Checker.Engine;
+
+namespace VerifiedIpc.Checker.Tests;
+
+/// <summary>
+/// Small specifications on which the checker once disagreed with TLC: how an action is read (states generated
+/// count duplicates, so the order TLC evaluates conjuncts in shows), and which exit code and message an error gets.
+/// Every expected figure comes from TLC 2.20 (rev 96056d9) run locally with -workers 1 on the same text.
+/// </summary>
+public sealed class TlcSemanticsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("vipc-tlcsem-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private (CheckOutcome Outcome, string Output) Check(string body, string cfg, bool disableDeadlock = false)
+    {
+        var tla = Path.Combine(_dir, "M.tla");
+        File.WriteAllText(tla, $"---- MODULE M ----\nEXTENDS Integers, Sequences, FiniteSets, TLC\n{body}\n====\n");
+        var cfgPath = Path.Combine(_dir, "M.cfg");
+        File.WriteAllText(cfgPath, cfg);
+        var sw = new StringWriter();
+        var o = ModelCheck.Run(new CheckRequest(tla, cfgPath, 1, disableDeadlock), sw, (_, _, _, _) => { });
+        return (o, sw.ToString());
+    }
+
+    private void AssertRun(string body, int exit, long distinct, long generated, int depth, bool disableDeadlock = false, string cfg = "INIT Init\nNEXT Next\n")
+    {
+        var (o, output) = Check(body, cfg, disableDeadlock);
+        Assert.True(exit == o.ExitCode, $"exit {o.ExitCode}, expected {exit}:\n{output}");
+        Assert.Equal(distinct, o.Result!.DistinctStates);
+        Assert.Equal(generated, o.Result.StatesGenerated);
+        Assert.Equal(depth, o.Result.Depth);
+    }
+
+    // ---- once every variable has its next value, TLC evaluates the remaining conjuncts as booleans
+
+    [Fact]
+    public void A_disjunction_after_the_last_assignment_does_not_branch()
+    {
+        // TLC: 5 generated, 5 distinct, depth 5, deadlock (a branching reading would generate 7).
+        AssertRun("VARIABLE x\nInit == x = 0\nNext == x' = x + 1 /\\ (x < 2 \\/ x < 5) /\\ x < 4", 11, 5, 5, 5);
+        // Before the assignment the disjunction still branches: 7 generated.
+        AssertRun("VARIABLE x\nInit == x = 0\nNext == (x < 2 \\/ x < 5) /\\ x' = x + 1 /\\ x < 4", 11, 5, 7, 5);
+    }
+
+    [Fact]
+    public void An_existential_after_the_last_assignment_is_a_test_not_a_choice()
+    {
+        // TLC: 4 generated, 3 distinct (one successor per state, not one per witness).
+        AssertRun("VARIABLE x, y\nInit == x = 0 /\\ y = 0\nNext == x' = (x + 1) % 3 /\\ y' = 0 /\\ \\E i \\in 1..4 : \\E j \\in 1..2 : i > j", 0, 3, 4, 3);
+    }
+
+    [Fact]
+    public void The_initial_predicate_reads_conjuncts_after_the_last_assignment_as_booleans()
+    {
+        // TLC: 8 generated (4 initial states, each once), 4 distinct.
+        AssertRun("VARIABLE x, y\nInit == x \\in 1..2 /\\ y \\in 1..2 /\\ (x = 1 \\/ y = 1 \\/ x = y)\nNext == UNCHANGED <<x, y>>", 0, 4, 8, 1);
+        // TLC: 2 generated, 1 distinct.
+        AssertRun("VARIABLE x\nInit == x = 1 /\\ (x = 1 \\/ x = 1)\nNext == UNCHANGED x", 0, 1, 2, 1);
+    }
+
+    [Fact]
+    public void A_short_circuited_disjunct_after_the_assignment_is_never_evaluated()
+    {
+        // TLC explores 0, 1, 2 and fails only when x = 2 needs the second disjunct: 3 distinct, depth 3, exit 255.
+        var (o, output) = Check("VARIABLE x\nInit == x = 0\nNext == x' = x + 1 /\\ (x < 2 \\/ Head(<<>>) = 0)", "INIT Init\nNEXT Next\n");
+        Assert.Equal(255, o.ExitCode);
+        Assert.Equal(3, o.Result!.DistinctStates);
+        Assert.Equal(3, o.Result.StatesGenerated);
+        Assert.Contains("Attempted to apply Head to the empty sequence.", output);
+    }
+
+    [Fact]
+    public void An_implication_in_an_action_acts_through_its_consequent()
+    {
+        // TLC: 5 generated, 4 distinct, depth 4, no error (x' is assigned inside the consequent).
+        AssertRun("VARIABLE x\nInit == x = 0\nNext == (x < 3 => x' = x + 1) /\\ (x >= 3 => x' = 0)", 0, 4, 5, 4);
+        // TLC: 6 generated, 4 distinct, depth 3.
+        AssertRun("VARIABLE x\nInit == x = 0\nNext == x < 4 /\\ (x > 1 => x' = 7) /\\ x' \\in {x + 1, 7}", 0, 4, 6, 3, disableDeadlock: true);
+    }
+}
