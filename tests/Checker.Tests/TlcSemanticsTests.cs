@@ -79,4 +79,37 @@ public sealed class TlcSemanticsTests : IDisposable
         // TLC: 6 generated, 4 distinct, depth 3.
         AssertRun("VARIABLE x\nInit == x = 0\nNext == x < 4 /\\ (x > 1 => x' = 7) /\\ x' \\in {x + 1, 7}", 0, 4, 6, 3, disableDeadlock: true);
     }
+
+    // ---- which exit code an evaluation error gets depends on where it happens, not only on what raised it
+
+    [Theory]
+    // In the initial predicate: always exit 75, the message printed plainly (TLC: 0 states generated).
+    [InlineData("Init == x = 0 /\\ 10 \\div (x - x) = 0\nNext == x' = x", "", 75, "Error: The second argument of \\div is 0.")]
+    [InlineData("Init == x = 0 /\\ x + 2147483647 + 5 = 0\nNext == x' = x", "", 75, "Error: Overflow when computing 2147483647+5")]
+    [InlineData("Init == x = 0 /\\ Assert(x > 100, \"boom\")\nNext == x' = x", "", 75, "Error: The first argument of Assert evaluated to FALSE; the second argument was:")]
+    [InlineData("Init == x = 0 /\\ (CHOOSE i \\in {} : TRUE) = 0\nNext == x' = x", "", 75, "Error: Attempted to compute the value of an expression of form")]
+    // In an invariant on an initial state: exit 75, a standard-module error or overflow printed plainly.
+    [InlineData("Init == x = 0\nNext == x' = x\nInv == Head(<<>>) = 0", "INVARIANT Inv\n", 75, "Error: Attempted to apply Head to the empty sequence.")]
+    [InlineData("Init == x = 0\nNext == x' = x\nInv == x + 2147483647 + 5 = 0", "INVARIANT Inv\n", 75, "Error: Overflow when computing 2147483647+5")]
+    // In an invariant on a later state: "Evaluating invariant Inv failed." (exit 76), an overflow or Assert included.
+    [InlineData("Init == x = 0\nNext == x' = x + 1 /\\ x < 3\nInv == x < 2 \\/ x + 2147483647 + 5 = 0", "INVARIANT Inv\n", 76, "Error: Evaluating invariant Inv failed.\nOverflow when computing 2+2147483647")]
+    [InlineData("Init == x = 0\nNext == x' = x + 1 /\\ x < 3\nInv == x < 2 \\/ Assert(FALSE, \"boom\")", "INVARIANT Inv\n", 76, "Error: Evaluating invariant Inv failed.")]
+    // Cardinality of an infinite set is a FiniteSets error: exit 255 in an action.
+    [InlineData("Init == x = 0\nNext == x' = x + 1 /\\ x < 3 /\\ (x < 2 \\/ Cardinality(Nat) = 0)", "", 255, "Error: Attempted to compute cardinality of the value\nNat")]
+    public void Evaluation_errors_get_TLCs_exit_code_and_message(string defs, string extraCfg, int exit, string message)
+    {
+        var (o, output) = Check("VARIABLE x\n" + defs, "INIT Init\nNEXT Next\n" + extraCfg);
+        Assert.True(exit == o.ExitCode, $"exit {o.ExitCode}, expected {exit}:\n{output}");
+        Assert.Contains(message, output.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("unexpected exception", output);
+    }
+
+    [Fact]
+    public void SubSeq_names_the_argument_outside_the_domain()
+    {
+        // TLC: "The third argument of SubSeq must be in the domain of its first argument:" ... 7.
+        var (o, output) = Check("VARIABLE x\nInit == x = 0\nNext == x' = Len(SubSeq(<<1, 2, 3>>, 2, 7))", "INIT Init\nNEXT Next\n");
+        Assert.Equal(255, o.ExitCode);
+        Assert.Contains("Error: The third argument of SubSeq must be in the domain of its first argument:\n<<1, 2, 3>>\n, but instead it is\n7", output.ReplaceLineEndings("\n"));
+    }
 }

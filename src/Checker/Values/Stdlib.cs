@@ -211,7 +211,12 @@ public static class Stdlib
     }
 
     /// <summary>Cardinality(S).</summary>
-    public static Value Cardinality(Value a) => IntValue.Of(Set(a, "Cardinality").Count);
+    public static Value Cardinality(Value a)
+    {
+        var s = Set(a, "Cardinality");
+        if (!s.IsFinite) throw Module($"Attempted to compute cardinality of the value\n{a}");
+        return IntValue.Of(s.Count);
+    }
 
     /// <summary>DOMAIN f.</summary>
     public static Value Domain(Value f)
@@ -263,16 +268,16 @@ public static class Stdlib
     public static Value SubSeq(Value s, Value m, Value n)
     {
         int lo = Int(m, "SubSeq", 2), hi = Int(n, "SubSeq", 3);
-        if (s is StrValue str)
-        {
-            if (hi < lo) return FcnValue.EmptyTuple;
-            return FcnValue.Tuple(str.Value[(lo - 1)..hi].Select(ch => (Value)IntValue.Of(ch)).ToArray());
-        }
-        var q = Seq(s, "SubSeq");
         if (hi < lo) return FcnValue.EmptyTuple;
-        if (lo < 1 || hi > q.Count)
+        int len = s is StrValue sv ? sv.Value.Length : Seq(s, "SubSeq").Count;
+        // As TLC: the second argument is checked first, then the third.
+        if (lo < 1 || lo > len)
             throw Module($"The second argument of SubSeq must be in the domain of its first argument:\n{s}\n, but instead it is\n{lo}");
-        return FcnValue.Tuple(q.RawVals[(lo - 1)..hi]);
+        if (hi < 1 || hi > len)
+            throw Module($"The third argument of SubSeq must be in the domain of its first argument:\n{s}\n, but instead it is\n{hi}");
+        if (s is StrValue str)
+            return FcnValue.Tuple(str.Value[(lo - 1)..hi].Select(ch => (Value)IntValue.Of(ch)).ToArray());
+        return FcnValue.Tuple(Seq(s, "SubSeq").RawVals[(lo - 1)..hi]);
     }
 
     /// <summary>SelectSeq(s, Test).</summary>
