@@ -248,7 +248,13 @@ public sealed class SpecLoader
         var assumptions = new List<CompiledAssumption>();
         foreach (var m in ExtensionClosure(root))
             foreach (var a in m.Units.OfType<Assumption>())
+            {
+                // SANY: an assumption may only mention constants.
+                var level = new VerifiedIpc.Tla.Semantics.LevelAnalysis().Of(a.Body);
+                if (level > VerifiedIpc.Tla.Semantics.Level.Constant)
+                    throw new SemanticException($"Level error: assumptions must be level 0 (Constant), \nbut this one has level {(int)level}.", a.Span);
                 assumptions.Add(new CompiledAssumption(a, Formula("ASSUME", a.Body, scope, a.Body.Span)));
+            }
         model.Assumptions = assumptions.ToArray();
 
         _temporal = new Liveness.TemporalBuilder(_compiler, runtime, vars.Count);
