@@ -112,4 +112,45 @@ public sealed class TlcSemanticsTests : IDisposable
         Assert.Equal(255, o.ExitCode);
         Assert.Contains("Error: The third argument of SubSeq must be in the domain of its first argument:\n<<1, 2, 3>>\n, but instead it is\n7", output.ReplaceLineEndings("\n"));
     }
+
+    [Theory]
+    [InlineData("IF [a |-> 1] = 3 THEN 1 ELSE 2", 75, "Attempted to check equality of record:\n[a |-> 1]\nwith non-record\n3")]
+    [InlineData("IF {1} = 3 THEN 1 ELSE 2", 75, "Attempted to check equality of the set {1} with the value:\n3")]
+    [InlineData("IF TRUE = 3 THEN 1 ELSE 2", 75, "Attempted to compare equality of boolean TRUE with non-boolean:\n3")]
+    [InlineData("IF <<1>> = {} THEN 1 ELSE 2", 75, "Attempted to check equality of the function <<1>> with the value:\n{}")]
+    [InlineData("Head(3)", 255, "Error: The argument of Head should be a sequence, but instead it is:\n3")]
+    [InlineData("Len(3)", 255, "Error: The argument of Len should be a sequence, but instead it is:\n3")]
+    [InlineData("Append(3, 1)", 255, "Error: Evaluating an expression of the form Append(s, v) when s is not a sequence:\n3")]
+    [InlineData("3 \\o <<1>>", 255, "Error: Evaluating an expression of the form s \\o t when s is not a sequence:\n3")]
+    [InlineData("SubSeq(3, 1, 1)", 255, "Error: The first argument of SubSeq should be a sequence, but instead it is:\n3")]
+    [InlineData("Cardinality(<<1, 2>>)", 255, "Error: Attempted to compute cardinality of the value\n<<1, 2>>")]
+    [InlineData("\"abc\"[2]", 75, "A non-function (a string) was applied as a function.")]
+    [InlineData("3[2]", 75, "A non-function (an integer) was applied as a function.")]
+    [InlineData("1 + \"a\"", 75, "Attempted to apply the operator overridden by the Java method\npublic static tlc2.value.impl.IntValue tlc2.module.Integers.Plus(tlc2.value.impl.IntValue,tlc2.value.impl.IntValue),\nbut it produced the following error:\nCannot cast tlc2.value.impl.StringValue to tlc2.value.impl.IntValue")]
+    [InlineData("{} * 2", 75, "tlc2.module.Integers.Times(tlc2.value.impl.IntValue,tlc2.value.impl.IntValue),\nbut it produced the following error:\nCannot cast tlc2.value.impl.SetEnumValue to tlc2.value.impl.IntValue")]
+    [InlineData("-\"a\"", 75, "tlc2.module.Integers.Neg(tlc2.value.impl.IntValue),")]
+    [InlineData("IF ~3 THEN 1 ELSE 2", 75, "Attempted to apply the operator ~ to a non-boolean\n(an integer)\nline 5, col 17 to line 5, col 18 of module M")]
+    [InlineData("IF 3 /\\ TRUE THEN 1 ELSE 2", 75, "Attempted to evaluate an expression of form P /\\ Q when P was\nan integer.\nline 5, col 17 to line 5, col 25 of module M")]
+    [InlineData("IF {1} THEN 1 ELSE 2", 75, "A non-boolean expression (a set of the form {e1, ... ,eN}) was used as the condition of an IF.\nline 5, col 14 to line 5, col 33 of module M")]
+    [InlineData("DOMAIN 3", 75, "Attempted to apply the operator DOMAIN to a non-function\n(an integer)")]
+    [InlineData("3.a", 75, "Attempted to select field \"a\" from a non-record value 3\nline 5, col 14 to line 5, col 16 of module M")]
+    [InlineData("[a |-> 1].b", 75, "Attempted to select nonexistent field \"b\" from the record\n[a |-> 1]")]
+    [InlineData("[3 EXCEPT ![1] = 2]", 75, "Attempted to apply EXCEPT construct to the value 3.")]
+    public void Errors_in_an_action_read_as_TLCs(string expr, int exit, string message)
+    {
+        // The error is raised computing the successors of the initial state x = 0 (TLC 2.20 run locally on each).
+        var (o, output) = Check("VARIABLE x\nInit == x = 0\nNext == x' = " + expr, "INIT Init\nNEXT Next\n");
+        Assert.True(exit == o.ExitCode, $"exit {o.ExitCode}, expected {exit}:\n{output}");
+        Assert.Equal(1, o.Result!.DistinctStates);
+        Assert.Contains(message, output.ReplaceLineEndings("\n"));
+    }
+
+    [Fact]
+    public void An_unassigned_primed_variable_is_named_without_its_prime()
+    {
+        // TLC: "In evaluation, the identifier f is either undefined or not an operator." with its location.
+        var (o, output) = Check("VARIABLE f\nInit == f = [i \\in 1..2 |-> 0]\nNext == \\A i \\in 1..2 : f'[i] \\in {0, 1}", "INIT Init\nNEXT Next\n");
+        Assert.Equal(75, o.ExitCode);
+        Assert.Contains("In evaluation, the identifier f is either undefined or not an operator.\nline 5, col 25 to line 5, col 25 of module M", output.ReplaceLineEndings("\n"));
+    }
 }

@@ -89,7 +89,8 @@ internal sealed partial class Compiler
                     var cond = Compile(ite.Condition, cc).Ev;
                     var th = CompileAction(ite.Then, cc, k);
                     var el = CompileAction(ite.Else, cc, k);
-                    return c => { if (Stdlib.Bool(cond(c), " in IF")) th(c); else el(c); };
+                    var ifSpan = ite.Span;
+                    return c => { if (IfCondition(cond(c), ifSpan)) th(c); else el(c); };
                 }
             case Case cs:
                 {
