@@ -153,4 +153,25 @@ public sealed class TlcSemanticsTests : IDisposable
         Assert.Equal(75, o.ExitCode);
         Assert.Contains("In evaluation, the identifier f is either undefined or not an operator.\nline 5, col 25 to line 5, col 25 of module M", output.ReplaceLineEndings("\n"));
     }
+
+    // ---- TLC's string order: identifiers (user modules, then standard modules' letters), then string-only texts
+
+    [Theory]
+    // q is an identifier of the module, "p" only a string: TLC chooses "q" although "p" comes first in the text.
+    [InlineData("<<CHOOSE s \\in {\"p\", \"q\"} : TRUE, CHOOSE q \\in {1} : TRUE>>", "<<\"q\", 1>>")]
+    // x is the module's variable; m, n, S are parameters in the standard modules, interned after it.
+    [InlineData("CHOOSE s \\in {\"m\", \"n\", \"S\", \"x\"} : TRUE", "\"x\"")]
+    // n comes before m in the standard modules (Sequences' SubSeq(s, m, n) follows Seq's n); e before m.
+    [InlineData("<<CHOOSE s \\in {\"m\", \"n\"} : TRUE, CHOOSE s \\in {\"m\", \"e\"} : TRUE>>", "<<\"n\", \"e\">>")]
+    // Letters that no standard module uses are ordered as strings, in text order.
+    [InlineData("CHOOSE s \\in {\"q\", \"c\"} : TRUE", "\"q\"")]
+    // Record fields print in the same order: pc, met first, is interned before n.
+    [InlineData("LET r == [pc |-> \"idle\"] IN [n |-> 0, pc |-> r.pc]", "[pc |-> \"idle\", n |-> 0]")]
+    public void Strings_and_record_fields_follow_TLCs_intern_order(string expr, string printed)
+    {
+        // Each figure from TLC 2.20 run locally on the same module (EXTENDS Integers, Sequences, FiniteSets, TLC).
+        var (o, output) = Check("VARIABLE x\nInit == x = " + expr + "\nNext == UNCHANGED x\nInv == ~(x = x)", "INIT Init\nNEXT Next\nINVARIANT Inv\n");
+        Assert.True(12 == o.ExitCode, output);
+        Assert.Contains("x = " + printed + "\n", output.ReplaceLineEndings("\n"));
+    }
 }
