@@ -174,4 +174,13 @@ public sealed class TlcSemanticsTests : IDisposable
         Assert.True(12 == o.ExitCode, output);
         Assert.Contains("x = " + printed + "\n", output.ReplaceLineEndings("\n"));
     }
+
+    [Fact]
+    public void Lazily_built_sets_are_enumerated_in_a_state_and_intervals_are_not()
+    {
+        // TLC 2.20 run locally prints x = <<{{}, {1}}, {<<2>>}, {[a |-> 1]}, {<<"a", 1>>}, 1..2>>.
+        var (o, output) = Check("VARIABLE x\nInit == x = <<SUBSET {1}, [{1} -> {2}], [a : {1}], {\"a\"} \\X {1}, 1..2>>\nNext == UNCHANGED x\nInv == ~(x = x)", "INIT Init\nNEXT Next\nINVARIANT Inv\n");
+        Assert.Equal(12, o.ExitCode);
+        Assert.Contains("x = <<{{}, {1}}, {<<2>>}, {[a |-> 1]}, {<<\"a\", 1>>}, 1..2>>", output);
+    }
 }

@@ -278,11 +278,48 @@ internal sealed partial class Compiler
     }
 
     /// <summary>Values stored in states are fully enumerated so fingerprints and printing see canonical forms.</summary>
-    internal static Value Canonical(Value v) => v switch
+    /// <remarks>
+    /// As TLC, a set built lazily (SUBSET S, [S -> T], [a : S], S \X T, a filter) is enumerated when it becomes
+    /// part of a state, also inside a tuple, record, function or set, so that traces print its elements; an
+    /// interval i..j stays an interval.
+    /// </remarks>
+    internal static Value Canonical(Value v)
     {
-        LazyFcnValue l => l.Materialize(),
-        _ => v,
-    };
+        switch (v)
+        {
+            case IntValue or StrValue or BoolValue or ModelValue or IntervalValue:
+                return v;
+            case LazyFcnValue l:
+                return Canonical(l.Materialize());
+            case FcnValue f:
+                {
+                    var vals = f.RawVals;
+                    Value[]? copy = null;
+                    for (int i = 0; i < vals.Length; i++)
+                    {
+                        var c = Canonical(vals[i]);
+                        if (!ReferenceEquals(c, vals[i])) (copy ??= (Value[])vals.Clone())[i] = c;
+                    }
+                    return copy is null ? f : f.WithValues(copy);
+                }
+            case SetValue s:
+                {
+                    var items = s.Items;
+                    Value[]? copy = null;
+                    for (int i = 0; i < items.Count; i++)
+                    {
+                        var c = Canonical(items[i]);
+                        if (!ReferenceEquals(c, items[i])) (copy ??= items.ToArray())[i] = c;
+                    }
+                    // Equal values keep their order, so the elements stay sorted and distinct.
+                    return copy is null ? s : SetValue.FromSorted(copy);
+                }
+            case SetBase sb when sb.IsFinite:
+                return Canonical(sb.Normalize());
+            default:
+                return v;
+        }
+    }
 
     /// <summary>The variable slot that <c>x' = e</c> (or, in init mode, <c>x = e</c>) may assign, if <paramref name="lhs"/> is one.</summary>
     private int? AssignTarget(Expr lhs, CC cc)
