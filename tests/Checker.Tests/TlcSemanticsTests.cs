@@ -183,4 +183,28 @@ public sealed class TlcSemanticsTests : IDisposable
         Assert.Equal(12, o.ExitCode);
         Assert.Contains("x = <<{{}, {1}}, {<<2>>}, {[a |-> 1]}, {<<\"a\", 1>>}, 1..2>>", output);
     }
+
+    [Fact]
+    public void A_universal_quantifier_in_an_action_is_the_conjunction_of_its_instances()
+    {
+        // TLC: 4 generated, 3 distinct, depth 3 (x' assigned inside \A).
+        AssertRun("VARIABLE x, y\nInit == x = 0 /\\ y = 0\nNext == \\A i \\in {1} : x' = (x + i) % 3 /\\ y' = y", 0, 3, 4, 3);
+        // TLC: 8 generated, 4 distinct, depth 3.
+        AssertRun("VARIABLE x\nInit == x = 0\nNext == \\A i \\in {1, 2} : x' \\in {i, 3, (x + 1) % 4}", 0, 4, 8, 3);
+        // TLC: 10 generated, 4 distinct, depth 2.
+        AssertRun("VARIABLE f\nInit == f = [i \\in 1..2 |-> 0]\nNext == f' \\in [1..2 -> 0..1] /\\ \\A i \\in 1..2 : f'[i] >= f[i]", 0, 4, 10, 2);
+    }
+
+    [Theory]
+    // One action: "the next-state action"; several: the operator's name without its arguments.
+    [InlineData("Next == x' = 1", "by the next-state action. The following variable is not defined: y.")]
+    [InlineData("A == x' = 1\nNext == A", "by the next-state action. The following variable is not defined: y.")]
+    [InlineData("A(i) == x' = i\nNext == \\E i \\in {1, 2} : A(i)", "by action A of the next-state relation. The following variable is not defined: y.")]
+    public void An_incomplete_successor_names_the_action_as_TLC(string next, string message)
+    {
+        // TLC 2.20 run locally on each.
+        var (o, output) = Check("VARIABLE x, y\nInit == x = 0 /\\ y = 0\n" + next, "INIT Init\nNEXT Next\n");
+        Assert.Equal(75, o.ExitCode);
+        Assert.Contains("Error: Successor state is not completely specified " + message, output);
+    }
 }

@@ -192,11 +192,13 @@ public sealed class Explorer
             if (nxt[i] is null)
             {
                 var missing = string.Join(", ", _model.VarNames.Where((_, j) => nxt[j] is null));
-                var actionName = action >= 0 ? _model.Actions[action].Name : "the initial predicate";
+                // TLC names the sub-action by its operator (without arguments) when the next-state relation splits
+                // into several, and says "the next-state action" when it is one.
+                var actionName = action >= 0 ? _model.Actions[action].BaseName : "the initial predicate";
                 var plural = nxt.Count(v => v is null) > 1;
                 Fail(new Failure(action >= 0 ? Verdict.IncompleteSuccessor : Verdict.NextStateError, null, (Value?[])nxt.Clone(), parentFp, hasParent, action, null,
                     action >= 0
-                        ? $"Successor state is not completely specified by action {actionName} of the next-state relation. The following variable{(plural ? "s are" : " is")} not defined: {missing}."
+                        ? $"Successor state is not completely specified by {(_model.Actions.Length == 1 ? "the next-state action" : $"action {actionName} of the next-state relation")}. The following variable{(plural ? "s are" : " is")} not defined: {missing}."
                         : $"The initial predicate does not assign {missing}.", action < 0));
                 return false;
             }

@@ -84,6 +84,8 @@ internal sealed partial class Compiler
                         Rec(0);
                     };
                 }
+            case Quantified q when q.Kind == QuantifierKind.Forall:
+                return CompileForallAction(q, cc, k);
             case IfThenElse ite:
                 {
                     var cond = Compile(ite.Condition, cc).Ev;
@@ -133,6 +135,84 @@ internal sealed partial class Compiler
             default:
                 return Guard(e, cc, k);
         }
+    }
+
+    /// <summary>
+    /// <c>\A x \in S : A</c> in an action, as TLC reads it: the conjunction of A for every element (TLC pushes
+    /// the instances on its action item list, so the last element acts first), each instance reached like a
+    /// conjunct (once every variable has its next value, the rest are only tested).
+    /// </summary>
+    private Act CompileForallAction(Quantified q, CC cc, Act k)
+    {
+        var (scope, binders) = DeclareBounds(q.Bounds, cc, cc);
+        var inner = cc.WithScope(scope);
+        int listSlot = cc.F.Alloc(), idxSlot = cc.F.Alloc();
+        var span = q.Span;
+        Act step = null!;
+        var body = CompileAction(q.Body, inner, c => step(c));
+        Ev? test;
+        try { test = Compile(q.Body, inner).Ev; }
+        catch (CheckerException) { test = null; }
+        var slots = binders.SelectMany(b => b.Slots).ToArray();
+
+        void Bind(Frame f, Value inst)
+        {
+            var vals = ((FcnValue)inst).RawVals;
+            for (int b = 0; b < binders.Length; b++) binders[b].Bind(f, vals[b]);
+        }
+
+        step = c =>
+        {
+            var f = c.F;
+            var list = ((FcnValue)f.S[listSlot]!).RawVals;
+            var savedIdx = f.S[idxSlot]!;
+            var saved = new Value?[slots.Length];
+            for (int i = 0; i < slots.Length; i++) saved[i] = f.S[slots[i]];
+            try
+            {
+                int idx = ((IntValue)savedIdx).Value - 1;
+                if (idx < 0) { k(c); return; }
+                bool allAssigned = test != null && Array.TrueForAll(c.Nxt, v => v is not null);
+                if (allAssigned)
+                {
+                    for (int j = idx; j >= 0; j--)
+                    {
+                        Bind(f, list[j]);
+                        if (!Stdlib.Bool(test!(c), "")) return;
+                    }
+                    k(c);
+                    return;
+                }
+                f.S[idxSlot] = IntValue.Of(idx);
+                Bind(f, list[idx]);
+                body(c);
+            }
+            finally
+            {
+                f.S[idxSlot] = savedIdx;
+                for (int i = 0; i < slots.Length; i++) f.S[slots[i]] = saved[i];
+            }
+        };
+        return c =>
+        {
+            var f = c.F;
+            var doms = new IReadOnlyList<Value>[binders.Length];
+            for (int i = 0; i < binders.Length; i++) doms[i] = Elements(binders[i].Domain.Ev(c), span);
+            var instances = new List<Value>();
+            var cur = new Value[binders.Length];
+            void Rec(int i)
+            {
+                if (i == binders.Length) { instances.Add(FcnValue.Tuple((Value[])cur.Clone())); return; }
+                foreach (var v in doms[i]) { cur[i] = v; Rec(i + 1); }
+            }
+            Rec(0);
+            var savedList = f.S[listSlot];
+            var savedIdx = f.S[idxSlot];
+            f.S[listSlot] = FcnValue.Tuple(instances.ToArray());
+            f.S[idxSlot] = IntValue.Of(instances.Count);
+            try { step(c); }
+            finally { f.S[listSlot] = savedList; f.S[idxSlot] = savedIdx; }
+        };
     }
 
     /// <summary>
