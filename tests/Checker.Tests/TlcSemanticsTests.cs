@@ -207,4 +207,28 @@ public sealed class TlcSemanticsTests : IDisposable
         Assert.Equal(75, o.ExitCode);
         Assert.Contains("Error: Successor state is not completely specified " + message, output);
     }
+
+    [Theory]
+    // TLC enumerates \E i \in S, j \in T with the first name varying fastest: <<1,1>>, <<2,1>>, <<1,2>>, <<2,2>>,
+    // so x = 21 is the second successor (3 generated) and x = 12 the third (4 generated); nested \E is i-major.
+    [InlineData("\\E i \\in 1..2, j \\in 1..2 : x' = 10 * i + j", 21, 3)]
+    [InlineData("\\E i \\in 1..2, j \\in 1..2 : x' = 10 * i + j", 12, 4)]
+    [InlineData("x = 0 /\\ \\E i, j \\in 1..2 : x' = 10 * i + j", 21, 3)]
+    [InlineData("\\E i \\in 1..2 : \\E j \\in 1..2 : x' = 10 * i + j", 12, 3)]
+    public void Several_bound_names_enumerate_the_first_fastest(string next, int bad, long generated)
+    {
+        // TLC 2.20 run locally on each.
+        var (o, output) = Check($"VARIABLE x\nInit == x = 0\nNext == x = 0 /\\ {next}\nInv == x # {bad}", "INIT Init\nNEXT Next\nINVARIANT Inv\n");
+        Assert.True(12 == o.ExitCode, output);
+        Assert.Equal(generated, o.Result!.StatesGenerated);
+    }
+
+    [Fact]
+    public void A_sub_action_split_from_an_existential_is_labelled_with_its_body()
+    {
+        // TLC: "State 2: <Next line 5, col 27 to line 5, col 32 of module M>".
+        var (o, output) = Check("VARIABLE x\nInit == x = 0\nNext == \\E i \\in {1, 2} : x' = i\nInv == x = 0", "INIT Init\nNEXT Next\nINVARIANT Inv\n");
+        Assert.Equal(12, o.ExitCode);
+        Assert.Contains("State 2: <Next line 5, col 27 to line 5, col 32 of module M>", output);
+    }
 }

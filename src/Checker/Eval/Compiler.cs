@@ -470,18 +470,19 @@ internal sealed partial class Compiler
             var f = c.F;
             var doms = new IReadOnlyList<Value>[binders.Length];
             for (int i = 0; i < binders.Length; i++) doms[i] = Elements(binders[i].Domain.Ev(c), span);
+            // As TLC's context enumerator: the first bound name varies fastest.
             bool Rec(int i)
             {
-                if (i == binders.Length) return Stdlib.Bool(body(c), exists ? " in \\E" : " in \\A");
+                if (i < 0) return Stdlib.Bool(body(c), exists ? " in \\E" : " in \\A");
                 foreach (var v in doms[i])
                 {
                     binders[i].Bind(f, v);
-                    bool r = Rec(i + 1);
+                    bool r = Rec(i - 1);
                     if (r == exists) return r;
                 }
                 return !exists;
             }
-            return BoolValue.Of(Rec(0));
+            return BoolValue.Of(Rec(binders.Length - 1));
         }, false);
     }
 

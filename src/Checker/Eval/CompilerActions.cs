@@ -71,17 +71,18 @@ internal sealed partial class Compiler
                         var f = c.F;
                         var doms = new IReadOnlyList<Value>[binders.Length];
                         for (int i = 0; i < binders.Length; i++) doms[i] = Elements(binders[i].Domain.Ev(c), span);
+                        // As TLC's context enumerator: the first bound name varies fastest.
                         void Rec(int i)
                         {
-                            if (i == binders.Length) { body(c); return; }
+                            if (i < 0) { body(c); return; }
                             foreach (var v in doms[i])
                             {
                                 if (c.Stop) return;
                                 binders[i].Bind(f, v);
-                                Rec(i + 1);
+                                Rec(i - 1);
                             }
                         }
-                        Rec(0);
+                        Rec(binders.Length - 1);
                     };
                 }
             case Quantified q when q.Kind == QuantifierKind.Forall:
@@ -202,10 +203,10 @@ internal sealed partial class Compiler
             var cur = new Value[binders.Length];
             void Rec(int i)
             {
-                if (i == binders.Length) { instances.Add(FcnValue.Tuple((Value[])cur.Clone())); return; }
-                foreach (var v in doms[i]) { cur[i] = v; Rec(i + 1); }
+                if (i < 0) { instances.Add(FcnValue.Tuple((Value[])cur.Clone())); return; }
+                foreach (var v in doms[i]) { cur[i] = v; Rec(i - 1); }
             }
-            Rec(0);
+            Rec(binders.Length - 1);
             var savedList = f.S[listSlot];
             var savedIdx = f.S[idxSlot];
             f.S[listSlot] = FcnValue.Tuple(instances.ToArray());
@@ -551,12 +552,14 @@ internal sealed partial class Compiler
             case Quantified { Kind: QuantifierKind.Exists } q when q.Bounds.All(b => b.Domain != null && !b.IsTuple && TryConstant(b.Domain!, cc) is SetBase { IsFinite: true }):
                 {
                     var names = q.Bounds.SelectMany(b => b.Names.Select(n => (n.Name, Dom: (SetBase)TryConstant(b.Domain!, cc)!))).ToArray();
+                    // As TLC's context enumerator: the first bound name varies fastest.
                     void Rec(int i, Scope scope)
                     {
-                        if (i == names.Length) { Split(q.Body, cc.WithScope(scope), name, span, parts, depth + 1, baseName, context); return; }
-                        foreach (var v in names[i].Dom.Elements) Rec(i + 1, scope.With(names[i].Name, new ValB(v), scope.Depth));
+                        // TLC labels such a sub-action with the span of the quantifier's body.
+                        if (i < 0) { Split(q.Body, cc.WithScope(scope), name, q.Body.Span, parts, depth + 1, baseName, context); return; }
+                        foreach (var v in names[i].Dom.Elements) Rec(i - 1, scope.With(names[i].Name, new ValB(v), scope.Depth));
                     }
-                    Rec(0, cc.S);
+                    Rec(names.Length - 1, cc.S);
                     return;
                 }
             case Let let:
