@@ -69,4 +69,16 @@ public sealed class SemanticErrorTests : IDisposable
         Assert.Contains("M.cfg:3:11:", output);
         Assert.Contains("INVARIANT = 3", output);
     }
+
+    [Fact]
+    public void An_assumption_that_mentions_a_variable_is_a_level_error()
+    {
+        // TLC 2.20 run locally: "Semantic errors:" at line 5, col 1 to line 5, col 16, exit 150.
+        var (o, output) = Check("ASSUME x + 1 > 0\nNext == x' = x");
+        Assert.Equal(150, o.ExitCode);
+        Assert.Equal("semantic-error", o.LoadFailure);
+        Assert.Equal((5, 1), o.ErrorLocation);
+        Assert.Contains("line 5, col 1 to line 5, col 16 of module M", output);
+        Assert.Contains("Level error: assumptions must be level 0 (Constant), \nbut this one has level 1.", output.ReplaceLineEndings("\n"));
+    }
 }

@@ -64,7 +64,9 @@ public sealed class Explorer
         var initSink = new InitSink();
         c.Sink = initSink;
         try { _model.RunInit(c); }
-        catch (EvalException e) { return Finish(Classify(e, false), null, null, 0, false, -1, e, null, true); }
+        // TLC reports any error while computing the initial states plainly, with exit 75, whatever raised it
+        // (a standard-module operator, an overflow or a failed Assert included).
+        catch (EvalException e) { return Finish(Verdict.NextStateError, null, null, 0, false, -1, e, null, true); }
         _generated = initSink.States.Count;
         var initEval = new Ctx(_model.Runtime, nvars);
         foreach (var s0 in initSink.States)
@@ -190,11 +192,13 @@ public sealed class Explorer
             if (nxt[i] is null)
             {
                 var missing = string.Join(", ", _model.VarNames.Where((_, j) => nxt[j] is null));
-                var actionName = action >= 0 ? _model.Actions[action].Name : "the initial predicate";
+                // TLC names the sub-action by its operator (without arguments) when the next-state relation splits
+                // into several, and says "the next-state action" when it is one.
+                var actionName = action >= 0 ? _model.Actions[action].BaseName : "the initial predicate";
                 var plural = nxt.Count(v => v is null) > 1;
                 Fail(new Failure(action >= 0 ? Verdict.IncompleteSuccessor : Verdict.NextStateError, null, (Value?[])nxt.Clone(), parentFp, hasParent, action, null,
                     action >= 0
-                        ? $"Successor state is not completely specified by action {actionName} of the next-state relation. The following variable{(plural ? "s are" : " is")} not defined: {missing}."
+                        ? $"Successor state is not completely specified by {(_model.Actions.Length == 1 ? "the next-state action" : $"action {actionName} of the next-state relation")}. The following variable{(plural ? "s are" : " is")} not defined: {missing}."
                         : $"The initial predicate does not assign {missing}.", action < 0));
                 return false;
             }
@@ -237,9 +241,13 @@ public sealed class Explorer
                 try { v = inv.Eval(eval); }
                 catch (EvalException e)
                 {
-                    // On an initial state TLC reports the failure as an error "while working on the initial state" (exit 75).
-                    Fail(new Failure(action < 0 && e.Kind == EvalErrorKind.General ? Verdict.NextStateError : Classify(e, true),
-                        inv.Name, s, parentFp, hasParent, action, e, null, action < 0));
+                    // On an initial state TLC reports the failure with exit 75: a core-language error "while working on
+                    // the initial state" (printing it), any other (standard module, overflow, Assert) plainly. On a
+                    // later state it is "Evaluating invariant ... failed" (exit 76), whatever raised it.
+                    if (action < 0)
+                        Fail(new Failure(Verdict.NextStateError, inv.Name, e.Kind == EvalErrorKind.General ? s : null, parentFp, hasParent, action, e, null, true));
+                    else
+                        Fail(new Failure(Verdict.InvariantError, inv.Name, s, parentFp, hasParent, action, e, null, false));
                     return false;
                 }
                 if (v is not BoolValue b)

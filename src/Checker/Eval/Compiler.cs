@@ -80,14 +80,15 @@ internal sealed partial class Compiler
             case OpApp app:
                 return CompileOpApp(app, cc);
             case JunctionList jl:
-                return CompileJunction(jl.Kind == JunctionKind.And, jl.Items, cc);
+                return CompileJunction(jl.Kind == JunctionKind.And, jl.Items, cc, jl.Span);
             case IfThenElse ite:
                 {
                     var cond = Compile(ite.Condition, cc);
                     var th = Compile(ite.Then, cc);
                     var el = Compile(ite.Else, cc);
                     Ev cv = cond.Ev, tv = th.Ev, ev = el.Ev;
-                    return Fold(new C(c => Stdlib.Bool(cv(c), " in IF") ? tv(c) : ev(c), cond.IsConst && th.IsConst && el.IsConst));
+                    var ifSpan = ite.Span;
+                    return Fold(new C(c => IfCondition(cv(c), ifSpan) ? tv(c) : ev(c), cond.IsConst && th.IsConst && el.IsConst));
                 }
             case Case cs:
                 return CompileCase(cs, cc);
@@ -166,7 +167,9 @@ internal sealed partial class Compiler
                             if (f is FcnValue fv) { int i = fv.IndexOf(name); if (i >= 0) return fv.RawVals[i]; }
                             else if (f.InDomain(name)) return f.Apply(name);
                         }
-                        throw new EvalException($"Attempted to access field {name.Value} of a value that has no such field:\n{r}");
+                        throw new EvalException(r is FcnBase
+                            ? $"Attempted to select nonexistent field \"{name.Value}\" from the record\n{r}\n{Loc(span)}"
+                            : $"Attempted to select field \"{name.Value}\" from a non-record value {r}\n{Loc(span)}");
                     }, span), rec.IsConst));
                 }
             case TupleExpr te:
@@ -241,24 +244,30 @@ internal sealed partial class Compiler
         return hops == 0 ? (c, v) => c.F.S[slot] = v : (c, v) => FrameAt(c, hops).S[slot] = v;
     }
 
-    private C CompileJunction(bool isAnd, IReadOnlyList<Expr> items, CC cc)
+    /// <summary>The condition of an IF, or TLC's error naming the IF.</summary>
+    internal static bool IfCondition(Value v, SourceSpan span) => v is BoolValue b ? b.Value
+        : throw new EvalException($"A non-boolean expression ({Value.TlcKind(v)}) was used as the condition of an IF.\n{Loc(span)}");
+
+    private C CompileJunction(bool isAnd, IReadOnlyList<Expr> items, CC cc, SourceSpan whole)
     {
         var parts = items.Select(x => Compile(x, cc)).ToArray();
         var evs = parts.Select(p => p.Ev).ToArray();
         bool isConst = parts.All(p => p.IsConst);
-        var spans = items.Select(i => i.Span).ToArray();
         if (isAnd)
             return Fold(new C(c =>
             {
-                for (int i = 0; i < evs.Length; i++) if (!Stdlib.Bool(evs[i](c), "")) return BoolValue.False;
+                for (int i = 0; i < evs.Length; i++) if (!Junct(evs[i](c), "/\\", whole)) return BoolValue.False;
                 return BoolValue.True;
             }, isConst));
         return Fold(new C(c =>
         {
-            for (int i = 0; i < evs.Length; i++) if (Stdlib.Bool(evs[i](c), "")) return BoolValue.True;
+            for (int i = 0; i < evs.Length; i++) if (Junct(evs[i](c), "\\/", whole)) return BoolValue.True;
             return BoolValue.False;
         }, isConst));
     }
+
+    private static bool Junct(Value v, string op, SourceSpan span) => v is BoolValue b ? b.Value
+        : throw new EvalException($"Attempted to evaluate an expression of form P {op} Q when P was\n{Value.TlcKind(v)}.\n{Loc(span)}");
 
     private C CompileCase(Case cs, CC cc)
     {
@@ -461,18 +470,19 @@ internal sealed partial class Compiler
             var f = c.F;
             var doms = new IReadOnlyList<Value>[binders.Length];
             for (int i = 0; i < binders.Length; i++) doms[i] = Elements(binders[i].Domain.Ev(c), span);
+            // As TLC's context enumerator: the first bound name varies fastest.
             bool Rec(int i)
             {
-                if (i == binders.Length) return Stdlib.Bool(body(c), exists ? " in \\E" : " in \\A");
+                if (i < 0) return Stdlib.Bool(body(c), exists ? " in \\E" : " in \\A");
                 foreach (var v in doms[i])
                 {
                     binders[i].Bind(f, v);
-                    bool r = Rec(i + 1);
+                    bool r = Rec(i - 1);
                     if (r == exists) return r;
                 }
                 return !exists;
             }
-            return BoolValue.Of(Rec(0));
+            return BoolValue.Of(Rec(binders.Length - 1));
         }, false);
     }
 
@@ -567,9 +577,7 @@ internal sealed partial class Compiler
             throw new EvalException($"Attempted to apply function:\n{f}\nto argument {a}, which is not in the domain of the function.");
         }
         if (f is FcnBase fb) return fb.Apply(a);
-        if (f is StrValue s && a is IntValue iv && iv.Value >= 1 && iv.Value <= s.Value.Length)
-            throw new EvalException("Attempted to apply a string as a function; TLC does not support indexing strings.");
-        throw new EvalException($"A non-function ({Value.KindName(f.Kind)}) was applied as a function.\n{f}");
+        throw new EvalException($"A non-function ({Value.TlcKind(f)}) was applied as a function.");
     }
 
     private C CompileFunctionConstructor(FunctionConstructor fc, CC cc)
@@ -665,7 +673,7 @@ internal sealed partial class Compiler
         {
             FcnValue x => x,
             LazyFcnValue l => l.Materialize(),
-            _ => throw new EvalException($"Attempted to apply EXCEPT to a non-function:\n{f}"),
+            _ => throw new EvalException($"Attempted to apply EXCEPT construct to the value {f}."),
         };
         int idx = fv.IndexOf(keys[i]);
         if (idx < 0) return fv; // TLA+: updating outside the domain leaves the function unchanged.

@@ -52,7 +52,7 @@ internal sealed partial class Compiler
             case JunctionList jl when jl.Kind == JunctionKind.And:
                 {
                     var next = k;
-                    for (int i = jl.Items.Length - 1; i >= 0; i--) next = CompileAction(jl.Items[i], cc, next);
+                    for (int i = jl.Items.Length - 1; i >= 0; i--) next = i == 0 ? CompileAction(jl.Items[i], cc, next) : Conjunct(jl.Items[i], cc, next);
                     return next;
                 }
             case JunctionList jl:
@@ -71,25 +71,29 @@ internal sealed partial class Compiler
                         var f = c.F;
                         var doms = new IReadOnlyList<Value>[binders.Length];
                         for (int i = 0; i < binders.Length; i++) doms[i] = Elements(binders[i].Domain.Ev(c), span);
+                        // As TLC's context enumerator: the first bound name varies fastest.
                         void Rec(int i)
                         {
-                            if (i == binders.Length) { body(c); return; }
+                            if (i < 0) { body(c); return; }
                             foreach (var v in doms[i])
                             {
                                 if (c.Stop) return;
                                 binders[i].Bind(f, v);
-                                Rec(i + 1);
+                                Rec(i - 1);
                             }
                         }
-                        Rec(0);
+                        Rec(binders.Length - 1);
                     };
                 }
+            case Quantified q when q.Kind == QuantifierKind.Forall:
+                return CompileForallAction(q, cc, k);
             case IfThenElse ite:
                 {
                     var cond = Compile(ite.Condition, cc).Ev;
                     var th = CompileAction(ite.Then, cc, k);
                     var el = CompileAction(ite.Else, cc, k);
-                    return c => { if (Stdlib.Bool(cond(c), " in IF")) th(c); else el(c); };
+                    var ifSpan = ite.Span;
+                    return c => { if (IfCondition(cond(c), ifSpan)) th(c); else el(c); };
                 }
             case Case cs:
                 {
@@ -132,6 +136,105 @@ internal sealed partial class Compiler
             default:
                 return Guard(e, cc, k);
         }
+    }
+
+    /// <summary>
+    /// <c>\A x \in S : A</c> in an action, as TLC reads it: the conjunction of A for every element (TLC pushes
+    /// the instances on its action item list, so the last element acts first), each instance reached like a
+    /// conjunct (once every variable has its next value, the rest are only tested).
+    /// </summary>
+    private Act CompileForallAction(Quantified q, CC cc, Act k)
+    {
+        var (scope, binders) = DeclareBounds(q.Bounds, cc, cc);
+        var inner = cc.WithScope(scope);
+        int listSlot = cc.F.Alloc(), idxSlot = cc.F.Alloc();
+        var span = q.Span;
+        Act step = null!;
+        var body = CompileAction(q.Body, inner, c => step(c));
+        Ev? test;
+        try { test = Compile(q.Body, inner).Ev; }
+        catch (CheckerException) { test = null; }
+        var slots = binders.SelectMany(b => b.Slots).ToArray();
+
+        void Bind(Frame f, Value inst)
+        {
+            var vals = ((FcnValue)inst).RawVals;
+            for (int b = 0; b < binders.Length; b++) binders[b].Bind(f, vals[b]);
+        }
+
+        step = c =>
+        {
+            var f = c.F;
+            var list = ((FcnValue)f.S[listSlot]!).RawVals;
+            var savedIdx = f.S[idxSlot]!;
+            var saved = new Value?[slots.Length];
+            for (int i = 0; i < slots.Length; i++) saved[i] = f.S[slots[i]];
+            try
+            {
+                int idx = ((IntValue)savedIdx).Value - 1;
+                if (idx < 0) { k(c); return; }
+                bool allAssigned = test != null && Array.TrueForAll(c.Nxt, v => v is not null);
+                if (allAssigned)
+                {
+                    for (int j = idx; j >= 0; j--)
+                    {
+                        Bind(f, list[j]);
+                        if (!Stdlib.Bool(test!(c), "")) return;
+                    }
+                    k(c);
+                    return;
+                }
+                f.S[idxSlot] = IntValue.Of(idx);
+                Bind(f, list[idx]);
+                body(c);
+            }
+            finally
+            {
+                f.S[idxSlot] = savedIdx;
+                for (int i = 0; i < slots.Length; i++) f.S[slots[i]] = saved[i];
+            }
+        };
+        return c =>
+        {
+            var f = c.F;
+            var doms = new IReadOnlyList<Value>[binders.Length];
+            for (int i = 0; i < binders.Length; i++) doms[i] = Elements(binders[i].Domain.Ev(c), span);
+            var instances = new List<Value>();
+            var cur = new Value[binders.Length];
+            void Rec(int i)
+            {
+                if (i < 0) { instances.Add(FcnValue.Tuple((Value[])cur.Clone())); return; }
+                foreach (var v in doms[i]) { cur[i] = v; Rec(i - 1); }
+            }
+            Rec(binders.Length - 1);
+            var savedList = f.S[listSlot];
+            var savedIdx = f.S[idxSlot];
+            f.S[listSlot] = FcnValue.Tuple(instances.ToArray());
+            f.S[idxSlot] = IntValue.Of(instances.Count);
+            try { step(c); }
+            finally { f.S[listSlot] = savedList; f.S[idxSlot] = savedIdx; }
+        };
+    }
+
+    /// <summary>
+    /// A conjunct after the first, reached once the conjuncts before it have acted. As TLC (its action item
+    /// list): when every variable already has its next value, the remaining conjuncts are only evaluated as
+    /// booleans, so a disjunction or an existential there no longer branches (no duplicate successors) and
+    /// short-circuits like an expression.
+    /// </summary>
+    private Act Conjunct(Expr e, CC cc, Act k)
+    {
+        var act = CompileAction(e, cc, k);
+        Ev test;
+        try { test = Compile(e, cc).Ev; }
+        catch (CheckerException) { return act; }
+        return c =>
+        {
+            var nxt = c.Nxt;
+            for (int i = 0; i < nxt.Length; i++)
+                if (nxt[i] is null) { act(c); return; }
+            if (Stdlib.Bool(test(c), "")) k(c);
+        };
     }
 
     private static Act Branches(Act[] branches) => branches.Length switch
@@ -200,7 +303,14 @@ internal sealed partial class Compiler
         switch (app.Name)
         {
             case Operators.And when args.Length == 2:
-                return CompileAction(args[0], cc, CompileAction(args[1], cc, k));
+                return CompileAction(args[0], cc, Conjunct(args[1], cc, k));
+            case Operators.Implies when args.Length == 2:
+                {
+                    // As TLC: the antecedent is evaluated; if it holds, the consequent acts.
+                    var lhs = Compile(args[0], cc).Ev;
+                    var rhs = CompileAction(args[1], cc, k);
+                    return c => { if (!Stdlib.Bool(lhs(c), " in =>")) k(c); else rhs(c); };
+                }
             case Operators.Or when args.Length == 2:
                 return Branches([CompileAction(args[0], cc, k), CompileAction(args[1], cc, k)]);
             case Operators.Eq when args.Length == 2 && AssignTarget(args[0], cc) is int slot:
@@ -249,11 +359,48 @@ internal sealed partial class Compiler
     }
 
     /// <summary>Values stored in states are fully enumerated so fingerprints and printing see canonical forms.</summary>
-    internal static Value Canonical(Value v) => v switch
+    /// <remarks>
+    /// As TLC, a set built lazily (SUBSET S, [S -> T], [a : S], S \X T, a filter) is enumerated when it becomes
+    /// part of a state, also inside a tuple, record, function or set, so that traces print its elements; an
+    /// interval i..j stays an interval.
+    /// </remarks>
+    internal static Value Canonical(Value v)
     {
-        LazyFcnValue l => l.Materialize(),
-        _ => v,
-    };
+        switch (v)
+        {
+            case IntValue or StrValue or BoolValue or ModelValue or IntervalValue:
+                return v;
+            case LazyFcnValue l:
+                return Canonical(l.Materialize());
+            case FcnValue f:
+                {
+                    var vals = f.RawVals;
+                    Value[]? copy = null;
+                    for (int i = 0; i < vals.Length; i++)
+                    {
+                        var c = Canonical(vals[i]);
+                        if (!ReferenceEquals(c, vals[i])) (copy ??= (Value[])vals.Clone())[i] = c;
+                    }
+                    return copy is null ? f : f.WithValues(copy);
+                }
+            case SetValue s:
+                {
+                    var items = s.Items;
+                    Value[]? copy = null;
+                    for (int i = 0; i < items.Count; i++)
+                    {
+                        var c = Canonical(items[i]);
+                        if (!ReferenceEquals(c, items[i])) (copy ??= items.ToArray())[i] = c;
+                    }
+                    // Equal values keep their order, so the elements stay sorted and distinct.
+                    return copy is null ? s : SetValue.FromSorted(copy);
+                }
+            case SetBase sb when sb.IsFinite:
+                return Canonical(sb.Normalize());
+            default:
+                return v;
+        }
+    }
 
     /// <summary>The variable slot that <c>x' = e</c> (or, in init mode, <c>x = e</c>) may assign, if <paramref name="lhs"/> is one.</summary>
     private int? AssignTarget(Expr lhs, CC cc)
@@ -405,12 +552,14 @@ internal sealed partial class Compiler
             case Quantified { Kind: QuantifierKind.Exists } q when q.Bounds.All(b => b.Domain != null && !b.IsTuple && TryConstant(b.Domain!, cc) is SetBase { IsFinite: true }):
                 {
                     var names = q.Bounds.SelectMany(b => b.Names.Select(n => (n.Name, Dom: (SetBase)TryConstant(b.Domain!, cc)!))).ToArray();
+                    // As TLC's context enumerator: the first bound name varies fastest.
                     void Rec(int i, Scope scope)
                     {
-                        if (i == names.Length) { Split(q.Body, cc.WithScope(scope), name, span, parts, depth + 1, baseName, context); return; }
-                        foreach (var v in names[i].Dom.Elements) Rec(i + 1, scope.With(names[i].Name, new ValB(v), scope.Depth));
+                        // TLC labels such a sub-action with the span of the quantifier's body.
+                        if (i < 0) { Split(q.Body, cc.WithScope(scope), name, q.Body.Span, parts, depth + 1, baseName, context); return; }
+                        foreach (var v in names[i].Dom.Elements) Rec(i - 1, scope.With(names[i].Name, new ValB(v), scope.Depth));
                     }
-                    Rec(0, cc.S);
+                    Rec(names.Length - 1, cc.S);
                     return;
                 }
             case Let let:

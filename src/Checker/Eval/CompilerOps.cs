@@ -47,10 +47,9 @@ internal sealed partial class Compiler
                     if (cc.Primed || cc.InitMode)
                     {
                         var span = app.Span;
-                        bool init = cc.InitMode && !cc.Primed;
-                        return new C(c => c.Nxt[slot] ?? throw Error(init
-                            ? $"In evaluation, the identifier {name} is either undefined or not an operator."
-                            : $"In evaluation, the identifier {name}' is either undefined or not an operator.", span), false);
+                        
+                        // TLC names the variable without its prime, and where it is.
+                        return new C(c => c.Nxt[slot] ?? throw Error($"In evaluation, the identifier {name} is either undefined or not an operator.\n{Loc(span)}", span), false);
                     }
                     return new C(c => c.Cur[slot], false);
                 }
@@ -448,9 +447,12 @@ internal sealed partial class Compiler
             case "Nat": Arity(0); return Const(InfiniteSetValue.Nat);
             case "Int": Arity(0); return Const(InfiniteSetValue.Int);
             case "EmptyBag": Arity(0); return Const(Stdlib.EmptyBag);
-            case Operators.And: Arity(2); return CompileJunction(true, args, cc);
-            case Operators.Or: Arity(2); return CompileJunction(false, args, cc);
-            case Operators.Not: Arity(1); return Unary(args[0], cc, v => BoolValue.Of(!Stdlib.Bool(v, " in ~")), span);
+            case Operators.And: Arity(2); return CompileJunction(true, args, cc, span);
+            case Operators.Or: Arity(2); return CompileJunction(false, args, cc, span);
+            case Operators.Not:
+                Arity(1);
+                return Unary(args[0], cc, v => v is BoolValue b ? BoolValue.Of(!b.Value)
+                    : throw new EvalException($"Attempted to apply the operator ~ to a non-boolean\n({Value.TlcKind(v)})\n{Loc(span)}"), span);
             case Operators.Implies:
                 {
                     Arity(2);

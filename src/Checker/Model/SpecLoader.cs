@@ -142,6 +142,7 @@ public sealed class SpecLoader
 {
     private readonly Dictionary<string, Module> _modules = new(StringComparer.Ordinal);
     private readonly List<IReadOnlyList<string>> _internOrders = [];
+    private IReadOnlySet<string> _identifiers = new HashSet<string>();
     private Compiler _compiler = null!;
     private Liveness.TemporalBuilder? _temporal;
     private readonly Dictionary<(Instance, string), Scope> _instances = [];
@@ -152,12 +153,14 @@ public sealed class SpecLoader
     }
 
     /// <summary>
-    /// Identifiers TLC has interned before it reads the user's module (its standard modules and built-ins); they
-    /// come first in TLC's string order.
+    /// Single-letter identifiers of TLC's standard modules (parameters such as <c>a</c>, <c>b</c> of Naturals,
+    /// <c>S</c>, <c>n</c>, <c>s</c> of Sequences), which TLC's parser interns after the user's modules and before
+    /// any string literal. The order is the one TLC 2.20 shows for <c>EXTENDS Naturals, Sequences, TLC</c>
+    /// (it shifts a little with the order of the EXTENDS list, which is not modelled); letters that occur in no
+    /// standard module are not interned early: as strings they come in text order.
     /// </summary>
-    private static readonly string[] PreInterned =
-        "abcdefghijklmnopqrstuvwxyz".Select(ch => ch.ToString())
-        .Concat("ABCDEFGHIJKLMNOPQRSTUVWXYZ".Select(ch => ch.ToString())).ToArray();
+    private static readonly string[] StandardModuleLetters =
+        ["a", "b", "n", "S", "s", "t", "i", "e", "m", "F", "v", "d", "x", "f", "g", "w", "p", "j", "T"];
 
     /// <summary>Parses <paramref name="tlaPath"/> and its user modules, reads the cfg and compiles the model.</summary>
     public static CompiledModel Load(string tlaPath, string? cfgPath, TextWriter output) => Load(tlaPath, cfgPath, output, null);
@@ -178,6 +181,7 @@ public sealed class SpecLoader
         }
         foreach (var m in loaded.Modules) loader._modules[m.Name.Text] = m;
         loader._internOrders.Add(loaded.InternOrder);
+        loader._identifiers = loaded.Identifiers;
         var root = loaded.Main;
         cfgPath ??= Path.ChangeExtension(tlaPath, ".cfg");
         if (!File.Exists(cfgPath)) throw new CfgException($"The configuration file {cfgPath} does not exist.");
@@ -193,7 +197,10 @@ public sealed class SpecLoader
     private CompiledModel Compile(Module root, ModelConfig cfg, TextWriter output, TraceValidation.ModelInputs inputs)
     {
         var strings = new StringTable();
-        foreach (var s in PreInterned) strings.Intern(s);
+        // TLC's string order: identifiers as its parser meets them (the user's modules, then the standard
+        // modules'), then string literals as semantic analysis meets them.
+        foreach (var order in _internOrders) foreach (var s in order) if (_identifiers.Contains(s)) strings.Intern(s);
+        foreach (var s in StandardModuleLetters) strings.Intern(s);
         foreach (var order in _internOrders) foreach (var s in order) strings.Intern(s);
         var runtime = new ModelRuntime(strings, output) { Inputs = inputs };
         _compiler = new Compiler(runtime) { Instantiate = Instantiate };
@@ -248,7 +255,13 @@ public sealed class SpecLoader
         var assumptions = new List<CompiledAssumption>();
         foreach (var m in ExtensionClosure(root))
             foreach (var a in m.Units.OfType<Assumption>())
+            {
+                // SANY: an assumption may only mention constants.
+                var level = new VerifiedIpc.Tla.Semantics.LevelAnalysis().Of(a.Body);
+                if (level > VerifiedIpc.Tla.Semantics.Level.Constant)
+                    throw new SemanticException($"Level error: assumptions must be level 0 (Constant), \nbut this one has level {(int)level}.", a.Span);
                 assumptions.Add(new CompiledAssumption(a, Formula("ASSUME", a.Body, scope, a.Body.Span)));
+            }
         model.Assumptions = assumptions.ToArray();
 
         _temporal = new Liveness.TemporalBuilder(_compiler, runtime, vars.Count);

@@ -71,6 +71,10 @@ public static class TlcReport
                 w.WriteLine($"{r.StatesGenerated} states generated, {r.DistinctStates} distinct states found, {r.StatesLeftOnQueue} states left on queue.");
                 w.WriteLine($"The depth of the complete state graph search is {r.Depth}.");
                 return;
+            case Verdict.NextStateError when r.InInitialState && r.IncompleteDetail is null && r.Error != null:
+                // An error while computing the initial states: TLC prints its message plainly.
+                w.WriteLine($"Error: {r.Error.Message}");
+                break;
             case Verdict.NextStateError:
                 if (r.IncompleteDetail != null) w.WriteLine($"Error: {r.IncompleteDetail}");
                 else

@@ -137,6 +137,9 @@ public sealed class FcnValue : FcnBase
         return _vals[i];
     }
 
+    /// <summary>The same function (same domain) with other values; takes ownership of <paramref name="vals"/>.</summary>
+    internal FcnValue WithValues(Value[] vals) => new(_keys, vals, IsTuple);
+
     /// <summary>[f EXCEPT ![arg] = v]; an argument outside the domain leaves f unchanged, as in TLA+.</summary>
     public FcnValue Except(Value arg, Value v)
     {

@@ -51,7 +51,7 @@ public sealed class IntValue : Value
     public static IntValue OfChecked(long v, string what)
     {
         if (v < int.MinValue || v > int.MaxValue)
-            throw new EvalException($"Overflow when computing {what}.", EvalErrorKind.Overflow);
+            throw new EvalException($"Overflow when computing {what}", EvalErrorKind.Overflow);
         return Of((int)v);
     }
 

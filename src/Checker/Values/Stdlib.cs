@@ -47,7 +47,14 @@ public static class Stdlib
     {
         if (v is FcnValue f && (f.IsTuple || f.Count == 0)) return f;
         if (v is LazyFcnValue l && l.Domain.IsFinite) { var m = l.Materialize(); if (m.IsTuple || m.Count == 0) return m; }
-        throw Module($"The {Ordinal(argNo)} argument of {op} must be a sequence, but instead it is:\n{v}");
+        throw Module(op switch
+        {
+            // TLC's wording: one-argument operators say "The argument of", Append and \o have their own.
+            "Len" or "Head" or "Tail" => $"The argument of {op} should be a sequence, but instead it is:\n{v}",
+            "Append" => $"Evaluating an expression of the form Append(s, v) when s is not a sequence:\n{v}",
+            "\\o" => $"Evaluating an expression of the form s \\o t when {(argNo == 1 ? "s" : "t")} is not a sequence:\n{v}",
+            _ => $"The {Ordinal(argNo)} argument of {op} should be a sequence, but instead it is:\n{v}",
+        });
     }
 
     private static string KindName(Value v) => Value.KindName(v.Kind);
@@ -56,38 +63,49 @@ public static class Stdlib
 
     // ---------------------------------------------------------------- Naturals / Integers
 
+    /// <summary>
+    /// TLC implements these operators by Java methods typed on integers: a non-integer argument fails the cast and
+    /// TLC reports it as an unexpected exception naming the method (exit 75).
+    /// </summary>
+    private static int JavaInt(Value v, string method, int arity, string result = "IntValue")
+    {
+        if (v is IntValue i) return i.Value;
+        var sig = string.Join(",", Enumerable.Repeat("tlc2.value.impl.IntValue", arity));
+        throw Core($"Attempted to apply the operator overridden by the Java method\npublic static tlc2.value.impl.{result} tlc2.module.Integers.{method}({sig}),\nbut it produced the following error:\nCannot cast tlc2.value.impl.{Value.JavaClassName(v)} to tlc2.value.impl.IntValue");
+    }
+
     /// <summary>a + b.</summary>
     public static Value Plus(Value a, Value b)
     {
-        int x = Int(a, "+", 1), y = Int(b, "+", 2);
+        int x = JavaInt(a, "Plus", 2), y = JavaInt(b, "Plus", 2);
         return IntValue.OfChecked((long)x + y, $"{x}+{y}");
     }
 
     /// <summary>a - b.</summary>
     public static Value Minus(Value a, Value b)
     {
-        int x = Int(a, "-", 1), y = Int(b, "-", 2);
+        int x = JavaInt(a, "Minus", 2), y = JavaInt(b, "Minus", 2);
         return IntValue.OfChecked((long)x - y, $"{x}-{y}");
     }
 
     /// <summary>a * b.</summary>
     public static Value Times(Value a, Value b)
     {
-        int x = Int(a, "*", 1), y = Int(b, "*", 2);
+        int x = JavaInt(a, "Times", 2), y = JavaInt(b, "Times", 2);
         return IntValue.OfChecked((long)x * y, $"{x}*{y}");
     }
 
     /// <summary>-a.</summary>
     public static Value Negate(Value a)
     {
-        int x = Int(a, "-", 1);
+        int x = JavaInt(a, "Neg", 1);
         return IntValue.OfChecked(-(long)x, $"-{x}");
     }
 
     /// <summary>a \div b, flooring as TLC does.</summary>
     public static Value Div(Value a, Value b)
     {
-        int x = Int(a, "\\div", 1), y = Int(b, "\\div", 2);
+        int x = JavaInt(a, "Divide", 2), y = JavaInt(b, "Divide", 2);
         if (y == 0) throw Module("The second argument of \\div is 0.");
         return IntValue.OfChecked(Math.DivRem((long)x, y) is var (q, r) && r != 0 && ((r < 0) != (y < 0)) ? q - 1 : q, $"{x} \\div {y}");
     }
@@ -95,7 +113,7 @@ public static class Stdlib
     /// <summary>a % b, never negative; b must be positive.</summary>
     public static Value Mod(Value a, Value b)
     {
-        int x = Int(a, "%", 1), y = Int(b, "%", 2);
+        int x = JavaInt(a, "Mod", 2), y = JavaInt(b, "Mod", 2);
         if (y <= 0) throw Module($"The second argument of % should be a positive number, but instead it is:\n{y}");
         long r = (long)x % y;
         if (r < 0) r += y;
@@ -105,7 +123,7 @@ public static class Stdlib
     /// <summary>a ^ b.</summary>
     public static Value Power(Value a, Value b)
     {
-        int x = Int(a, "^", 1), y = Int(b, "^", 2);
+        int x = JavaInt(a, "Expt", 2), y = JavaInt(b, "Expt", 2);
         if (y < 0) throw Module($"The second argument of ^ should be a natural number, but instead it is:\n{y}");
         if (x == 0 && y == 0) throw Module("0^0 is undefined.");
         long r = 1;
@@ -128,7 +146,7 @@ public static class Stdlib
         });
 
     /// <summary>a..b.</summary>
-    public static Value Range(Value a, Value b) => new IntervalValue(Int(a, "..", 1), Int(b, "..", 2));
+    public static Value Range(Value a, Value b) => new IntervalValue(JavaInt(a, "DotDot", 2, "IntervalValue"), JavaInt(b, "DotDot", 2, "IntervalValue"));
 
     // ---------------------------------------------------------------- sets
 
@@ -211,14 +229,18 @@ public static class Stdlib
     }
 
     /// <summary>Cardinality(S).</summary>
-    public static Value Cardinality(Value a) => IntValue.Of(Set(a, "Cardinality").Count);
+    public static Value Cardinality(Value a)
+    {
+        if (a is not SetBase s || !s.IsFinite) throw Module($"Attempted to compute cardinality of the value\n{a}");
+        return IntValue.Of(s.Count);
+    }
 
     /// <summary>DOMAIN f.</summary>
     public static Value Domain(Value f)
     {
         if (f is FcnBase fn) return fn.Domain;
         if (f is StrValue s) return new IntervalValue(1, s.Value.Length);
-        throw Core($"Attempted to apply the operator DOMAIN to a non-function:\n{f}");
+        throw Core($"Attempted to apply the operator DOMAIN to a non-function\n({Value.TlcKind(f)})");
     }
 
     // ---------------------------------------------------------------- Sequences
@@ -263,16 +285,16 @@ public static class Stdlib
     public static Value SubSeq(Value s, Value m, Value n)
     {
         int lo = Int(m, "SubSeq", 2), hi = Int(n, "SubSeq", 3);
-        if (s is StrValue str)
-        {
-            if (hi < lo) return FcnValue.EmptyTuple;
-            return FcnValue.Tuple(str.Value[(lo - 1)..hi].Select(ch => (Value)IntValue.Of(ch)).ToArray());
-        }
-        var q = Seq(s, "SubSeq");
         if (hi < lo) return FcnValue.EmptyTuple;
-        if (lo < 1 || hi > q.Count)
+        int len = s is StrValue sv ? sv.Value.Length : Seq(s, "SubSeq").Count;
+        // As TLC: the second argument is checked first, then the third.
+        if (lo < 1 || lo > len)
             throw Module($"The second argument of SubSeq must be in the domain of its first argument:\n{s}\n, but instead it is\n{lo}");
-        return FcnValue.Tuple(q.RawVals[(lo - 1)..hi]);
+        if (hi < 1 || hi > len)
+            throw Module($"The third argument of SubSeq must be in the domain of its first argument:\n{s}\n, but instead it is\n{hi}");
+        if (s is StrValue str)
+            return FcnValue.Tuple(str.Value[(lo - 1)..hi].Select(ch => (Value)IntValue.Of(ch)).ToArray());
+        return FcnValue.Tuple(Seq(s, "SubSeq").RawVals[(lo - 1)..hi]);
     }
 
     /// <summary>SelectSeq(s, Test).</summary>

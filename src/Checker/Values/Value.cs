@@ -70,7 +70,15 @@ public abstract class Value : IEquatable<Value>, IComparable<Value>
     {
         if (ReferenceEquals(a, b)) return true;
         if (a.Kind != b.Kind && a.Kind != ValueKind.Model && b.Kind != ValueKind.Model)
-            throw new EvalException($"Attempted to check equality of {Describe(a)} with non-{KindName(a.Kind)}:\n{b}");
+            throw new EvalException(a switch
+            {
+                // TLC's wording differs by the class of the left operand.
+                BoolValue => $"Attempted to compare equality of boolean {a} with non-boolean:\n{b}",
+                FcnValue { IsRecord: true } => $"Attempted to check equality of record:\n{a}\nwith non-record\n{b}",
+                FcnBase => $"Attempted to check equality of the function {a} with the value:\n{b}",
+                SetBase => $"Attempted to check equality of the set {a} with the value:\n{b}",
+                _ => $"Attempted to check equality of {Describe(a)} with non-{KindName(a.Kind)}:\n{b}",
+            });
         return a.Equals(b);
     }
 
@@ -82,6 +90,43 @@ public abstract class Value : IEquatable<Value>, IComparable<Value>
         ValueKind.Set => "set",
         ValueKind.Function => "function",
         _ => "model value",
+    };
+
+    /// <summary>How TLC describes the kind of a value in "non-boolean"/"non-function" errors ("an integer", "a tuple").</summary>
+    public static string TlcKind(Value v) => v switch
+    {
+        IntValue => "an integer",
+        StrValue => "a string",
+        BoolValue => "a boolean",
+        ModelValue => "a model value",
+        FcnValue { IsTuple: true } or FcnValue { Count: 0 } => "a tuple",
+        FcnValue { IsRecord: true } => "a record",
+        FcnBase => "a function  of the form (d1 :> e1 @@ ... @@ dN :> eN)",
+        SetValue => "a set of the form {e1, ... ,eN}",
+        IntervalValue => "a set of the form i..j",
+        SubsetValue => "a set of the form SUBSET S",
+        FcnSetValue => "a set of the form [S -> T]",
+        _ => "a set",
+    };
+
+    /// <summary>The class TLC represents a value with, for the Java cast errors it reports.</summary>
+    public static string JavaClassName(Value v) => v switch
+    {
+        IntValue => "IntValue",
+        StrValue => "StringValue",
+        BoolValue => "BoolValue",
+        ModelValue => "ModelValue",
+        FcnValue { IsTuple: true } or FcnValue { Count: 0 } => "TupleValue",
+        FcnValue { IsRecord: true } => "RecordValue",
+        LazyFcnValue => "FcnLambdaValue",
+        FcnBase => "FcnRcdValue",
+        SetValue => "SetEnumValue",
+        IntervalValue => "IntervalValue",
+        SubsetValue => "SubsetValue",
+        FcnSetValue => "SetOfFcnsValue",
+        RecordSetValue => "SetOfRcdsValue",
+        ProductSetValue => "SetOfTuplesValue",
+        _ => "Value",
     };
 
     /// <summary>"integer 1", "string \"a\"": the way TLC names a value in its error messages.</summary>

@@ -18,8 +18,10 @@ public sealed class LoadedSpec
         IReadOnlyList<string> parseOrder,
         Dictionary<Module, ModuleContext> contexts,
         IReadOnlyList<Diagnostic> diagnostics,
-        IReadOnlyList<string> internOrder)
+        IReadOnlyList<string> internOrder,
+        IReadOnlySet<string>? identifiers = null)
     {
+        Identifiers = identifiers ?? new HashSet<string>(internOrder, StringComparer.Ordinal);
         Main = main;
         Modules = modules;
         ParseOrder = parseOrder;
@@ -54,6 +56,14 @@ public sealed class LoadedSpec
     /// those are not included here, because the standard modules are built in and have no text.
     /// </summary>
     public IReadOnlyList<string> InternOrder { get; }
+
+    /// <summary>
+    /// The texts of <see cref="InternOrder"/> that occur as identifiers somewhere. SANY interns identifiers while
+    /// parsing (the main module first, then the modules it reaches, standard ones included) but string literals
+    /// only during semantic analysis, after every module is parsed; a text that occurs only as a string therefore
+    /// comes after every identifier in TLC's string order.
+    /// </summary>
+    public IReadOnlySet<string> Identifiers { get; }
 
     /// <summary>The resolved context of the main module (names visible at its end), or null without a main module.</summary>
     public ModuleContext? MainContext => Main is not null && _contexts.TryGetValue(Main, out var c) ? c : null;
@@ -101,6 +111,7 @@ public static class SpecLoader
         var parseOrder = new List<string>();
         var intern = new List<string>();
         var interned = new HashSet<string>(StringComparer.Ordinal);
+        var identifiers = new HashSet<string>(StringComparer.Ordinal);
 
         void Record(IEnumerable<string> names)
         {
@@ -115,6 +126,7 @@ public static class SpecLoader
 
         var mainResult = Parser.ParseFile(mainFile, diagnostics);
         Record(mainResult.InternOrder);
+        identifiers.UnionWith(mainResult.Identifiers ?? new HashSet<string>());
         var main = mainResult.Module;
         if (main is null)
         {
@@ -159,6 +171,7 @@ public static class SpecLoader
 
                 var result = Parser.ParseFile(file, diagnostics);
                 Record(result.InternOrder);
+                identifiers.UnionWith(result.Identifiers ?? new HashSet<string>());
                 parseOrder.Add(name);
                 if (result.Module is null)
                 {
@@ -242,7 +255,7 @@ public static class SpecLoader
             Resolve(main, null);
         }
 
-        return new LoadedSpec(main, modules, parseOrder, contexts, diagnostics.Items, intern);
+        return new LoadedSpec(main, modules, parseOrder, contexts, diagnostics.Items, intern, identifiers);
     }
 
     private static ModuleContext StandardContext(StandardModule standard, Dictionary<string, ModuleContext> cache)

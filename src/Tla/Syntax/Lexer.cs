@@ -118,6 +118,7 @@ public sealed class Lexer
     private readonly List<Token> _tokens = [];
     private readonly List<string> _interned = [];
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _identifiers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _pool = new(StringComparer.Ordinal);
     private int _pos;
     private int _line = 1;
@@ -138,6 +139,9 @@ public sealed class Lexer
     /// order in which SANY interns them while lexing; the loader concatenates these across modules.
     /// </summary>
     public IReadOnlyList<string> InternOrder => _interned;
+
+    /// <summary>The texts of <see cref="InternOrder"/> that occur as identifiers (the rest occur only as strings).</summary>
+    public IReadOnlySet<string> Identifiers => _identifiers;
 
     /// <summary>Lexes a whole file; problems are added to <paramref name="diagnostics"/>.</summary>
     public static Lexer Tokenize(SourceFile file, DiagnosticBag diagnostics)
@@ -376,6 +380,7 @@ public sealed class Lexer
         if (kind == TokenKind.Identifier)
         {
             text = Intern(text);
+            _identifiers.Add(text);
         }
         else if (kind == TokenKind.RAngle && Peek(0) == '_')
         {
@@ -448,6 +453,7 @@ public sealed class Lexer
         }
 
         word = Intern(word);
+        _identifiers.Add(word);
         return Make(TokenKind.Identifier, word, start);
     }
 

@@ -43,14 +43,15 @@ public sealed partial class Parser
     /// <summary>The result of parsing one file.</summary>
     /// <param name="Module">The top-level module, or null when not even a header was found.</param>
     /// <param name="InternOrder">Identifiers and strings of the file in order of first occurrence.</param>
-    public sealed record Result(Module? Module, IReadOnlyList<string> InternOrder);
+    /// <param name="Identifiers">The texts of <paramref name="InternOrder"/> that occur as identifiers.</param>
+    public sealed record Result(Module? Module, IReadOnlyList<string> InternOrder, IReadOnlySet<string>? Identifiers = null);
 
     /// <summary>Parses the top-level module of a file.</summary>
     public static Result ParseFile(SourceFile file, DiagnosticBag diagnostics)
     {
         var lexer = Lexer.Tokenize(file, diagnostics);
         var parser = new Parser(file, lexer.Tokens, diagnostics);
-        return new Result(parser.ParseTopModule(), lexer.InternOrder);
+        return new Result(parser.ParseTopModule(), lexer.InternOrder, lexer.Identifiers);
     }
 
     /// <summary>Parses a standalone expression (used by tests and tools); trailing tokens are an error.</summary>
