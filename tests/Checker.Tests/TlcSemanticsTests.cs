@@ -231,4 +231,13 @@ public sealed class TlcSemanticsTests : IDisposable
         Assert.Equal(12, o.ExitCode);
         Assert.Contains("State 2: <Next line 5, col 27 to line 5, col 32 of module M>", output);
     }
+
+    [Fact]
+    public void A_number_literal_beyond_32_bits_stops_the_run_as_TLC()
+    {
+        // TLC 2.20 run locally: "Error: TLC can't handle a number this big." then the number, exit 255.
+        var (o, output) = Check("VARIABLE x\nInit == x = 2147483648\nNext == UNCHANGED x", "INIT Init\nNEXT Next\n");
+        Assert.Equal(255, o.ExitCode);
+        Assert.Contains("Error: TLC can't handle a number this big.\n2147483648", output.ReplaceLineEndings("\n"));
+    }
 }

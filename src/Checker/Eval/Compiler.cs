@@ -67,7 +67,7 @@ internal sealed partial class Compiler
         switch (e)
         {
             case NumberLiteral n:
-                if (n.Value > int.MaxValue) throw new CheckerException($"{Loc(n.Span)}: the number {n.Value} is too large for TLC's 32-bit integers.");
+                if (n.Value > int.MaxValue) throw new StartupException($"TLC can't handle a number this big.\n{n.Value}", 255);
                 return Const(IntValue.Of((int)n.Value));
             case StringLiteral s:
                 return Const(Strings.Intern(s.Value));
