@@ -38,3 +38,13 @@ public enum EvalErrorKind
     /// <summary>An error raised by a standard-module operator (Head of &lt;&lt;&gt;&gt;, \div by 0): TLC prints it plainly and exits 255.</summary>
     Module,
 }
+
+/// <summary>An error TLC reports while processing the specification before it explores anything, with its own exit code.</summary>
+public sealed class StartupException : CheckerException
+{
+    /// <summary>Creates the error with TLC's message and exit code.</summary>
+    public StartupException(string message, int exitCode) : base(message) => ExitCode = exitCode;
+
+    /// <summary>TLC's exit code.</summary>
+    public int ExitCode { get; }
+}

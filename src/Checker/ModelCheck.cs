@@ -84,6 +84,11 @@ public static class ModelCheck
             output.WriteLine($"Error: {e.Message}");
             return new CheckOutcome(e.ExitCode, null, null, e.Message, sw.Elapsed) { LoadFailure = "config-error" };
         }
+        catch (StartupException e)
+        {
+            output.WriteLine($"Error: {e.Message}");
+            return new CheckOutcome(e.ExitCode, null, null, e.Message, sw.Elapsed) { LoadFailure = "eval-error" };
+        }
         catch (CheckerException e)
         {
             output.WriteLine($"Error: {e.Message}");

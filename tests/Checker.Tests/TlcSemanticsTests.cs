@@ -124,7 +124,8 @@ public sealed class TlcSemanticsTests : IDisposable
     [InlineData("3 \\o <<1>>", 255, "Error: Evaluating an expression of the form s \\o t when s is not a sequence:\n3")]
     [InlineData("SubSeq(3, 1, 1)", 255, "Error: The first argument of SubSeq should be a sequence, but instead it is:\n3")]
     [InlineData("Cardinality(<<1, 2>>)", 255, "Error: Attempted to compute cardinality of the value\n<<1, 2>>")]
-    [InlineData("\"abc\"[2]", 75, "A non-function (a string) was applied as a function.")]
+    [InlineData("\"abc\"[2]", 75, "A non-function (a string) was applied as a function.\nline 5, col 14 to line 5, col 21 of module M")]
+    [InlineData("CHOOSE i \\in 3 : TRUE", 75, "Attempted to compute the value of an expression of\nform CHOOSE x \\in S: P, but S was not enumerable.\nline 5, col 14 to line 5, col 34 of module M")]
     [InlineData("3[2]", 75, "A non-function (an integer) was applied as a function.")]
     [InlineData("1 + \"a\"", 75, "Attempted to apply the operator overridden by the Java method\npublic static tlc2.value.impl.IntValue tlc2.module.Integers.Plus(tlc2.value.impl.IntValue,tlc2.value.impl.IntValue),\nbut it produced the following error:\nCannot cast tlc2.value.impl.StringValue to tlc2.value.impl.IntValue")]
     [InlineData("{} * 2", 75, "tlc2.module.Integers.Times(tlc2.value.impl.IntValue,tlc2.value.impl.IntValue),\nbut it produced the following error:\nCannot cast tlc2.value.impl.SetEnumValue to tlc2.value.impl.IntValue")]
@@ -230,5 +231,14 @@ public sealed class TlcSemanticsTests : IDisposable
         var (o, output) = Check("VARIABLE x\nInit == x = 0\nNext == \\E i \\in {1, 2} : x' = i\nInv == x = 0", "INIT Init\nNEXT Next\nINVARIANT Inv\n");
         Assert.Equal(12, o.ExitCode);
         Assert.Contains("State 2: <Next line 5, col 27 to line 5, col 32 of module M>", output);
+    }
+
+    [Fact]
+    public void A_number_literal_beyond_32_bits_stops_the_run_as_TLC()
+    {
+        // TLC 2.20 run locally: "Error: TLC can't handle a number this big." then the number, exit 255.
+        var (o, output) = Check("VARIABLE x\nInit == x = 2147483648\nNext == UNCHANGED x", "INIT Init\nNEXT Next\n");
+        Assert.Equal(255, o.ExitCode);
+        Assert.Contains("Error: TLC can't handle a number this big.\n2147483648", output.ReplaceLineEndings("\n"));
     }
 }

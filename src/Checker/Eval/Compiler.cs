@@ -67,7 +67,7 @@ internal sealed partial class Compiler
         switch (e)
         {
             case NumberLiteral n:
-                if (n.Value > int.MaxValue) throw new CheckerException($"{Loc(n.Span)}: the number {n.Value} is too large for TLC's 32-bit integers.");
+                if (n.Value > int.MaxValue) throw new StartupException($"TLC can't handle a number this big.\n{n.Value}", 255);
                 return Const(IntValue.Of((int)n.Value));
             case StringLiteral s:
                 return Const(Strings.Intern(s.Value));
@@ -496,7 +496,10 @@ internal sealed partial class Compiler
         var r = new C(Located(c =>
         {
             var f = c.F;
-            foreach (var v in Elements(b.Domain.Ev(c), span))
+            var dom = b.Domain.Ev(c);
+            if (dom is not SetBase)
+                throw new EvalException($"Attempted to compute the value of an expression of\nform CHOOSE x \\in S: P, but S was not enumerable.\n{Loc(span)}");
+            foreach (var v in Elements(dom, span))
             {
                 b.Bind(f, v);
                 if (Stdlib.Bool(body(c), " in CHOOSE")) return v;
@@ -564,11 +567,11 @@ internal sealed partial class Compiler
         {
             var f = fev(c);
             var a = arg(c);
-            return Apply(f, a);
+            return Apply(f, a, span);
         }, span), fn.IsConst && args.All(a => a.IsConst)));
     }
 
-    internal static Value Apply(Value f, Value a)
+    internal static Value Apply(Value f, Value a, SourceSpan span)
     {
         if (f is FcnValue fv)
         {
@@ -577,7 +580,7 @@ internal sealed partial class Compiler
             throw new EvalException($"Attempted to apply function:\n{f}\nto argument {a}, which is not in the domain of the function.");
         }
         if (f is FcnBase fb) return fb.Apply(a);
-        throw new EvalException($"A non-function ({Value.TlcKind(f)}) was applied as a function.");
+        throw new EvalException($"A non-function ({Value.TlcKind(f)}) was applied as a function.\n{Loc(span)}");
     }
 
     private C CompileFunctionConstructor(FunctionConstructor fc, CC cc)
