@@ -71,11 +71,7 @@ public sealed class InProcessNoContextCaptureTests
         buffer.Send("full");
         var pending = buffer.SendAsync("b");
         var called = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _context.Start(() =>
-        {
-            pending.OnCompleted(e => called.SetResult(e));
-            return 0;
-        });
+        _context.Start(() => pending.OnCompleted(e => called.SetResult(e)));
         Assert.Equal("full", buffer.Receive());
         Assert.Null(await called.Task.Within());
         Assert.Equal(0, _context.Posts);
@@ -91,11 +87,7 @@ public sealed class InProcessNoContextCaptureTests
         var op = a.SendAsync(new ProcessId(2), "queued");
         Assert.False(op.IsCompleted);
         var called = new TaskCompletionSource<SendStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _context.Start(() =>
-        {
-            op.OnCompleted(o => called.SetResult(o.Status));
-            return 0;
-        });
+        _context.Start(() => op.OnCompleted(o => called.SetResult(o.Status)));
         b.Receive(ProcessId.Any);
         Assert.Equal(SendStatus.Sent, await called.Task.Within());
         Assert.Equal(0, _context.Posts);

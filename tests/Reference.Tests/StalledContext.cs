@@ -34,6 +34,13 @@ internal sealed class StalledContext : SynchronizationContext
         Assert.Equal(0, Posts);
     }
 
+    /// <summary>Runs <paramref name="start"/> (say, a callback's registration) with this context current.</summary>
+    public void Start(Action start) => Start(() =>
+    {
+        start();
+        return 0;
+    });
+
     /// <summary>Only the synchronous start runs under the context (the test's own awaits must not).</summary>
     public TResult Start<TResult>(Func<TResult> start)
     {
