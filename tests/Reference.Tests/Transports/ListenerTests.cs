@@ -136,8 +136,8 @@ public sealed class ListenerTests : IDisposable
         var parent = PipeTransport.CreateForChild(options);
         var (input, output) = PipeTransport.ParseHandles(parent.ChildArgument);
         Assert.True(long.Parse(input) >= 0 && long.Parse(output) >= 0);
-        // The "child" is this process, using the client ends themselves (so they are not released here).
-        var childSide = PipeTransport.ConnectToParentAsync(parent.ChildArgument, P2, options);
+        // The "child" is this process, with descriptors of its own (never the parent's: see InProcessPipeChild).
+        var childSide = PipeTransport.ConnectToParentAsync(InProcessPipeChild.Argument(parent), P2, options);
         var parentSide = parent.ConnectAsync(P1);
         await using var child = await childSide.Within();
         await using var connection = await parentSide.Within();

@@ -66,7 +66,7 @@ public sealed class NoContextCaptureTests
     public async Task The_anonymous_pipe_pair_never_resumes_on_the_callers_context()
     {
         var parent = PipeTransport.CreateForChild();
-        var child = Under(() => PipeTransport.ConnectToParentAsync(parent.ChildArgument, P2));
+        var child = Under(() => PipeTransport.ConnectToParentAsync(InProcessPipeChild.Argument(parent), P2));
         await using var connection = await Under(() => parent.ConnectAsync(P1));
         await using var childConnection = await child;
         var unused = PipeTransport.CreateForChild();

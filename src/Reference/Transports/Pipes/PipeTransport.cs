@@ -130,6 +130,9 @@ public static class PipeTransport
 /// Every child started while the handles are inheritable inherits them (on Unix, any process the parent starts in
 /// the meantime, from any thread): such a stray holder keeps the pipe open after the intended child dies. Start the
 /// child at once and release the handles right after; do not start other children concurrently.
+/// <see cref="ChildArgument"/> names this process's own copies of the child's ends, which disposal closes: a "child"
+/// in the same process (a test) must open duplicates of them and release this process's copies, never the numbers
+/// themselves: otherwise both sides close the same numbers, and the second close hits whatever descriptor reuses them.
 /// </remarks>
 public sealed class AnonymousPipeParent : IAsyncDisposable
 {
