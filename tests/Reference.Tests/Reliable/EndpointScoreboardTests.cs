@@ -195,6 +195,55 @@ public sealed class EndpointScoreboardTests
     }
 
     [Fact]
+    public void A_repair_declared_lost_after_a_guessed_one_takes_the_credit_so_its_echo_reveals_what_went_before_it()
+    {
+        // Threshold 1. 0, 1, 2 at t = 0 (transmissions 0..2). The timeout at 200 guesses: 0 again (transmission 3)
+        // and 2 (4). At 210 the receiver holds 2 and echoes its repair: transmission 4 arrived, so 1 and the guessed
+        // copy of 0 are known lost and go again (5 and 6). Every copy of 0 before transmission 6 is now known lost,
+        // so that repair takes the credit: when the receiver then acknowledges 0, echoing a repair, transmission 6
+        // arrived, and the repair of 1 sent just before it (5) is lost. Crediting the guessed copy (3), which is
+        // older than what is already known delivered, would reveal nothing.
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options(dupThreshold: 1));
+        SendAndClear(ep, link, 3);
+        Advance(link, 200);
+        AssertRepairs(link, 0, 2);
+        Advance(link, 10);
+        link.Ack(0, sack: [0b10], echo: 2, echoRepair: true);
+        AssertRepairs(link, 1, 0);
+        Advance(link, 10);
+        link.Ack(1, sack: [0b1], echo: 0, echoRepair: true); // 0 delivered, 2 still held, 1 missing
+        AssertRepairs(link, 1);
+        Assert.Equal(3, ep.Statistics.FastRetransmissions);
+    }
+
+    [Fact]
+    public void A_guessed_repair_after_one_declared_lost_leaves_the_credit_with_the_earlier_copy()
+    {
+        // 0, 1, 2 at t = 0. At 10 a nack declares 0 lost: its repair (transmission 3) takes the credit. The timeout
+        // at 200 guesses 0 again (4), while the nacked copy may still arrive. At 220 the receiver acknowledges 0,
+        // echoing a repair: that is the nacked copy, sent at 10 — a delivery round trip of 210 ms, so 1 and 2 (sent
+        // before it) are lost only at 0 + 210 + 210/4 = 262.5 ms. Crediting the guessed copy (sent at 200) would make
+        // it 20 ms and declare them lost at once (1 by the count rule, too: three places before transmission 4).
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        SendAndClear(ep, link, 3);
+        Advance(link, 10);
+        link.Nack(0);
+        AssertRepairs(link, 0);
+        Advance(link, 190);
+        AssertRepairs(link, 0); // the timeout: the oldest, which is also the newest transmission not reported held
+        Advance(link, 20);
+        link.Ack(1, echo: 0, echoRepair: true);
+        Assert.Empty(link.Take());
+        Advance(link, 42.4);
+        Assert.Empty(link.Take());
+        Advance(link, 0.1);
+        AssertRepairs(link, 1, 2);
+        Assert.Equal(3, ep.Statistics.FastRetransmissions); // the nack's repair and these two
+    }
+
+    [Fact]
     public void A_cumulative_ack_echoing_a_repair_judges_what_was_sent_before_that_repair()
     {
         // 0..5 at t = 0 (transmissions 0..5); the timeout at 200 repairs 0 (transmission 6) and 5 (7). At 210 the
