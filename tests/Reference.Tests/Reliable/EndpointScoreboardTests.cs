@@ -339,6 +339,30 @@ public sealed class EndpointScoreboardTests
     }
 
     [Fact]
+    public void A_newest_message_that_the_timed_rule_resends_at_a_timeout_goes_once()
+    {
+        // 0..3 at t = 0; the timeout at 200 repairs 0 and 3. At 350 the receiver has 0 and holds 3, and says
+        // neither arrival (no echo): the evidence is 3's first copy, transmission 3, and no delivery round trip is
+        // known, so RACK's time rule cannot judge 1 and 2 (sent before it). The timeout for message 1 at 550 does,
+        // with a window of 1.25 × the backed-off 400 ms: 2, out for 550 ms, is lost and goes again. 2 is also the
+        // newest message not reported held, the second chance the timeout sends — but it has just gone: once only.
+        var link = new PeerLink();
+        using var ep = link.Endpoint(Options());
+        SendAndClear(ep, link, 4);
+        Advance(link, 200);
+        AssertRepairs(link, 0, 3);
+        Advance(link, 150);
+        link.Ack(1, sack: [0b10]);
+        Assert.Empty(link.Take());
+        Advance(link, 199.9);
+        Assert.Empty(link.Take());
+        Advance(link, 0.1);
+        AssertRepairs(link, 1, 2);
+        var s = ep.Statistics;
+        Assert.Equal((2L, 1L, 4L), (s.Timeouts, s.FastRetransmissions, s.Retransmissions));
+    }
+
+    [Fact]
     public void Only_the_left_edge_of_a_full_window_is_repaired_twice()
     {
         // Window 2 with a third message waiting. Each timeout repairs the oldest (0) and the newest (1); from its
