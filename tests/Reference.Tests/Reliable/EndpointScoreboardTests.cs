@@ -362,6 +362,57 @@ public sealed class EndpointScoreboardTests
         Assert.Equal((2L, 1L, 4L), (s.Timeouts, s.FastRetransmissions, s.Retransmissions));
     }
 
+    /// <summary>
+    /// 0..3 at t = 0; the timeout at 200 repairs 0 and 3. At 210 the receiver holds 3, with no echo: the evidence
+    /// is 3's first copy (transmission 3), with no delivery round trip. At 220 it also holds 1 and echoes it: a
+    /// round-trip sample of 220 ms (srtt 220, RTO 660), but 1's copy is older than the evidence, so still no
+    /// delivery round trip — RACK's time rule cannot judge 2. The probe is due at 220 + 2 × 220 = 660; left at
+    /// 659.9 ms.
+    /// </summary>
+    private static ReliableEndpoint RoundTripKnownButNoDeliveryRoundTrip(PeerLink link)
+    {
+        var ep = link.Endpoint(Options());
+        SendAndClear(ep, link, 4);
+        Advance(link, 200);
+        AssertRepairs(link, 0, 3);
+        Advance(link, 10);
+        link.Ack(0, sack: [0b100]);
+        Advance(link, 10);
+        link.Ack(0, sack: [0b101], echo: 1);
+        Assert.Empty(link.Take());
+        var s = ep.Statistics;
+        Assert.Equal((1L, TimeSpan.FromMilliseconds(220), TimeSpan.FromMilliseconds(660)), (s.RttSamples, s.SmoothedRtt, s.RetransmitTimeout));
+        Advance(link, 439.9);
+        Assert.Empty(link.Take());
+        return ep;
+    }
+
+    [Fact]
+    public void The_probes_timed_rule_waits_a_round_trip_and_a_quarter_of_the_smoothed_round_trip_not_of_the_timeout()
+    {
+        // At the probe (t = 660) message 2 has been out 660 ms: past 1.25 × srtt (275 ms), short of 1.25 × RTO
+        // (825 ms). It is judged lost and goes again, instead of the newest message not reported held (0).
+        var link = new PeerLink();
+        using var ep = RoundTripKnownButNoDeliveryRoundTrip(link);
+        Advance(link, 0.1);
+        AssertRepairs(link, 2);
+        Assert.Equal((1L, 1L), (ep.Statistics.FastRetransmissions, ep.Statistics.Timeouts)); // the timeout at 200 only
+    }
+
+    [Fact]
+    public void A_probe_whose_timed_rule_finds_a_loss_sends_only_that_and_not_the_newest_message_as_well()
+    {
+        var link = new PeerLink();
+        using var ep = RoundTripKnownButNoDeliveryRoundTrip(link);
+        // The probe sends the newest message not reported held only when the time rule finds nothing lost; here it
+        // finds 2, so 2 goes once and nothing else goes with it.
+        var before = ep.Statistics.Retransmissions;
+        Advance(link, 0.1);
+        AssertRepairs(link, 2);
+        Assert.Equal(1, ep.Statistics.FastRetransmissions);
+        Assert.Equal(before + 1, ep.Statistics.Retransmissions);
+    }
+
     [Fact]
     public void Only_the_left_edge_of_a_full_window_is_repaired_twice()
     {
