@@ -113,7 +113,9 @@ public static class VerifyCommand
         {
             var selection = coyoteOnly is null ? "" : $", only the scenarios whose name contains '{coyoteOnly}'";
             output.WriteLine($"Coyote suite at {coyoteBudget} iterations per correct scenario (seeded bugs: at least their own budget){selection}:");
-            var traces = Path.Combine(Path.GetTempPath(), "vipc-verify-coyote-traces");
+            // A folder of this run's own: two runs at once on one machine (two CI jobs) must not write, replay and
+            // report each other's trace files. The paths printed stay valid after the run, for `vipc replay`.
+            var traces = Directory.CreateTempSubdirectory("vipc-verify-coyote-traces-").FullName;
             var json = new StringWriter();
             var code = TestSuiteLoader.Invoke(suite, "VerifyWithResults", coyoteBudget, coyoteOnly, traces, output, json);
             coyoteReport = new CoyoteSuiteReport { Budget = coyoteBudget, Scenarios = SuiteResultsJson.ReadScenarios(json.ToString()) };

@@ -59,6 +59,32 @@ public sealed class VerifyCommandTests : IDisposable
     }
 
     [Fact]
+    public void Each_run_saves_its_coyote_traces_in_a_folder_of_its_own_that_outlives_it()
+    {
+        string TraceOf(string output) => Regex.Match(output, @"^ +trace: (.+\.trace\.json)$", RegexOptions.Multiline).Groups[1].Value.Trim();
+        var runs = new[] { 0, 1 }.Select(_ => VerifyWithBudget(VerifyCommand.DefaultCoyoteBudget, "--manifest", Manifest, "--only", "BoundedBuffer_IfNotWhile",
+            "--coyote-only", "2p2c!PulseInsteadOfPulseAll")).ToArray();
+        var folders = new List<string>();
+        try
+        {
+            foreach (var (exit, output) in runs)
+            {
+                Assert.True(exit == 0, output);
+                var trace = TraceOf(output);
+                Assert.True(File.Exists(trace), $"the trace printed, '{trace}', is not there after the run:\n{output}");
+                var folder = Path.GetDirectoryName(trace)!;
+                folders.Add(folder);
+                Assert.StartsWith("vipc-verify-coyote-traces-", Path.GetFileName(folder));
+            }
+            Assert.NotEqual(folders[0], folders[1]);
+        }
+        finally
+        {
+            foreach (var f in folders) Directory.Delete(f, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Html_report_of_a_small_subset_has_the_coyote_and_validation_sections_with_the_rejected_trace_drawn()
     {
         var html = Path.Combine(_dir, "subset.html");
