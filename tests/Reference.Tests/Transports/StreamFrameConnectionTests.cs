@@ -3,6 +3,7 @@ using VerifiedIpc.Reference.Streams;
 using VerifiedIpc.Reference.Transports;
 using VerifiedIpc.Reference.Transports.Pipes;
 using VerifiedIpc.Reference.Tests.Direct;
+using VerifiedIpc.Reference.Tests.Streams;
 
 namespace VerifiedIpc.Reference.Tests.Transports;
 
@@ -188,36 +189,24 @@ public sealed class StreamFrameConnectionTests
     [Fact]
     public async Task A_close_frame_the_peer_never_takes_is_given_up_after_the_close_timeout_on_the_transports_clock()
     {
-        var time = new TimerLog();
+        var time = new TimerWatchingTimeProvider();
         var wire = new Wire();
         wire.PeerWrites(FrameKind.Hello);
         int disposed = 0;
         var c = await StreamFrameConnection.OpenAsync(wire.ConnectionStream(), Me, onDisposed: () => disposed++, timeProvider: time).Within();
         Assert.Equal(FrameKind.Hello, (await wire.PeerReadsAsync()).Header.Kind);
         wire.FromConnection.Write(new byte[1 << 20]); // the peer reads nothing more: the pipe is full
-        time.DueTimes.Clear();
+        time.ClearArmedDueTimes();
 
         var closing = c.DisposeAsync().AsTask();
         // The Close frame waits for room, bounded by a timer on the clock the connection was given (never the system's).
-        Assert.Equal([StreamFrameConnection.CloseTimeout], time.DueTimes);
-        time.Advance(StreamFrameConnection.CloseTimeout - TimeSpan.FromTicks(1));
+        Assert.Equal([StreamFrameConnection.CloseTimeout], time.ArmedDueTimes);
+        time.Fake.Advance(StreamFrameConnection.CloseTimeout - TimeSpan.FromTicks(1));
         Assert.False(closing.IsCompleted);
-        time.Advance(TimeSpan.FromTicks(1));
+        time.Fake.Advance(TimeSpan.FromTicks(1));
         await closing.Within();
         Assert.Equal(1, disposed);
         Assert.Throws<EndpointClosedException>(() => wire.ToConnection.Write([1])); // the stream was released
-    }
-
-    /// <summary>A fake clock that records the due time of every timer made on it.</summary>
-    private sealed class TimerLog : Microsoft.Extensions.Time.Testing.FakeTimeProvider
-    {
-        public readonly List<TimeSpan> DueTimes = new();
-
-        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-        {
-            lock (DueTimes) DueTimes.Add(dueTime);
-            return base.CreateTimer(callback, state, dueTime, period);
-        }
     }
 
     [Fact]
